@@ -1,0 +1,72 @@
+# mwaa-local's one image: every Airflow component of an environment, and mwaa-local's own
+# in-container services (entrypoint, bucket sync, init, health checks).
+#
+# Build arguments (`mwaa-local up` derives them from emulator/versions for the environment):
+#   AIRFLOW_VERSION  an Airflow version MWAA runs (a folder under emulator/versions/data)
+#   PYTHON_VERSION   the Python minor MWAA runs that version on
+#   BASE_IMAGE       python:<minor>-slim-bookworm, or a mirror's copy or an offline stand-in
+# Build secret `ca_bundle`: extra CA certificates (PEM) that pip must trust; never stored.
+ARG PYTHON_VERSION=3.12
+ARG BASE_IMAGE=python:${PYTHON_VERSION}-slim-bookworm
+
+FROM ${BASE_IMAGE} AS build
+ARG AIRFLOW_VERSION=3.3.1
+ARG PYTHON_VERSION
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
+    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \
+    rm -f /etc/apt/apt.conf.d/docker-clean \
+ && apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      gcc libc6-dev libpq-dev libcurl4-openssl-dev libssl-dev
+RUN python3 -c "import sys; found = '%d.%d' % sys.version_info[:2]; \
+assert found == '${PYTHON_VERSION}', f'the base image has Python {found}; Airflow ${AIRFLOW_VERSION} runs on ${PYTHON_VERSION} on MWAA'"
+COPY scripts/docker/pip-install /usr/local/bin/pip-install
+COPY emulator/versions/data/${AIRFLOW_VERSION}/ /build/versions/
+# Airflow as MWAA installs it: its base packages, always under Apache's constraints for the
+# version plus MWAA's essential pins, into the airflow user's site (~/.local).
+RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca_bundle \
+    sed "s/\${AIRFLOW_VERSION}/${AIRFLOW_VERSION}/g" /build/versions/mwaa-base-packages.txt > /build/base-packages.txt \
+ && PYTHONUSERBASE=/usr/local/airflow/.local pip-install python3 -m pip install --user \
+      -r /build/base-packages.txt \
+      --constraint /build/versions/airflow-constraints.txt \
+      --constraint /build/versions/mwaa-essential-constraints.txt
+# mwaa-local's own runtime gets a virtual environment of its own: users' requirements and
+# Airflow's pins never meet it.
+COPY emulator/runtime/requirements.txt /build/runtime-requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca_bundle \
+    python3 -m venv /opt/mwaa-local/venv \
+ && pip-install /opt/mwaa-local/venv/bin/pip install -r /build/runtime-requirements.txt
+
+FROM ${BASE_IMAGE} AS runtime
+ARG AIRFLOW_VERSION=3.3.1
+ARG PYTHON_VERSION
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
+    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \
+    rm -f /etc/apt/apt.conf.d/docker-clean \
+ && apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libpq5 libcurl4 procps \
+ && useradd --uid 1000 --user-group --home-dir /usr/local/airflow --no-create-home --shell /bin/bash airflow \
+ && mkdir -p /usr/local/airflow/dags /usr/local/airflow/plugins /usr/local/airflow/requirements \
+      /usr/local/airflow/startup /usr/local/airflow/logs /usr/local/airflow/config \
+      /usr/local/airflow/.local/etc /usr/local/mwaa \
+ && chown -R airflow:airflow /usr/local/airflow /usr/local/mwaa
+COPY --from=build --chown=airflow:airflow /usr/local/airflow/.local /usr/local/airflow/.local
+COPY --from=build /opt/mwaa-local/venv /opt/mwaa-local/venv
+COPY --chown=airflow:airflow emulator/versions/data/${AIRFLOW_VERSION}/airflow-constraints.txt /usr/local/airflow/.local/etc/airflow_constraints.txt
+COPY --chown=airflow:airflow emulator/versions/data/${AIRFLOW_VERSION}/mwaa-essential-constraints.txt /usr/local/airflow/.local/etc/mwaa_essential_constraints.txt
+COPY emulator/ /opt/mwaa-local/src/emulator/
+RUN echo /opt/mwaa-local/src > "$(/opt/mwaa-local/venv/bin/python -c 'import site; print(site.getsitepackages()[0])')/mwaa-local.pth"
+# The image-level variables MWAA's image sets (reference §14.3).
+ENV AIRFLOW_HOME=/usr/local/airflow \
+    AIRFLOW_USER_HOME=/usr/local/airflow \
+    MWAA_HOME=/usr/local/mwaa \
+    AIRFLOW_VERSION=${AIRFLOW_VERSION} \
+    PYTHON_VERSION=${PYTHON_VERSION} \
+    PYTHONUNBUFFERED=1 \
+    AIRFLOW_CONSTRAINTS_FILE=/usr/local/airflow/.local/etc/airflow_constraints.txt \
+    MWAA_ESSENTIAL_CONSTRAINTS_FILE=/usr/local/airflow/.local/etc/mwaa_essential_constraints.txt \
+    PATH=/usr/local/airflow/.local/bin:${PATH}
+USER airflow
+WORKDIR /usr/local/airflow
+ENTRYPOINT ["/opt/mwaa-local/venv/bin/python", "-m", "emulator.runtime"]

@@ -1,0 +1,217 @@
+"""The `mwaa-local` command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.markup import escape
+
+from emulator import lifecycle, ui
+from emulator.environments.timings import PROFILES
+from emulator.errors import MwaaLocalError
+from emulator.s3.deploy import ObjectChange
+from emulator.settings import DEFAULT_REGION
+from emulator.stack.render import web_url
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+name_option = click.option(
+    "--name", "-n", envvar="MWAA_LOCAL_ENV", help="Environment name (default: the workspace's, else `local`)."
+)
+
+
+def reports_errors(command: F) -> F:
+    """Turn MwaaLocalError into a message, a hint and an exit code; no traceback."""
+
+    @wraps(command)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except MwaaLocalError as error:
+            ui.show_error(error)
+            sys.exit(error.exit_code)
+        except subprocess.CalledProcessError as error:
+            ui.show_error(MwaaLocalError(f"`{' '.join(error.cmd)}` failed: {(error.stderr or '').strip()}"))
+            sys.exit(1)
+
+    return wrapped  # type: ignore[return-value]
+
+
+@click.group()
+@click.option(
+    "--workspace",
+    "-w",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path.cwd,
+    show_default="the current directory",
+    help="Folder holding dags/, requirements.txt, plugins/, startup.sh and environment.json.",
+)
+@click.version_option(package_name="mwaa-local")
+@click.pass_context
+def main(context: click.Context, workspace: Path) -> None:
+    """Amazon MWAA on Docker Compose: a versioned bucket, DAG sync and Airflow on Celery."""
+    context.obj = workspace.resolve()
+
+
+def workspace_of(context: click.Context) -> Path:
+    return Path(context.obj)
+
+
+@main.command()
+@name_option
+@click.option("--airflow-version", help="Airflow version (default: environment.json's, else MWAA's newest).")
+@click.option("--web-port", type=click.IntRange(1, 65535), help="Host port of the Airflow UI (default 8080).")
+@click.option(
+    "--timings",
+    type=click.Choice(sorted(PROFILES)),
+    help="`mwaa` (MWAA's 30 s sync, 300 s DAG folder scan) or `dev` (1 s sync, 2 s scan). Kept per environment.",
+)
+@click.option("--build", "rebuild", is_flag=True, help="Rebuild the Airflow image even if it is current.")
+@click.option("--deploy", is_flag=True, help="Upload the workspace to the bucket before starting.")
+@click.option("--timeout", type=float, default=600, show_default=True, help="Seconds to wait for health.")
+@click.pass_context
+@reports_errors
+def up(
+    context: click.Context,
+    name: str | None,
+    airflow_version: str | None,
+    web_port: int | None,
+    timings: str | None,
+    rebuild: bool,
+    deploy: bool,
+    timeout: float,
+) -> None:
+    """Start the region and an environment, wait until every service is healthy."""
+    workspace = workspace_of(context)
+    record = lifecycle.workspace_record(workspace, name, airflow_version)
+    options = lifecycle.UpOptions(web_port, timings, rebuild, deploy, timeout)
+    with ui.console.status("Building the Airflow image…") as spinner:
+
+        def on_build_step(step: str) -> None:
+            spinner.update(f"Building the Airflow image: {escape(step)}")
+
+        report = lifecycle.up(lifecycle.Context.load(), record, options, on_build_step, workspace)
+    if report.deployed:
+        show_changes(report.deployed)
+    show_status_block(report)
+
+
+def show_status_block(report: lifecycle.UpReport) -> None:
+    record, settings = report.record, report.settings
+    region_secrets = report.region.secrets()
+    timings = PROFILES[settings.timings]
+    print_line = ui.console.print
+    print_line(
+        f"\n[bold green]Environment {record.name} is AVAILABLE[/] "
+        f"(Airflow {record.airflow_version.version}, {record.fields['EnvironmentClass']}, ready in {report.seconds:.0f}s)"
+    )
+    print_line(f"  Airflow UI    {web_url(settings)}   login [bold]admin[/] / [bold]{escape(report.secrets.admin_password)}[/]")
+    print_line(f"  DAG folder    s3://{record.bucket}/{record.dag_s3_path}/  (synced every {timings.sync_interval:g}s, {timings.name} timings)")
+    print_line(f"  S3 endpoint   {report.region.endpoint()}   console http://127.0.0.1:{report.region.console_port}")
+    print_line("  For boto3 and the aws CLI:")
+    print_line(f"    export {escape(export_line(report.region.endpoint(), region_secrets.access_key, region_secrets.secret_key))}")
+    for option in report.ignored_options:
+        print_line(f"  [yellow]Note:[/] configuration option {option} is ignored, as on MWAA.")
+    print_line("  Next: `mwaa-local deploy` uploads the workspace; `mwaa-local logs <service> --follow`; `mwaa-local down`.")
+
+
+def export_line(endpoint: str, access_key: str, secret_key: str) -> str:
+    return (
+        f"AWS_ENDPOINT_URL_S3={endpoint} AWS_ACCESS_KEY_ID={access_key} "
+        f"AWS_SECRET_ACCESS_KEY={secret_key} AWS_DEFAULT_REGION={DEFAULT_REGION}"
+    )
+
+
+@main.command()
+@name_option
+@click.option("--volumes", is_flag=True, help="Also delete the environment's data (database, DAG copy, logs).")
+@click.pass_context
+@reports_errors
+def down(context: click.Context, name: str | None, volumes: bool) -> None:
+    """Stop an environment; its data is kept unless --volumes is given."""
+    environment = lifecycle.environment_name(workspace_of(context), name)
+    region_stopped = lifecycle.down(lifecycle.Context.load(), environment, volumes)
+    kept = "data deleted" if volumes else "data kept"
+    ui.console.print(f"Environment {environment} stopped ({kept}).")
+    if region_stopped:
+        ui.console.print("No environment is running any more: the region (S3 service) stopped too.")
+
+
+@main.command()
+@reports_errors
+def status() -> None:
+    """Show the region and every environment, service by service."""
+    region, environments = lifecycle.status(lifecycle.Context.load())
+    ui.console.print(ui.containers_table("region (mwaa_region)", region))
+    if not environments:
+        ui.console.print("No environments yet: start one with `mwaa-local up`.")
+    for name, containers in environments.items():
+        if containers:
+            ui.console.print(ui.containers_table(f"environment {name}", containers))
+        else:
+            ui.console.print(f"environment {name}: stopped")
+
+
+@main.command()
+@name_option
+@click.argument("component", required=False)
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
+@click.option("--tail", default="200", show_default=True, help="Lines to show from the end of each log (or `all`).")
+@click.pass_context
+@reports_errors
+def logs(context: click.Context, name: str | None, component: str | None, follow: bool, tail: str) -> None:
+    """Show the logs of an environment, or of one of its services (scheduler, worker, sync …)."""
+    environment = lifecycle.environment_name(workspace_of(context), name)
+    stack = lifecycle.stack_of(lifecycle.Context.load(), environment)
+    if component is not None:
+        services = stack.project.services()
+        if component not in services:
+            raise MwaaLocalError(
+                f"Environment {environment} has no service {component!r}.",
+                hint=f"Its services: {', '.join(services)}.",
+            )
+    command = stack.logs_command(component, follow, tail)
+    os.execvp(command[0], command)
+
+
+@main.command()
+@name_option
+@click.pass_context
+@reports_errors
+def deploy(context: click.Context, name: str | None) -> None:
+    """Upload the workspace to the environment's bucket (dags/ mirrored, like `aws s3 sync --delete`)."""
+    workspace = workspace_of(context)
+    environment = lifecycle.environment_name(workspace, name)
+    changes = lifecycle.deploy(lifecycle.Context.load(), workspace, environment)
+    show_changes(changes)
+
+
+def show_changes(changes: list[ObjectChange]) -> None:
+    unchanged = [change for change in changes if change.action == "unchanged" and "/" in change.key]
+    for change in changes:
+        if change in unchanged:
+            continue
+        colour = {"uploaded": "green", "deleted": "red"}.get(change.action, "dim")
+        ui.console.print(f"  [{colour}]{change.action:9}[/] s3://…/{escape(change.key)}  version {change.version_id}")
+    if unchanged:
+        ui.console.print(f"  [dim]{len(unchanged)} DAG folder file(s) unchanged[/]")
+
+
+@main.command("env")
+@reports_errors
+def env_command() -> None:
+    """Print the shell exports that point boto3 and the aws CLI at the local S3 service."""
+    region = lifecycle.Context.load().region()
+    secrets = region.secrets()
+    click.echo("export " + export_line(region.endpoint(), secrets.access_key, secrets.secret_key))
+
+
+if __name__ == "__main__":
+    main()

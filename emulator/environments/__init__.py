@@ -1,0 +1,1 @@
+"""The MWAA environment model: the CreateEnvironment-shaped record, its defaults and rules."""

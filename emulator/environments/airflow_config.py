@@ -1,0 +1,166 @@
+"""The Airflow configuration every component of an environment runs with.
+
+Three layers, in MWAA's precedence (reference §13, §15), lowest first:
+1. MWAA's opinionated defaults, which users may override;
+2. the record's AirflowConfigurationOptions, `section.option` → `AIRFLOW__SECTION__OPTION`;
+3. MWAA's essential settings (executor, database, broker, secrets) and protected variables,
+   which always win.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from emulator.environments.record import EnvironmentRecord
+from emulator.environments.timings import Timings
+
+# Variables no configuration option can change (docker-images `_is_protected_os_environ`).
+PROTECTED = frozenset(
+    {
+        "AIRFLOW_HOME",
+        "AIRFLOW_VERSION",
+        "AIRFLOW_ENV_NAME",
+        "AIRFLOW_ENV_ID",
+        "AIRFLOW__WEBSERVER__BASE_URL",
+        "AIRFLOW__API__BASE_URL",
+        "AIRFLOW__CORE__DATABASE_ACCESS_ISOLATION",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "PYTHONPATH",
+        "PYTHONUNBUFFERED",
+    }
+)
+# Options MWAA accepts and then ignores (the class's worker_autoscale decides concurrency).
+IGNORED_OPTIONS = frozenset({"celery.worker_concurrency"})
+FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+DATABASE = "postgres:5432/airflow"
+BROKER_URL = "redis://redis:6379/0"
+EXECUTION_API_URL = "http://api-server:8080/execution/"
+
+
+@dataclass(frozen=True)
+class EnvironmentSecrets:
+    """Per-environment secrets, generated at first `up` and kept in the environment's state."""
+
+    fernet_key: str
+    webserver_secret: str
+    jwt_secret: str
+    postgres_password: str
+    admin_password: str
+
+
+def option_variable(option: str) -> str:
+    """`core.dag_concurrency` → `AIRFLOW__CORE__DAG_CONCURRENCY`, as MWAA translates it."""
+    section, _, key = option.partition(".")
+    return f"AIRFLOW__{section.upper()}__{key.upper()}"
+
+
+def user_variables(record: EnvironmentRecord, overruled: frozenset[str] = PROTECTED) -> tuple[dict[str, str], list[str]]:
+    """The record's options as variables, and the options MWAA ignores: those its essential
+    or protected settings overrule, and those it never reads."""
+    kept: dict[str, str] = {}
+    ignored: list[str] = []
+    for option, value in sorted(record.configuration_options.items()):
+        variable = option_variable(option)
+        if variable in overruled or variable in PROTECTED or option in IGNORED_OPTIONS:
+            ignored.append(option)
+        else:
+            kept[variable] = str(value)
+    return kept, ignored
+
+
+def opinionated(record: EnvironmentRecord, timings: Timings) -> dict[str, str]:
+    """MWAA's overridable defaults (reference §15.3), with the timings profile's intervals."""
+    spec = record.environment_class
+    common = {
+        "AIRFLOW_CONN_AWS_DEFAULT": "aws://",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "AIRFLOW__CORE__PARALLELISM": "32",
+        "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "16",
+        "AIRFLOW__CELERY__WORKER_AUTOSCALE": spec.worker_autoscale,
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "30",
+        "AIRFLOW__CORE__DAG_FILE_PROCESSOR_TIMEOUT": "50",
+        "AIRFLOW__CORE__DEFAULT_POOL_TASK_SLOT_COUNT": "10000",
+        "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "True",
+        "AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES": "proxy,proxies",
+        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "1800",
+        "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+        "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps({"connections_lookup_pattern": "^(?!aws_default$).*$"}),
+    }
+    if record.airflow_version.family == 2:
+        family = {
+            "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": str(timings.dag_dir_list_interval),
+            "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": str(timings.min_file_process_interval),
+            "AIRFLOW__SCHEDULER__PARSING_PROCESSES": "2",
+            "AIRFLOW__SCHEDULER__SCHEDULE_AFTER_TASK_EXECUTION": "False",
+            "AIRFLOW__WEBSERVER__EXPOSE_CONFIG": "False",
+            "AIRFLOW__WEBSERVER__ENABLE_PROXY_FIX": "True",
+            "AIRFLOW__TRIGGERER__DEFAULT_CAPACITY": str(spec.triggerer_capacity or 1000),
+        }
+    else:
+        family = {
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": str(timings.dag_dir_list_interval),
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": str(timings.min_file_process_interval),
+            "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "2",
+            "AIRFLOW__API__EXPOSE_CONFIG": "False",
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__API__WORKER_REFRESH_INTERVAL": "43200",
+            "AIRFLOW__API__WORKER_REFRESH_BATCH_SIZE": "1",
+            "AIRFLOW__TRIGGERER__CAPACITY": str(spec.triggerer_capacity or 1000),
+            "AIRFLOW__WORKERS__SECRETS_BACKEND_KWARGS": json.dumps(
+                {"connections_lookup_pattern": "^(?!aws_default$).*$"}
+            ),
+        }
+    return {**common, **family}
+
+
+def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: str) -> dict[str, str]:
+    """What MWAA forces whatever the user configures (reference §15.2)."""
+    credentials = f"airflow:{secrets.postgres_password}"
+    settings = {
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__FERNET_KEY": secrets.fernet_key,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{credentials}@{DATABASE}",
+        "AIRFLOW__CELERY__BROKER_URL": BROKER_URL,
+        "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://{credentials}@{DATABASE}",
+        "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
+        # mwaa-local's health checks read the scheduler's own health endpoint.
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
+    }
+    if record.airflow_version.family == 2:
+        settings |= {
+            "AIRFLOW__WEBSERVER__SECRET_KEY": secrets.webserver_secret,
+            "AIRFLOW__WEBSERVER__BASE_URL": base_url,
+            "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": "43200",
+            "AIRFLOW__API__AUTH_BACKENDS": "airflow.api.auth.backend.session,airflow.api.auth.backend.basic_auth",
+        }
+    else:
+        settings |= {
+            "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": EXECUTION_API_URL,
+            "AIRFLOW__CORE__MULTI_TEAM": "False",
+            "AIRFLOW__TRIGGERER__QUEUES_ENABLED": "False",
+            "AIRFLOW__CELERY__WORKER_ENABLE_REMOTE_CONTROL": "False",
+            "AIRFLOW__API__SECRET_KEY": secrets.webserver_secret,
+            "AIRFLOW__API__BASE_URL": base_url,
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.jwt_secret,
+            "AIRFLOW__API_AUTH__JWT_ALGORITHM": "HS256",
+            "AIRFLOW__EXECUTION_API__JWT_EXPIRATION_TIME": "86400",
+        }
+    return settings
+
+
+def component_environment(
+    record: EnvironmentRecord, timings: Timings, secrets: EnvironmentSecrets, base_url: str
+) -> dict[str, str]:
+    """The Airflow variables of every component: opinionated < user options < essential."""
+    forced = essential(record, secrets, base_url)
+    user, _ = user_variables(record, frozenset(forced))
+    merged = {**opinionated(record, timings), **user, **forced}
+    # MWAA hands the user's options to its entrypoint in this form too (reference §14.3).
+    merged["MWAA__CORE__CUSTOM_AIRFLOW_CONFIGS"] = json.dumps(user, sort_keys=True)
+    return merged

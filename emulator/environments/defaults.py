@@ -1,0 +1,50 @@
+"""What MWAA fills in when CreateEnvironment leaves a member out (reference §3.2), plus the
+local stand-ins for the members MWAA requires but that mean nothing on one machine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator import versions
+from emulator.environments.classes import CLASSES, DEFAULT_CLASS
+from emulator.settings import ACCOUNT_ID
+
+DEFAULT_NAME = "local"
+DEFAULT_BUCKET = "mwaa-local"
+LOG_TYPES = ("DagProcessingLogs", "SchedulerLogs", "WebserverLogs", "WorkerLogs", "TaskLogs")
+
+
+def logging_defaults() -> dict[str, dict[str, Any]]:
+    """Task logs on at INFO, the other four log types off: MWAA's default."""
+    return {kind: {"Enabled": kind == "TaskLogs", "LogLevel": "INFO"} for kind in LOG_TYPES}
+
+
+def apply_defaults(given: dict[str, Any]) -> dict[str, Any]:
+    """The full record: `given` (CreateEnvironment members) over MWAA's defaults for its class."""
+    class_name = given.get("EnvironmentClass", DEFAULT_CLASS)
+    spec = CLASSES.get(class_name, CLASSES[DEFAULT_CLASS])
+    record: dict[str, Any] = {
+        "Name": DEFAULT_NAME,
+        "ExecutionRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/mwaa-local-execution-role",
+        "SourceBucketArn": f"arn:aws:s3:::{DEFAULT_BUCKET}",
+        "DagS3Path": "dags",
+        "NetworkConfiguration": {
+            "SubnetIds": ["subnet-mwaa-local-a", "subnet-mwaa-local-b"],
+            "SecurityGroupIds": ["sg-mwaa-local"],
+        },
+        "AirflowVersion": versions.default_version(),
+        "EnvironmentClass": class_name,
+        "MinWorkers": 1,
+        "MaxWorkers": spec.default_max_workers,
+        "Schedulers": spec.default_schedulers,
+        "MinWebservers": spec.webservers_range[0],
+        "MaxWebservers": spec.webservers_range[1],
+        "WebserverAccessMode": "PRIVATE_ONLY",
+        "AirflowConfigurationOptions": {},
+    }
+    record.update(given)
+    logging = logging_defaults()
+    for kind, settings in (given.get("LoggingConfiguration") or {}).items():
+        logging[kind] = {**logging.get(kind, {}), **settings}
+    record["LoggingConfiguration"] = logging
+    return record

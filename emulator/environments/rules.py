@@ -1,0 +1,58 @@
+"""MWAA's rules for an environment beyond what the API shape says (reference §3, §11, §15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator import versions
+from emulator.environments.classes import CLASSES
+
+# Options MWAA does not let the console or the API set (reference §15.1).
+FORBIDDEN_OPTIONS = ("core.multi_team", "triggerer.queues_enabled")
+
+
+def _within(errors: list[str], member: str, value: int, bounds: tuple[int, int], class_name: str) -> None:
+    low, high = bounds
+    if not low <= value <= high:
+        errors.append(f"{member} must be between {low} and {high} for {class_name}; got {value}.")
+
+
+def check(record: dict[str, Any]) -> list[str]:
+    """Violations of MWAA's rules in a defaults-complete record; empty when it is valid."""
+    errors: list[str] = []
+    try:
+        version = versions.get(record["AirflowVersion"])
+    except versions.UnsupportedVersionError as error:
+        errors.append(str(error))
+        version = None
+
+    class_name = record["EnvironmentClass"]
+    spec = CLASSES.get(class_name)
+    if spec is None:
+        errors.append(f"EnvironmentClass {class_name} is not valid. Valid classes: {', '.join(CLASSES)}.")
+    else:
+        _within(errors, "MaxWorkers", record["MaxWorkers"], (1, spec.max_workers_limit), class_name)
+        _within(errors, "Schedulers", record["Schedulers"], spec.schedulers_range, class_name)
+        _within(errors, "MinWebservers", record["MinWebservers"], spec.webservers_range, class_name)
+        _within(errors, "MaxWebservers", record["MaxWebservers"], spec.webservers_range, class_name)
+    if record["MinWorkers"] > record["MaxWorkers"]:
+        errors.append(f"MinWorkers ({record['MinWorkers']}) must not exceed MaxWorkers ({record['MaxWorkers']}).")
+    if record["MinWebservers"] > record["MaxWebservers"]:
+        errors.append(
+            f"MinWebservers ({record['MinWebservers']}) must not exceed MaxWebservers ({record['MaxWebservers']})."
+        )
+
+    if record.get("WebserverAccessMode") == "PUBLIC_AND_PRIVATE" and version and _minor(version.version) < (3, 2):
+        errors.append("WebserverAccessMode PUBLIC_AND_PRIVATE needs Airflow 3.2 or later.")
+
+    for key in record.get("AirflowConfigurationOptions") or {}:
+        if "." not in key:
+            errors.append(f"Airflow configuration option '{key}' must be written as section.option.")
+        elif key in FORBIDDEN_OPTIONS:
+            errors.append(f"Airflow configuration option '{key}' cannot be set on Amazon MWAA.")
+    return errors
+
+
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)

@@ -1,0 +1,21 @@
+"""How quickly bucket changes reach Airflow: MWAA's timings, or faster ones for development."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Timings:
+    name: str
+    sync_interval: float  # seconds between two bucket → dags-folder syncs
+    dag_dir_list_interval: int  # seconds between two scans for new or deleted DAG files
+    min_file_process_interval: int  # seconds before a DAG file is parsed again
+
+
+# MWAA: a 30 s sync (UG configuring-dag-folder), Airflow's 300 s folder scan and 30 s re-parse.
+MWAA = Timings("mwaa", sync_interval=30, dag_dir_list_interval=300, min_file_process_interval=30)
+# Development: a new DAG shows up within seconds; costs a little idle CPU for the rescans.
+DEV = Timings("dev", sync_interval=1, dag_dir_list_interval=2, min_file_process_interval=5)
+
+PROFILES = {profile.name: profile for profile in (MWAA, DEV)}

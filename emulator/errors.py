@@ -1,0 +1,52 @@
+"""The one exception tree mwaa-local raises for problems a user can act on.
+
+Every error carries a `hint`: the next thing to do. The CLI prints both and exits non-zero;
+nothing is lost on the way out (a failed `up` leaves the stack running for inspection).
+"""
+
+from __future__ import annotations
+
+
+class MwaaLocalError(Exception):
+    """A problem the user can fix; `hint` says how."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class DockerUnavailableError(MwaaLocalError):
+    """No Docker engine answers, or Compose v2 is missing."""
+
+    exit_code = 3
+
+
+class PortInUseError(MwaaLocalError):
+    """A host port the stack publishes is taken by something else."""
+
+    exit_code = 4
+
+
+class ImageBuildError(MwaaLocalError):
+    """`docker compose build` failed; the message holds the failing step."""
+
+    exit_code = 5
+
+
+class StartTimeoutError(MwaaLocalError):
+    """Services did not become healthy in time; the stack is left running."""
+
+    exit_code = 6
+
+
+class EnvironmentConfigError(MwaaLocalError):
+    """An environment record breaks MWAA's rules (shape, values, versions)."""
+
+    exit_code = 2
+
+
+class StateError(MwaaLocalError):
+    """The saved state of an environment is missing or unreadable."""

@@ -1,0 +1,35 @@
+"""Names of the container images an environment uses, and where they come from.
+
+Third-party images are named as their publishers name them. `MWAA_LOCAL_IMAGE_MIRROR` puts a
+prefix in front of every one of them: a registry mirror (`registry.example.com/hub/`) or, on a
+machine with no registry at all, the stand-ins that `scripts/offline-images` builds
+(`mwaa-local-offline/`). Nothing else changes between an online and an offline stack.
+"""
+
+from __future__ import annotations
+
+import os
+
+MIRROR_VARIABLE = "MWAA_LOCAL_IMAGE_MIRROR"
+OFFLINE_MIRROR = "mwaa-local-offline/"
+
+POSTGRES = "postgres:15-bookworm"
+REDIS = "redis:7.2-bookworm"
+MINIO = "minio/minio:RELEASE.2025-04-22T22-12-26Z"
+AIRFLOW_REPOSITORY = "mwaa-local/airflow"
+
+
+def python_base(python_minor: str) -> str:
+    """The official slim Python image of one minor version (`3.12` → `python:3.12-slim-bookworm`)."""
+    return f"python:{python_minor}-slim-bookworm"
+
+
+def mirrored(image: str, environ: dict[str, str] | None = None) -> str:
+    """`image` as it is pulled on this machine, with the configured mirror prefix."""
+    mirror = (environ if environ is not None else os.environ).get(MIRROR_VARIABLE, "")
+    return f"{mirror}{image}"
+
+
+def airflow_image(airflow_version: str) -> str:
+    """The locally built image that runs every component of an environment of this version."""
+    return f"{AIRFLOW_REPOSITORY}:{airflow_version}"

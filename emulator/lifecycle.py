@@ -1,0 +1,188 @@
+"""What the commands do, apart from how they are asked for: up, down, status, deploy.
+
+The CLI calls these today; the MWAA control plane (CreateEnvironment, DeleteEnvironment …)
+drives the same functions next.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emulator.environments.airflow_config import EnvironmentSecrets, user_variables
+from emulator.environments.record import WORKSPACE_FILE, EnvironmentRecord, build_record, read_workspace_file
+from emulator.environments.state import EnvironmentState, LocalSettings, known_environments
+from emulator.environments.timings import PROFILES
+from emulator.errors import EnvironmentConfigError
+from emulator.s3.bucket import ensure_bucket
+from emulator.s3.deploy import ObjectChange, deploy_workspace
+from emulator.settings import Paths, project_paths, state_home
+from emulator.stack.compose import ServiceContainer
+from emulator.stack.docker_engine import require_docker
+from emulator.stack.environment import EnvironmentStack
+from emulator.stack.region import Region
+
+
+@dataclass(frozen=True)
+class Context:
+    paths: Paths
+    home: Path
+
+    @classmethod
+    def load(cls) -> Context:
+        return cls(project_paths(), state_home())
+
+    def region(self) -> Region:
+        return Region(self.home, self.paths)
+
+    def state(self, name: str) -> EnvironmentState:
+        return EnvironmentState(self.home, name)
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    web_port: int | None = None
+    timings: str | None = None
+    rebuild: bool = False
+    deploy: bool = False
+    timeout: float = 600.0
+
+
+@dataclass(frozen=True)
+class UpReport:
+    record: EnvironmentRecord
+    settings: LocalSettings
+    secrets: EnvironmentSecrets
+    region: Region
+    seconds: float
+    ignored_options: list[str]
+    deployed: list[ObjectChange]
+    built: bool
+
+
+def workspace_record(workspace: Path, name: str | None = None, airflow_version: str | None = None) -> EnvironmentRecord:
+    """The record a workspace describes: its environment.json (if any) plus command options."""
+    given: dict[str, Any] = read_workspace_file(workspace / WORKSPACE_FILE)
+    if name:
+        given["Name"] = name
+    if airflow_version:
+        given["AirflowVersion"] = airflow_version
+    return build_record(given)
+
+
+def environment_name(workspace: Path, name: str | None) -> str:
+    """Which environment a command means: --name, else the workspace's, else the default."""
+    if name:
+        return name
+    given = read_workspace_file(workspace / WORKSPACE_FILE)
+    return str(given.get("Name") or "local")
+
+
+def check_change(context: Context, record: EnvironmentRecord) -> None:
+    """Refuse what MWAA refuses: a major-version change, and two names one project can't tell apart."""
+    clash = [name for name in known_environments(context.home) if name.lower() == record.name.lower() and name != record.name]
+    if clash:
+        raise EnvironmentConfigError(
+            f"Environment {record.name} would share its Docker project with environment {clash[0]}.",
+            hint="Names that differ only in letter case cannot both run locally; choose another name.",
+        )
+    state = context.state(record.name)
+    if not state.exists():
+        return
+    before = str(state.load_record_fields().get("AirflowVersion"))
+    after = record.airflow_version
+    if before.split(".")[0] != str(after.family):
+        raise EnvironmentConfigError(
+            f"Environment {record.name} runs Airflow {before}; MWAA cannot change it to {after.version} "
+            "(updates stay within one major version).",
+            hint=f"Delete it first with `mwaa-local down --volumes --name {record.name}`, or use another name.",
+        )
+
+
+def up(
+    context: Context,
+    record: EnvironmentRecord,
+    options: UpOptions,
+    on_build_step: Callable[[str], None],
+    workspace: Path | None = None,
+) -> UpReport:
+    require_docker()
+    check_change(context, record)
+    state = context.state(record.name)
+    settings = state.local_settings()
+    if options.web_port is not None:
+        settings = dataclasses.replace(settings, web_port=options.web_port)
+    if options.timings is not None:
+        if options.timings not in PROFILES:
+            raise EnvironmentConfigError(f"Unknown timings {options.timings!r}.", hint=f"Use one of: {', '.join(PROFILES)}.")
+        settings = dataclasses.replace(settings, timings=options.timings)
+
+    region = context.region()
+    stack = EnvironmentStack.for_record(context.paths, state, record)
+    stack.check_ports(settings)
+    digest = stack.render(record, settings, region.secrets())
+    state.save_record(record)
+    state.save_local_settings(settings)
+
+    region.up(options.timeout)
+    client = region.client()
+    ensure_bucket(client, record.bucket)
+    deployed = deploy_workspace(client, record, workspace) if options.deploy and workspace else []
+
+    built = options.rebuild or not stack.image_current(record, digest)
+    if built:
+        stack.build(on_build_step)
+    seconds = stack.start(options.timeout)
+    return UpReport(
+        record=record,
+        settings=settings,
+        secrets=state.secrets(),
+        region=region,
+        seconds=seconds,
+        ignored_options=user_variables(record)[1],
+        deployed=deployed,
+        built=built,
+    )
+
+
+def stack_of(context: Context, name: str) -> EnvironmentStack:
+    state = context.state(name)
+    record = EnvironmentRecord(state.load_record_fields())
+    return EnvironmentStack.for_record(context.paths, state, record)
+
+
+def running_environments(context: Context) -> list[str]:
+    return [name for name in known_environments(context.home) if any(c.state == "running" for c in stack_of(context, name).containers())]
+
+
+def down(context: Context, name: str, volumes: bool) -> bool:
+    """Stop an environment (and wipe its data with `volumes`). The region stops with the last
+    environment; its bucket is wiped only when no other environment is left. Returns whether
+    the region was stopped too."""
+    require_docker()
+    stack_of(context, name).down(volumes)
+    others = [other for other in running_environments(context) if other != name]
+    if others:
+        return False
+    keep_bucket = any(other != name for other in known_environments(context.home))
+    context.region().down(volumes and not keep_bucket)
+    return True
+
+
+def status(context: Context) -> tuple[list[ServiceContainer], dict[str, list[ServiceContainer]]]:
+    require_docker()
+    region = context.region()
+    region_containers = region.project.containers() if region.env_file.exists() else []
+    environments = {name: stack_of(context, name).containers() for name in known_environments(context.home)}
+    return region_containers, environments
+
+
+def deploy(context: Context, workspace: Path, name: str) -> list[ObjectChange]:
+    require_docker()
+    record = EnvironmentRecord(context.state(name).load_record_fields())
+    client = context.region().client()
+    ensure_bucket(client, record.bucket)
+    return deploy_workspace(client, record, workspace)

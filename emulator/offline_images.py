@@ -1,0 +1,169 @@
+"""Builds stand-ins for the third-party images on a machine that can reach no registry.
+
+Standard library only: it runs before mwaa-local's own dependencies are installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from emulator import images, versions
+
+REPO = Path(__file__).resolve().parent.parent
+RECIPES = REPO / "scripts" / "offline"
+PREFIX = images.OFFLINE_MIRROR
+DEBIAN = f"{PREFIX}debian:bookworm"
+NO_EXTRA_CA = REPO / "compose" / "no-extra-ca.pem"
+
+
+def image_exists(name: str) -> bool:
+    found = subprocess.run(["docker", "image", "inspect", name], capture_output=True)
+    return found.returncode == 0
+
+
+def ensure_debian_base() -> None:
+    if image_exists(DEBIAN):
+        return
+    if shutil.which("debootstrap") is None:
+        raise SystemExit("debootstrap is missing: apt-get install -y debootstrap (as root)")
+    with tempfile.TemporaryDirectory(prefix="mwaa-local-rootfs-") as rootfs:
+        print(f"offline images: debootstrap bookworm → {DEBIAN}", flush=True)
+        subprocess.run(
+            ["debootstrap", "--variant=minbase", "bookworm", rootfs],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
+        subprocess.run(["docker", "import", "-", DEBIAN], stdin=tar.stdout, check=True)
+        if tar.wait() != 0:
+            raise SystemExit("packing the debootstrap tree failed")
+
+
+def find_cpython(minor: str, explicit: dict[str, Path]) -> Path:
+    """An installed CPython prefix of this minor version (a pyenv build by default)."""
+    if minor in explicit:
+        return explicit[minor]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = sorted(
+        (path for path in pyenv_root.glob(f"{minor}.*") if (path / "bin" / f"python{minor}").exists()),
+        key=lambda path: tuple(int(part) for part in path.name.split(".") if part.isdigit()),
+    )
+    if not candidates:
+        raise SystemExit(
+            f"no CPython {minor} build found under {pyenv_root}; pass --python {minor}=/path/to/prefix"
+        )
+    return candidates[-1]
+
+
+def stage_cpython(prefix: Path, minor: str, context: Path) -> None:
+    """Copy the interpreter, its shared library, headers and standard library (no tests, no
+    site-packages: whatever the host installed there is not part of a clean Python)."""
+    target = context / "cpython"
+    (target / "bin").mkdir(parents=True)
+    for name in (f"python{minor}", f"python{minor}-config"):
+        if (prefix / "bin" / name).exists():
+            shutil.copy2(prefix / "bin" / name, target / "bin" / name)
+    (target / "bin" / "python3").symlink_to(f"python{minor}")
+    shutil.copytree(prefix / "include", target / "include", symlinks=True)
+    ignore_stdlib = shutil.ignore_patterns("test", "site-packages", "__pycache__", "idle_test")
+    (target / "lib").mkdir()
+    for entry in (prefix / "lib").iterdir():
+        destination = target / "lib" / entry.name
+        if entry.is_dir() and entry.name == f"python{minor}":
+            shutil.copytree(entry, destination, symlinks=True, ignore=ignore_stdlib)
+            (destination / "site-packages").mkdir()
+        elif entry.is_dir():
+            shutil.copytree(entry, destination, symlinks=True)
+        else:
+            shutil.copy2(entry, destination, follow_symlinks=False)
+
+
+def compose_build(services: dict[str, dict[str, object]], ca_bundle: Path) -> None:
+    """Build with `docker compose build`: BuildKit without buildx, with the CA as a secret."""
+    spec = {"services": services, "secrets": {"ca_bundle": {"file": str(ca_bundle)}}}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(spec, handle)
+    try:
+        subprocess.run(
+            ["docker", "compose", "-p", "mwaa-local-offline", "-f", handle.name, "build"],
+            check=True,
+        )
+    finally:
+        os.unlink(handle.name)
+
+
+def build_spec(tag: str, recipe: str, context: Path, args: dict[str, str]) -> dict[str, object]:
+    return {
+        "image": tag,
+        "build": {
+            "context": str(context),
+            "dockerfile": str(RECIPES / recipe),
+            "args": args,
+            "secrets": ["ca_bundle"],
+        },
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="offline-images", description=__doc__)
+    parser.add_argument(
+        "--python",
+        action="append",
+        default=[],
+        metavar="MINOR=PREFIX",
+        help="a CPython install prefix to use for one minor version, e.g. 3.12=/opt/python3.12",
+    )
+    parser.add_argument("--rebuild", action="store_true", help="rebuild images that exist already")
+    options = parser.parse_args(argv)
+    explicit = {}
+    for item in options.python:
+        minor, _, path = item.partition("=")
+        explicit[minor] = Path(path)
+    ca_bundle = Path(os.environ.get("MWAA_LOCAL_CA_BUNDLE") or NO_EXTRA_CA)
+
+    def wanted(tag: str) -> bool:
+        return options.rebuild or not image_exists(tag)
+
+    ensure_debian_base()
+    with tempfile.TemporaryDirectory(prefix="mwaa-local-offline-") as scratch:
+        python_builds = {}
+        for minor in sorted(versions.python_minors()):
+            tag = PREFIX + images.python_base(minor)
+            if not wanted(tag):
+                continue
+            context = Path(scratch) / f"python{minor}"
+            source = find_cpython(minor, explicit)
+            print(f"offline images: CPython {source.name} → {tag}", flush=True)
+            stage_cpython(source, minor, context)
+            python_builds[f"python{minor.replace('.', '')}"] = build_spec(
+                tag, "python.Dockerfile", context, {"DEBIAN_IMAGE": DEBIAN}
+            )
+        if python_builds:
+            compose_build(python_builds, ca_bundle)
+
+    services = {
+        "postgres": build_spec(PREFIX + images.POSTGRES, "postgres.Dockerfile", RECIPES, {"DEBIAN_IMAGE": DEBIAN}),
+        "redis": build_spec(PREFIX + images.REDIS, "redis.Dockerfile", RECIPES, {"DEBIAN_IMAGE": DEBIAN}),
+        "minio": build_spec(
+            PREFIX + images.MINIO,
+            "minio.Dockerfile",
+            RECIPES,
+            {"PYTHON_IMAGE": PREFIX + images.python_base("3.12")},
+        ),
+    }
+    services = {name: spec for name, spec in services.items() if wanted(str(spec["image"]))}
+    if services:
+        compose_build(services, ca_bundle)
+    print(f"offline images ready; use them with {images.MIRROR_VARIABLE}={PREFIX}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,40 @@
+"""Container entrypoint: `<component>`, `init`, `sync` or `health <check>`."""
+
+from __future__ import annotations
+
+import sys
+
+from emulator.runtime import components
+
+USAGE = (
+    "usage: <component> | init | sync | health <check>\n"
+    f"components: {', '.join(components.COMPONENTS)}"
+)
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(USAGE, file=sys.stderr)
+        return 2
+    command, arguments = argv[0], argv[1:]
+    if command in components.COMPONENTS:
+        components.start(components.COMPONENTS[command])
+        return 0  # not reached: the Airflow process replaces this one
+    if command == "init":
+        from emulator.runtime import init
+
+        return init.main()
+    if command == "sync":
+        from emulator.sync import sidecar
+
+        return sidecar.main()
+    if command == "health":
+        from emulator.runtime import health
+
+        return health.main(arguments)
+    print(f"unknown command {command!r}\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Driving Docker: the region and environment compose projects, images, health and ports."""

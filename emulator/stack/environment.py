@@ -1,0 +1,87 @@
+"""An environment's compose project: rendering its settings, building its image, running it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from emulator import images
+from emulator.environments.record import EnvironmentRecord
+from emulator.environments.state import EnvironmentState, LocalSettings, RegionSecrets, write_private
+from emulator.settings import Paths, ca_bundle
+from emulator.stack import build, ports, render, startup
+from emulator.stack.compose import ComposeProject, ServiceContainer
+
+BUILD_SERVICE = "init"
+
+
+class EnvironmentStack:
+    def __init__(self, paths: Paths, state: EnvironmentState, profile: str | None = None) -> None:
+        self.paths = paths
+        self.state = state
+        self.project = ComposeProject(
+            render.project_name(state.name),
+            [paths.environment_compose, state.airflow_env_path],
+            state.compose_env_path,
+            [profile] if profile else (),
+        )
+
+    @classmethod
+    def for_record(cls, paths: Paths, state: EnvironmentState, record: EnvironmentRecord) -> EnvironmentStack:
+        return cls(paths, state, render.profile(record))
+
+    @property
+    def rendered(self) -> bool:
+        return self.state.compose_env_path.exists() and self.state.airflow_env_path.exists()
+
+    def render(self, record: EnvironmentRecord, settings: LocalSettings, region_secrets: RegionSecrets) -> str:
+        """Write the compose inputs for `record`; returns the image's build hash."""
+        version = record.airflow_version
+        base_image = images.mirrored(images.python_base(version.python))
+        digest = build.build_hash(self.paths.root, version.version, version.python, base_image)
+        rendered = render.render_environment(
+            record, settings, self.state.secrets(), region_secrets, digest, str(ca_bundle(self.paths))
+        )
+        write_private(self.state.compose_env_path, render.env_file_text(rendered.compose_env))
+        write_private(self.state.airflow_env_path, render.override_text(rendered.airflow_override))
+        return digest
+
+    def image_current(self, record: EnvironmentRecord, digest: str) -> bool:
+        return build.image_hash(images.airflow_image(record.airflow_version.version)) == digest
+
+    def build(self, on_step: Callable[[str], None]) -> None:
+        build.build_image(self.project, BUILD_SERVICE, self.state.directory / "build.log", on_step)
+
+    def published(self) -> set[int]:
+        if not self.rendered:
+            return set()
+        found: set[int] = set()
+        for container in self.containers():
+            found |= ports.published_ports(container.publishers)
+        return found
+
+    def check_ports(self, settings: LocalSettings) -> None:
+        ports.check_free(
+            [ports.HostPort(settings.web_port, "the Airflow UI", "mwaa-local up --web-port N")],
+            self.published(),
+        )
+
+    def start(self, timeout: float) -> float:
+        return startup.start(self.project, self.project.services(), f"environment {self.state.name}", timeout)
+
+    def containers(self) -> list[ServiceContainer]:
+        return self.project.containers() if self.rendered else []
+
+    def down(self, volumes: bool) -> None:
+        if self.rendered:
+            self.project.run("down", "--remove-orphans", *(["--volumes"] if volumes else []), capture=False)
+
+    def logs_command(self, service: str | None, follow: bool, tail: str) -> list[str]:
+        arguments = ["logs", "--tail", tail]
+        if follow:
+            arguments.append("--follow")
+        return self.project.command(*arguments, *([service] if service else []))
+
+    @property
+    def log_file(self) -> Path:
+        return self.state.directory / "build.log"

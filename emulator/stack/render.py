@@ -1,0 +1,102 @@
+"""Rendering an environment record into what `docker compose` reads.
+
+Two files per environment: `compose.env` (plain variables the compose file interpolates:
+images, counts, ports, bucket) and `airflow-env.yaml` (a compose override giving every
+Airflow service its configuration). Airflow options may hold any printable character, so
+they go through YAML rather than an env file; `$` is doubled so compose keeps it literal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from emulator import images
+from emulator.environments.airflow_config import EnvironmentSecrets, component_environment
+from emulator.environments.record import EnvironmentRecord
+from emulator.environments.state import LocalSettings, RegionSecrets
+from emulator.environments.timings import PROFILES
+from emulator.settings import DEFAULT_REGION, REGION_NETWORK
+
+# Services of compose/environment.yaml that run Airflow (the image's Airflow components).
+AIRFLOW_SERVICES = ("init", "scheduler", "dag-processor", "triggerer", "worker", "webserver", "api-server")
+S3_ENDPOINT_IN_REGION = "http://s3:9000"
+
+
+@dataclass(frozen=True)
+class RenderedEnvironment:
+    compose_env: dict[str, str]
+    airflow_override: dict[str, object]
+
+
+def project_name(environment_name: str) -> str:
+    """The compose project of an environment: `mwaa-<name>` (compose wants lower case)."""
+    return f"mwaa-{environment_name.lower()}"
+
+
+def profile(record: EnvironmentRecord) -> str:
+    return f"airflow{record.airflow_version.family}"
+
+
+def web_url(settings: LocalSettings) -> str:
+    return f"http://localhost:{settings.web_port}"
+
+
+def escape(value: str) -> str:
+    return value.replace("$", "$$")
+
+
+def render_environment(
+    record: EnvironmentRecord,
+    settings: LocalSettings,
+    secrets: EnvironmentSecrets,
+    region_secrets: RegionSecrets,
+    build_hash: str,
+    ca_bundle: str,
+) -> RenderedEnvironment:
+    version = record.airflow_version
+    timings = PROFILES[settings.timings]
+    compose_env = {
+        "COMPOSE_PROFILES": profile(record),
+        "MWAA_LOCAL_ENV_NAME": record.name,
+        "MWAA_LOCAL_REGION": DEFAULT_REGION,
+        "MWAA_LOCAL_REGION_NETWORK": REGION_NETWORK,
+        "MWAA_LOCAL_AIRFLOW_VERSION": version.version,
+        "MWAA_LOCAL_PYTHON_VERSION": version.python,
+        "MWAA_LOCAL_AIRFLOW_IMAGE": images.airflow_image(version.version),
+        "MWAA_LOCAL_BASE_IMAGE": images.mirrored(images.python_base(version.python)),
+        "MWAA_LOCAL_POSTGRES_IMAGE": images.mirrored(images.POSTGRES),
+        "MWAA_LOCAL_REDIS_IMAGE": images.mirrored(images.REDIS),
+        "MWAA_LOCAL_BUILD_HASH": build_hash,
+        "MWAA_LOCAL_CA_BUNDLE": ca_bundle,
+        "MWAA_LOCAL_POSTGRES_PASSWORD": secrets.postgres_password,
+        "MWAA_LOCAL_SCHEDULERS": str(record.schedulers),
+        "MWAA_LOCAL_WORKERS": str(record.min_workers),
+        "MWAA_LOCAL_WEB_PORT": str(settings.web_port),
+        "MWAA_LOCAL_S3_ENDPOINT": S3_ENDPOINT_IN_REGION,
+        "MWAA_LOCAL_S3_ACCESS_KEY": region_secrets.access_key,
+        "MWAA_LOCAL_S3_SECRET_KEY": region_secrets.secret_key,
+        "MWAA_LOCAL_BUCKET": record.bucket,
+        "MWAA_LOCAL_DAG_S3_PATH": record.dag_s3_path,
+        "MWAA_LOCAL_SYNC_INTERVAL": f"{timings.sync_interval:g}",
+    }
+    airflow = {k: escape(v) for k, v in component_environment(record, timings, secrets, web_url(settings)).items()}
+    services: dict[str, object] = {name: {"environment": dict(airflow)} for name in AIRFLOW_SERVICES}
+    services["init"] = {"environment": {**airflow, "MWAA_LOCAL_ADMIN_PASSWORD": escape(secrets.admin_password)}}
+    return RenderedEnvironment(compose_env, {"services": services})
+
+
+def env_file_text(variables: dict[str, str]) -> str:
+    """An env file compose reads unchanged: single-quoted values are taken literally."""
+    lines = []
+    for key, value in variables.items():
+        if "'" in value or "\n" in value:
+            raise ValueError(f"{key} holds a character an env file cannot carry literally")
+        lines.append(f"{key}='{value}'")
+    return "\n".join(lines) + "\n"
+
+
+def override_text(override: dict[str, object]) -> str:
+    header = "# Rendered by mwaa-local from the environment record; edits are overwritten.\n"
+    return header + yaml.safe_dump(override, sort_keys=True, default_flow_style=False)

@@ -1,0 +1,195 @@
+"""The sync sidecar: every interval, mirror s3://<bucket>/<DagS3Path> into the dags folder.
+
+A failed listing changes nothing (the last good copy stays), and the loop retries with
+backoff. A file appears atomically: it is written under a temporary name in its folder, then
+renamed, so Airflow never parses half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from minio import Minio
+
+from emulator.runtime.health import SYNC_MARKER
+from emulator.sync.plan import TEMPORARY_MARK, LocalFile, RemoteObject, SyncPlan, plan_sync, relative_path
+
+DAGS_FOLDER = Path(os.environ.get("AIRFLOW_HOME", "/usr/local/airflow")) / "dags"
+MAX_BACKOFF_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    endpoint: str
+    access_key: str
+    secret_key: str
+    bucket: str
+    prefix: str
+    interval: float
+    region: str
+    folder: Path
+
+    @classmethod
+    def from_environment(cls) -> SyncConfig:
+        env = os.environ
+        return cls(
+            endpoint=env["MWAA_LOCAL_S3_ENDPOINT"],
+            access_key=env["MWAA_LOCAL_S3_ACCESS_KEY"],
+            secret_key=env["MWAA_LOCAL_S3_SECRET_KEY"],
+            bucket=env["MWAA_LOCAL_BUCKET"],
+            prefix=env.get("MWAA_LOCAL_DAG_S3_PATH", "dags").strip("/"),
+            interval=float(env.get("MWAA_LOCAL_SYNC_INTERVAL", "30")),
+            region=env.get("AWS_REGION", "us-east-1"),
+            folder=Path(env.get("MWAA_LOCAL_DAGS_FOLDER", str(DAGS_FOLDER))),
+        )
+
+
+def log(message: str) -> None:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+    print(f"{stamp} sync: {message}", flush=True)
+
+
+def make_client(config: SyncConfig) -> Minio:
+    url = urlsplit(config.endpoint)
+    return Minio(
+        url.netloc,
+        access_key=config.access_key,
+        secret_key=config.secret_key,
+        secure=url.scheme == "https",
+        region=config.region,
+    )
+
+
+def list_remote(client: Minio, config: SyncConfig) -> dict[str, RemoteObject]:
+    listing = {}
+    prefix = f"{config.prefix}/" if config.prefix else ""
+    for item in client.list_objects(config.bucket, prefix=prefix, recursive=True):
+        path = relative_path(item.object_name or "", config.prefix)
+        if path is None:
+            continue
+        listing[path] = RemoteObject(path, (item.etag or "").strip('"'), item.size or 0, item.version_id)
+    return listing
+
+
+class LocalIndex:
+    """MD5s of the folder's files, recomputed only for files whose size or mtime changed."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.cache: dict[str, tuple[int, int, str]] = {}
+
+    def scan(self) -> dict[str, LocalFile]:
+        found = {}
+        for file in self.folder.rglob("*"):
+            if not file.is_file() or file.is_symlink():
+                continue
+            path = file.relative_to(self.folder).as_posix()
+            stat = file.stat()
+            cached = self.cache.get(path)
+            if cached and cached[:2] == (stat.st_size, stat.st_mtime_ns):
+                digest = cached[2]
+            else:
+                digest = hashlib.md5(file.read_bytes(), usedforsecurity=False).hexdigest()
+                self.cache[path] = (stat.st_size, stat.st_mtime_ns, digest)
+            found[path] = LocalFile(path, digest, stat.st_size)
+        return found
+
+
+class Sidecar:
+    def __init__(self, config: SyncConfig, client: Minio) -> None:
+        self.config = config
+        self.client = client
+        self.index = LocalIndex(config.folder)
+        self.downloaded: dict[str, str] = {}
+
+    def download(self, obj: RemoteObject) -> str:
+        """Copy one object into place atomically; returns the object version it copied."""
+        target = self.config.folder / obj.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}{TEMPORARY_MARK}{uuid.uuid4().hex[:8]}")
+        key = f"{self.config.prefix}/{obj.path}" if self.config.prefix else obj.path
+        response = self.client.get_object(self.config.bucket, key, version_id=obj.version_id)
+        version = response.headers.get("x-amz-version-id") or "null"
+        try:
+            with open(temporary, "wb") as handle:
+                for chunk in response.stream(256 * 1024):
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, target)
+        finally:
+            response.close()
+            response.release_conn()
+            temporary.unlink(missing_ok=True)
+        self.downloaded[obj.path] = obj.etag.lower()
+        return version
+
+    def delete(self, path: str) -> None:
+        target = self.config.folder / path
+        target.unlink(missing_ok=True)
+        self.downloaded.pop(path, None)
+        parent = target.parent
+        while parent != self.config.folder and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+
+    def apply(self, plan: SyncPlan, local: dict[str, LocalFile]) -> int:
+        """Apply a plan; returns how many changes failed (they are retried next pass)."""
+        failures = 0
+        for obj in plan.downloads:
+            verb = "updated" if obj.path in local else "added"
+            try:
+                version = self.download(obj)
+                log(f"{verb} {obj.path} (version {version}, {obj.size} bytes)")
+            except Exception as error:  # one bad object must not stop the others
+                failures += 1
+                log(f"could not copy {obj.path}: {error}")
+        for path in plan.deletions:
+            try:
+                self.delete(path)
+                log(f"removed {path} (deleted from the bucket)")
+            except OSError as error:
+                failures += 1
+                log(f"could not remove {path}: {error}")
+        return failures
+
+    def run_once(self) -> int:
+        """One pass; raises when the bucket cannot be listed (nothing is changed then)."""
+        remote = list_remote(self.client, self.config)
+        local = self.index.scan()
+        plan = plan_sync(remote, local, self.downloaded)
+        return 0 if plan.empty else self.apply(plan, local)
+
+
+def main() -> int:
+    config = SyncConfig.from_environment()
+    config.folder.mkdir(parents=True, exist_ok=True)
+    sidecar = Sidecar(config, make_client(config))
+    log(f"mirroring s3://{config.bucket}/{config.prefix} → {config.folder} every {config.interval:g}s")
+    backoff = 0.0
+    while True:
+        try:
+            failures = sidecar.run_once()
+        except Exception as error:  # S3 unreachable or bucket missing: keep the last good copy
+            backoff = min(MAX_BACKOFF_SECONDS, max(1.0, backoff * 2))
+            log(f"cannot list s3://{config.bucket}/{config.prefix} ({error}); keeping the current files, retrying in {backoff:g}s")
+            time.sleep(backoff)
+            continue
+        if backoff:
+            log("bucket reachable again")
+        backoff = 0.0
+        if failures == 0:
+            SYNC_MARKER.touch()
+        time.sleep(config.interval)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Terminal output: progress while the stack starts, tables, the status block, errors."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from emulator.errors import MwaaLocalError
+from emulator.stack.compose import ServiceContainer
+from emulator.stack.readiness import Readiness
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+MARKS = {"ready": "[green]✔[/]", "waiting": "[yellow]…[/]", "failed": "[red]✘[/]"}
+
+
+def readiness_table(title: str, readiness: Readiness, elapsed: float) -> Table:
+    table = Table(title=f"{title} [dim]({elapsed:.0f}s)[/]", title_justify="left", show_header=False, box=None)
+    for service in readiness.ready:
+        table.add_row(MARKS["ready"], service, "[green]ready[/]")
+    for service, doing in readiness.waiting.items():
+        table.add_row(MARKS["waiting"], service, escape(doing))
+    for service, why in readiness.failed.items():
+        table.add_row(MARKS["failed"], service, f"[red]{escape(why)}[/]")
+    return table
+
+
+def containers_table(title: str, containers: list[ServiceContainer]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("service", "container", "state", "health", "ports"):
+        table.add_column(column)
+    for container in sorted(containers, key=lambda item: (item.service, item.name)):
+        health_style = {"healthy": "green", "unhealthy": "red", "starting": "yellow"}.get(container.health, "")
+        health = f"[{health_style}]{container.health}[/]" if health_style else (container.health or "-")
+        table.add_row(
+            container.service,
+            container.name,
+            container.state,
+            health,
+            ", ".join(container.publishers) or "-",
+        )
+    return table
+
+
+def show_error(error: MwaaLocalError) -> None:
+    errors.print(f"[bold red]Error:[/] {escape(error.message)}")
+    if error.hint:
+        errors.print(f"[bold]What to do:[/] {escape(error.hint)}")

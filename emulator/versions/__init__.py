@@ -1,0 +1,95 @@
+"""The Airflow versions MWAA runs, with the Python, constraints and pins MWAA uses for each.
+
+The data under `data/` is MWAA's (see `data/versions.json` for its source): one folder per
+version holding Apache's constraints file, MWAA's base packages and MWAA's essential pins.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).parent / "data"
+CONSTRAINTS_FILE = "airflow-constraints.txt"
+BASE_PACKAGES_FILE = "mwaa-base-packages.txt"
+ESSENTIAL_CONSTRAINTS_FILE = "mwaa-essential-constraints.txt"
+
+
+class UnsupportedVersionError(ValueError):
+    """An Airflow version MWAA does not run."""
+
+
+@dataclass(frozen=True)
+class AirflowVersion:
+    version: str
+    python: str
+    python_patch: str
+    family: int
+    constraints_url: str
+
+    @property
+    def data_dir(self) -> Path:
+        return DATA_DIR / self.version
+
+    @property
+    def execution_env(self) -> str:
+        """`AWS_EXECUTION_ENV` as MWAA sets it: `Amazon_MWAA_331` for 3.3.1."""
+        return "Amazon_MWAA_" + self.version.replace(".", "")
+
+    def base_packages(self) -> list[str]:
+        text = (self.data_dir / BASE_PACKAGES_FILE).read_text()
+        return [line.replace("${AIRFLOW_VERSION}", self.version) for line in text.split()]
+
+    def pins(self, file_name: str = CONSTRAINTS_FILE) -> dict[str, str]:
+        """Package name (lower case) → pinned version, from one of the version's pin files."""
+        pins = {}
+        for line in (self.data_dir / file_name).read_text().splitlines():
+            name, _, pinned = line.partition("==")
+            if pinned:
+                pins[name.strip().lower()] = pinned.strip()
+        return pins
+
+
+@cache
+def _table() -> tuple[str, dict[str, AirflowVersion]]:
+    raw = json.loads((DATA_DIR / "versions.json").read_text())
+    versions = {
+        name: AirflowVersion(
+            version=name,
+            python=entry["python"],
+            python_patch=entry["python_patch"],
+            family=entry["family"],
+            constraints_url=entry["constraints_url"],
+        )
+        for name, entry in raw["versions"].items()
+    }
+    return raw["default"], versions
+
+
+def default_version() -> str:
+    """The version MWAA picks when CreateEnvironment names none: its newest."""
+    return _table()[0]
+
+
+def all_versions() -> dict[str, AirflowVersion]:
+    return dict(_table()[1])
+
+
+def get(version: str) -> AirflowVersion:
+    versions = _table()[1]
+    if version not in versions:
+        known = ", ".join(sorted(versions, key=_sort_key))
+        raise UnsupportedVersionError(
+            f"Airflow {version} is not a version Amazon MWAA runs. Supported versions: {known}."
+        )
+    return versions[version]
+
+
+def _sort_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def python_minors() -> set[str]:
+    return {entry.python for entry in _table()[1].values()}
