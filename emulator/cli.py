@@ -105,21 +105,28 @@ def up(
 
 def show_status_block(report: lifecycle.UpReport) -> None:
     record, settings = report.record, report.settings
-    region_secrets = report.region.secrets()
+    region, region_secrets = report.region, report.region.secrets()
     timings = PROFILES[settings.timings]
-    print_line = ui.console.print
-    print_line(
+    version, environment_class = record.airflow_version.version, record.fields["EnvironmentClass"]
+    login = f"login [bold]admin[/] / [bold]{escape(report.secrets.admin_password)}[/]"
+    sync = f"synced every {timings.sync_interval:g}s, {timings.name} timings"
+    exports = export_line(region.endpoint(), region_secrets.access_key, region_secrets.secret_key)
+    lines = [
         f"\n[bold green]Environment {record.name} is AVAILABLE[/] "
-        f"(Airflow {record.airflow_version.version}, {record.fields['EnvironmentClass']}, ready in {report.seconds:.0f}s)"
-    )
-    print_line(f"  Airflow UI    {web_url(settings)}   login [bold]admin[/] / [bold]{escape(report.secrets.admin_password)}[/]")
-    print_line(f"  DAG folder    s3://{record.bucket}/{record.dag_s3_path}/  (synced every {timings.sync_interval:g}s, {timings.name} timings)")
-    print_line(f"  S3 endpoint   {report.region.endpoint()}   console http://127.0.0.1:{report.region.console_port}")
-    print_line("  For boto3 and the aws CLI:")
-    print_line(f"    export {escape(export_line(report.region.endpoint(), region_secrets.access_key, region_secrets.secret_key))}")
-    for option in report.ignored_options:
-        print_line(f"  [yellow]Note:[/] configuration option {option} is ignored, as on MWAA.")
-    print_line("  Next: `mwaa-local deploy` uploads the workspace; `mwaa-local logs <service> --follow`; `mwaa-local down`.")
+        f"(Airflow {version}, {environment_class}, ready in {report.seconds:.0f}s)",
+        f"  Airflow UI    {web_url(settings)}   {login}",
+        f"  DAG folder    s3://{record.bucket}/{record.dag_s3_path}/  ({sync})",
+        f"  S3 endpoint   {region.endpoint()}   console http://127.0.0.1:{region.console_port}",
+        "  For boto3 and the aws CLI:",
+        f"    export {escape(exports)}",
+        *(
+            f"  [yellow]Note:[/] configuration option {option} is ignored, as on MWAA."
+            for option in report.ignored_options
+        ),
+        "  Next: `mwaa-local deploy` uploads the workspace; `mwaa-local logs <service> --follow`; `mwaa-local down`.",
+    ]
+    for line in lines:
+        ui.console.print(line, soft_wrap=True)
 
 
 def export_line(endpoint: str, access_key: str, secret_key: str) -> str:

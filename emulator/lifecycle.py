@@ -83,7 +83,9 @@ def environment_name(workspace: Path, name: str | None) -> str:
 
 def check_change(context: Context, record: EnvironmentRecord) -> None:
     """Refuse what MWAA refuses: a major-version change, and two names one project can't tell apart."""
-    clash = [name for name in known_environments(context.home) if name.lower() == record.name.lower() and name != record.name]
+    clash = [
+        name for name in known_environments(context.home) if name.lower() == record.name.lower() and name != record.name
+    ]
     if clash:
         raise EnvironmentConfigError(
             f"Environment {record.name} would share its Docker project with environment {clash[0]}.",
@@ -117,7 +119,9 @@ def up(
         settings = dataclasses.replace(settings, web_port=options.web_port)
     if options.timings is not None:
         if options.timings not in PROFILES:
-            raise EnvironmentConfigError(f"Unknown timings {options.timings!r}.", hint=f"Use one of: {', '.join(PROFILES)}.")
+            raise EnvironmentConfigError(
+                f"Unknown timings {options.timings!r}.", hint=f"Use one of: {', '.join(PROFILES)}."
+            )
         settings = dataclasses.replace(settings, timings=options.timings)
 
     region = context.region()
@@ -155,7 +159,11 @@ def stack_of(context: Context, name: str) -> EnvironmentStack:
 
 
 def running_environments(context: Context) -> list[str]:
-    return [name for name in known_environments(context.home) if any(c.state == "running" for c in stack_of(context, name).containers())]
+    return [
+        name
+        for name in known_environments(context.home)
+        if any(c.state == "running" for c in stack_of(context, name).containers())
+    ]
 
 
 def down(context: Context, name: str, volumes: bool) -> bool:

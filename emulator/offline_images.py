@@ -56,9 +56,7 @@ def find_cpython(minor: str, explicit: dict[str, Path]) -> Path:
         key=lambda path: tuple(int(part) for part in path.name.split(".") if part.isdigit()),
     )
     if not candidates:
-        raise SystemExit(
-            f"no CPython {minor} build found under {pyenv_root}; pass --python {minor}=/path/to/prefix"
-        )
+        raise SystemExit(f"no CPython {minor} build found under {pyenv_root}; pass --python {minor}=/path/to/prefix")
     return candidates[-1]
 
 

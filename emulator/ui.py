@@ -45,6 +45,6 @@ def containers_table(title: str, containers: list[ServiceContainer]) -> Table:
 
 
 def show_error(error: MwaaLocalError) -> None:
-    errors.print(f"[bold red]Error:[/] {escape(error.message)}")
+    errors.print(f"[bold red]Error:[/] {escape(error.message)}", soft_wrap=True)
     if error.hint:
-        errors.print(f"[bold]What to do:[/] {escape(error.hint)}")
+        errors.print(f"[bold]What to do:[/] {escape(error.hint)}", soft_wrap=True)

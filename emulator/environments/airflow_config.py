@@ -57,7 +57,9 @@ def option_variable(option: str) -> str:
     return f"AIRFLOW__{section.upper()}__{key.upper()}"
 
 
-def user_variables(record: EnvironmentRecord, overruled: frozenset[str] = PROTECTED) -> tuple[dict[str, str], list[str]]:
+def user_variables(
+    record: EnvironmentRecord, overruled: frozenset[str] = PROTECTED
+) -> tuple[dict[str, str], list[str]]:
     """The record's options as variables, and the options MWAA ignores: those its essential
     or protected settings overrule, and those it never reads."""
     kept: dict[str, str] = {}

@@ -90,11 +90,11 @@ def read_workspace_file(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise EnvironmentConfigError(
             f"{path} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}.",
-            hint="It holds CreateEnvironment members, e.g. {\"AirflowVersion\": \"2.10.3\"}.",
+            hint='It holds CreateEnvironment members, e.g. {"AirflowVersion": "2.10.3"}.',
         ) from error
     if not isinstance(given, dict):
         raise EnvironmentConfigError(
             f"{path} must hold a JSON object of CreateEnvironment members.",
-            hint="For example {\"AirflowVersion\": \"2.10.3\", \"EnvironmentClass\": \"mw1.small\"}.",
+            hint='For example {"AirflowVersion": "2.10.3", "EnvironmentClass": "mw1.small"}.',
         )
     return given

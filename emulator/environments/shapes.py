@@ -52,9 +52,7 @@ class _Validator:
         self.errors: list[str] = []
 
     def fail(self, value: Any, path: str, constraint: str) -> None:
-        self.errors.append(
-            f"Value {_show(value)} at '{path}' failed to satisfy constraint: Member must {constraint}"
-        )
+        self.errors.append(f"Value {_show(value)} at '{path}' failed to satisfy constraint: Member must {constraint}")
 
     def check(self, value: Any, shape: Shape, path: str, require: bool = True) -> None:
         kind = shape.type_name

@@ -6,10 +6,7 @@ import sys
 
 from emulator.runtime import components
 
-USAGE = (
-    "usage: <component> | init | sync | health <check>\n"
-    f"components: {', '.join(components.COMPONENTS)}"
-)
+USAGE = f"usage: <component> | init | sync | health <check>\ncomponents: {', '.join(components.COMPONENTS)}"
 
 
 def main(argv: list[str]) -> int:

@@ -27,13 +27,20 @@ def airflow(*arguments: str) -> subprocess.CompletedProcess[str]:
 
 def ensure_admin(password: str) -> None:
     created = airflow(
-        "users", "create",
-        "--username", ADMIN_USER,
-        "--password", password,
-        "--role", "Admin",
-        "--firstname", "Local",
-        "--lastname", "Admin",
-        "--email", "admin@mwaa-local.invalid",
+        "users",
+        "create",
+        "--username",
+        ADMIN_USER,
+        "--password",
+        password,
+        "--role",
+        "Admin",
+        "--firstname",
+        "Local",
+        "--lastname",
+        "Admin",
+        "--email",
+        "admin@mwaa-local.invalid",
     )
     if "already exist" in created.stdout + created.stderr:
         airflow("users", "reset-password", "--username", ADMIN_USER, "--password", password)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from minio import Minio
-from minio.versioningconfig import ENABLED, VersioningConfig
+from minio.commonconfig import ENABLED
+from minio.versioningconfig import VersioningConfig
 
 
 def ensure_bucket(client: Minio, bucket: str) -> bool:

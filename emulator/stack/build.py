@@ -57,9 +57,7 @@ def failing_step(output: str, limit: int = 40) -> str:
     return "\n".join(excerpt[-limit:])
 
 
-def build_image(
-    project: ComposeProject, service: str, log_file: Path, on_step: Callable[[str], None]
-) -> None:
+def build_image(project: ComposeProject, service: str, log_file: Path, on_step: Callable[[str], None]) -> None:
     """`docker compose build <service>` with plain progress; raises ImageBuildError on failure."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     process = project.popen("--progress", "plain", "build", service)

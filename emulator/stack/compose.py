@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class ComposeProject:
         return [to_container(entry) for entry in parse_ps(output)]
 
 
-def parse_ps(output: str) -> list[dict[str, object]]:
+def parse_ps(output: str) -> list[dict[str, Any]]:
     """`docker compose ps --format json`: a JSON array (older v2) or one object per line."""
     text = output.strip()
     if not text:
@@ -76,11 +77,11 @@ def parse_ps(output: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def to_container(entry: dict[str, object]) -> ServiceContainer:
+def to_container(entry: dict[str, Any]) -> ServiceContainer:
     publishers = entry.get("Publishers") or []
     published = tuple(
         f"{item.get('URL') or '0.0.0.0'}:{item['PublishedPort']}->{item['TargetPort']}"
-        for item in publishers  # type: ignore[union-attr]
+        for item in publishers
         if isinstance(item, dict) and item.get("PublishedPort")
     )
     return ServiceContainer(
@@ -88,6 +89,6 @@ def to_container(entry: dict[str, object]) -> ServiceContainer:
         name=str(entry.get("Name", "")),
         state=str(entry.get("State", "")),
         health=str(entry.get("Health", "")),
-        exit_code=int(entry.get("ExitCode", 0) or 0),  # type: ignore[call-overload]
+        exit_code=int(entry.get("ExitCode", 0) or 0),
         publishers=published,
     )

@@ -48,7 +48,7 @@ def relative_path(key: str, prefix: str) -> str | None:
     lead = f"{root}/" if root else ""
     if not key.startswith(lead) or key.endswith("/"):
         return None
-    path = key[len(lead):]
+    path = key[len(lead) :]
     parts = PurePosixPath(path).parts
     if not parts or any(part in ("", ".", "..") for part in parts) or path.startswith("/"):
         return None

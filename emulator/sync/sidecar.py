@@ -180,7 +180,8 @@ def main() -> int:
             failures = sidecar.run_once()
         except Exception as error:  # S3 unreachable or bucket missing: keep the last good copy
             backoff = min(MAX_BACKOFF_SECONDS, max(1.0, backoff * 2))
-            log(f"cannot list s3://{config.bucket}/{config.prefix} ({error}); keeping the current files, retrying in {backoff:g}s")
+            where = f"s3://{config.bucket}/{config.prefix}"
+            log(f"cannot list {where} ({error}); keeping the current files, retrying in {backoff:g}s")
             time.sleep(backoff)
             continue
         if backoff:

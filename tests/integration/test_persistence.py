@@ -1,0 +1,39 @@
+"""`down` then `up` keeps the run history; `down --volumes` wipes it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import Environment, wait_for
+
+
+def up(environment: Environment) -> None:
+    result = environment.cli("up", "--web-port", str(environment.web_port), "--timeout", "600")
+    assert result.returncode == 0, result.stdout + result.stderr + environment.logs()
+
+
+def runs(environment: Environment) -> int:
+    return int(environment.sql("SELECT count(*) FROM dag_run")[0][0])
+
+
+@pytest.mark.restarts
+def test_down_then_up_keeps_history_and_down_volumes_wipes_it(environment: Environment) -> None:
+    environment.add_dag("it_xcom.py")
+    environment.deploy()
+    wait_for(lambda: "it_xcom" in environment.dag_ids(), 90, "it_xcom to be listed", interval=2)
+    environment.trigger("it_xcom", "it_persisted")
+    wait_for(lambda: environment.run_state("it_xcom", "it_persisted") == "success", 120, "the run to succeed")
+
+    stopped = environment.cli("down")
+    assert stopped.returncode == 0, stopped.stderr
+    assert "data kept" in stopped.stdout
+    assert not [c for c in environment.project.containers() if c.state == "running"]
+    up(environment)
+    assert environment.run_state("it_xcom", "it_persisted") == "success", "the run history survived down/up"
+    wait_for(lambda: "it_xcom.py" in environment.dags_folder(), 30, "the DAG file back in the folder")
+
+    wiped = environment.cli("down", "--volumes")
+    assert wiped.returncode == 0, wiped.stderr
+    assert "data deleted" in wiped.stdout
+    up(environment)
+    assert runs(environment) == 0, "down --volumes wiped the run history"

@@ -1,0 +1,126 @@
+"""Helpers for tests against a running environment: the CLI, Airflow, Postgres, S3."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from minio import Minio
+
+from emulator.lifecycle import Context, stack_of
+from emulator.stack.compose import ComposeProject
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = Path(__file__).resolve().parent / "dags"
+T = TypeVar("T")
+
+
+def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval: float = 0.5) -> T:
+    """Poll `check` until it returns something truthy; fail with `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except Exception as error:  # not there yet; keep the reason for the message
+            last = error
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+
+
+def cli(workspace: Path, *arguments: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
+    """Run the real `mwaa-local` command in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "emulator.cli", "--workspace", str(workspace), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "200"},
+        cwd=REPO,
+    )
+
+
+@dataclass
+class Environment:
+    name: str
+    version: str
+    workspace: Path
+    web_port: int
+
+    @property
+    def family(self) -> int:
+        return int(self.version.split(".")[0])
+
+    @property
+    def project(self) -> ComposeProject:
+        return stack_of(Context.load(), self.name).project
+
+    def cli(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        return cli(self.workspace, *arguments, "--name", self.name)
+
+    def compose(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.project.run(*arguments, check=check)
+
+    def exec(self, service: str, *command: str) -> str:
+        return self.compose("exec", "-T", service, *command).stdout
+
+    def airflow_json(self, *arguments: str) -> Any:
+        """An Airflow CLI command with `-o json`, run in the scheduler container."""
+        output = self.exec("scheduler", "airflow", *arguments, "-o", "json")
+        start = min(i for i in (output.find("["), output.find("{")) if i >= 0)
+        return json.loads(output[start:])
+
+    def sql(self, query: str) -> list[list[str]]:
+        output = self.exec("postgres", "psql", "-U", "airflow", "-d", "airflow", "-At", "-F", "\t", "-c", query)
+        return [line.split("\t") for line in output.splitlines() if line]
+
+    def container_hostnames(self, service: str) -> set[str]:
+        names = [c.name for c in self.project.containers() if c.service == service]
+        inspected = subprocess.run(
+            ["docker", "inspect", "--format", "{{.Config.Hostname}}", *names],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return set(inspected.stdout.split())
+
+    def dags_folder(self, service: str = "scheduler") -> set[str]:
+        listing = self.exec(service, "find", "/usr/local/airflow/dags", "-type", "f", "-not", "-path", "*__pycache__*")
+        return {line.removeprefix("/usr/local/airflow/dags/") for line in listing.split()}
+
+    def s3(self) -> Minio:
+        return Context.load().region().client()
+
+    def add_dag(self, file_name: str, text: str | None = None) -> None:
+        target = self.workspace / "dags" / file_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text if text is not None else (SAMPLES / file_name).read_text())
+
+    def deploy(self) -> str:
+        result = self.cli("deploy")
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def dag_ids(self) -> set[str]:
+        return {entry["dag_id"] for entry in self.airflow_json("dags", "list")}
+
+    def run_state(self, dag_id: str, run_id: str) -> str | None:
+        rows = self.sql(f"SELECT state FROM dag_run WHERE dag_id = '{dag_id}' AND run_id = '{run_id}'")
+        return rows[0][0] if rows else None
+
+    def trigger(self, dag_id: str, run_id: str) -> None:
+        self.exec("scheduler", "airflow", "dags", "unpause", dag_id)
+        self.exec("scheduler", "airflow", "dags", "trigger", dag_id, "--run-id", run_id)
+
+    def logs(self, tail: int = 150) -> str:
+        return self.compose("logs", "--no-color", "--tail", str(tail), check=False).stdout

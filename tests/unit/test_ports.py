@@ -1,0 +1,27 @@
+import socket
+
+import pytest
+
+from emulator.errors import PortInUseError
+from emulator.stack.ports import HostPort, check_free, free_port, published_ports
+
+
+def test_a_taken_port_is_named_with_the_setting_that_changes_it() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        wanted = [HostPort(port, "the Airflow UI", "mwaa-local up --web-port N")]
+        with pytest.raises(PortInUseError) as caught:
+            check_free(wanted, ours=set())
+        assert caught.value.message == f"Port {port} (the Airflow UI) is already in use on this machine."
+        assert "mwaa-local up --web-port N" in caught.value.hint
+        check_free(wanted, ours={port})  # held by our own container: fine
+
+
+def test_a_free_port_passes() -> None:
+    check_free([HostPort(free_port(), "x", "y")], ours=set())
+
+
+def test_published_ports_are_read_from_compose_ps() -> None:
+    assert published_ports(("127.0.0.1:8080->8080", "0.0.0.0:9001->9001")) == {8080, 9001}

@@ -1,0 +1,53 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from emulator import versions
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_default_is_mwaa_newest_version() -> None:
+    assert versions.default_version() == "3.3.1"
+    newest = max(versions.all_versions(), key=lambda v: tuple(map(int, v.split("."))))
+    assert versions.default_version() == newest
+
+
+@pytest.mark.parametrize("name", sorted(versions.all_versions()))
+def test_every_version_has_its_pins_and_a_matching_python(name: str) -> None:
+    version = versions.get(name)
+    assert version.family == int(name.split(".")[0])
+    assert version.python_patch.startswith(version.python + ".")
+    assert version.constraints_url.endswith(f"constraints-{name}/constraints-{version.python}.txt")
+    constraints = version.pins()
+    assert len(constraints) > 300, "Apache's constraints file is complete"
+    assert version.pins(versions.ESSENTIAL_CONSTRAINTS_FILE)["apache-airflow"] == name
+    assert f"apache-airflow[celery,statsd]=={name}" in version.base_packages()
+    assert not any("${" in package for package in version.base_packages())
+
+
+def test_pythons_follow_mwaa() -> None:
+    assert versions.get("2.10.3").python == "3.11"
+    assert versions.get("3.3.1").python == "3.12"
+    assert versions.python_minors() == {"3.11", "3.12"}
+
+
+def test_execution_env_is_spelled_like_mwaa() -> None:
+    assert versions.get("3.2.1").execution_env == "Amazon_MWAA_321"
+
+
+def test_unknown_version_lists_the_supported_ones() -> None:
+    with pytest.raises(
+        versions.UnsupportedVersionError,
+        match=r"Airflow 2\.4\.3 is not a version Amazon MWAA runs\. "
+        r"Supported versions: 2\.9\.2, 2\.10\.1, 2\.10\.3, 2\.11\.0, 2\.11\.2, 3\.0\.6, 3\.2\.1, 3\.3\.1\.",
+    ):
+        versions.get("2.4.3")
+
+
+def test_dockerfile_defaults_match_the_default_version() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    default = versions.get(versions.default_version())
+    assert re.search(rf"^ARG AIRFLOW_VERSION={re.escape(default.version)}$", dockerfile, re.M)
+    assert re.search(rf"^ARG PYTHON_VERSION={re.escape(default.python)}$", dockerfile, re.M)
