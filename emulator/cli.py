@@ -18,7 +18,7 @@ from emulator.environments.timings import PROFILES
 from emulator.errors import MwaaLocalError
 from emulator.s3.deploy import ObjectChange
 from emulator.settings import DEFAULT_REGION
-from emulator.stack.render import web_url
+from emulator.stack.render import sync_interval, web_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,6 +73,11 @@ def workspace_of(context: click.Context) -> Path:
     type=click.Choice(sorted(PROFILES)),
     help="`mwaa` (MWAA's 30 s sync, 300 s DAG folder scan) or `dev` (1 s sync, 2 s scan). Kept per environment.",
 )
+@click.option(
+    "--sync-interval",
+    type=click.FloatRange(0.5, 3600),
+    help="Seconds between two bucket → dags folder syncs (default: the timings'; MWAA's is 30).",
+)
 @click.option("--build", "rebuild", is_flag=True, help="Rebuild the Airflow image even if it is current.")
 @click.option("--deploy", is_flag=True, help="Upload the workspace to the bucket before starting.")
 @click.option("--timeout", type=float, default=600, show_default=True, help="Seconds to wait for health.")
@@ -84,6 +89,7 @@ def up(
     airflow_version: str | None,
     web_port: int | None,
     timings: str | None,
+    sync_interval: float | None,
     rebuild: bool,
     deploy: bool,
     timeout: float,
@@ -91,7 +97,7 @@ def up(
     """Start the region and an environment, wait until every service is healthy."""
     workspace = workspace_of(context)
     record = lifecycle.workspace_record(workspace, name, airflow_version)
-    options = lifecycle.UpOptions(web_port, timings, rebuild, deploy, timeout)
+    options = lifecycle.UpOptions(web_port, timings, sync_interval, rebuild, deploy, timeout)
     with ui.console.status("Building the Airflow image…") as spinner:
 
         def on_build_step(step: str) -> None:
@@ -107,9 +113,10 @@ def show_status_block(report: lifecycle.UpReport) -> None:
     record, settings = report.record, report.settings
     region, region_secrets = report.region, report.region.secrets()
     timings = PROFILES[settings.timings]
+    every = sync_interval(settings)
     version, environment_class = record.airflow_version.version, record.fields["EnvironmentClass"]
     login = f"login [bold]admin[/] / [bold]{escape(report.secrets.admin_password)}[/]"
-    sync = f"synced every {timings.sync_interval:g}s, {timings.name} timings"
+    sync = f"synced every {every:g}s, {timings.name} timings"
     exports = export_line(region.endpoint(), region_secrets.access_key, region_secrets.secret_key)
     lines = [
         f"\n[bold green]Environment {record.name} is AVAILABLE[/] "
@@ -206,7 +213,8 @@ def show_changes(changes: list[ObjectChange]) -> None:
         if change in unchanged:
             continue
         colour = {"uploaded": "green", "deleted": "red"}.get(change.action, "dim")
-        ui.console.print(f"  [{colour}]{change.action:9}[/] s3://…/{escape(change.key)}  version {change.version_id}")
+        line = f"  [{colour}]{change.action:9}[/] {escape(change.url)}  version {change.version_id}"
+        ui.console.print(line, soft_wrap=True)
     if unchanged:
         ui.console.print(f"  [dim]{len(unchanged)} DAG folder file(s) unchanged[/]")
 

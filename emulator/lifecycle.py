@@ -46,6 +46,7 @@ class Context:
 class UpOptions:
     web_port: int | None = None
     timings: str | None = None
+    sync_interval: float | None = None
     rebuild: bool = False
     deploy: bool = False
     timeout: float = 600.0
@@ -122,7 +123,9 @@ def up(
             raise EnvironmentConfigError(
                 f"Unknown timings {options.timings!r}.", hint=f"Use one of: {', '.join(PROFILES)}."
             )
-        settings = dataclasses.replace(settings, timings=options.timings)
+        settings = dataclasses.replace(settings, timings=options.timings, sync_interval=None)
+    if options.sync_interval is not None:
+        settings = dataclasses.replace(settings, sync_interval=options.sync_interval)
 
     region = context.region()
     stack = EnvironmentStack.for_record(context.paths, state, record)

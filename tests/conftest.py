@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from emulator.stack.ports import free_port
 from tests.support import Environment, cli
 
 KINDS = ("unit", "integration", "e2e")
@@ -46,15 +47,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def environment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
     version: str = request.param
     name = "it" + version.replace(".", "")
+    bucket = f"mwaa-local-{name}"  # never the user's bucket: deploys mirror deletions
     workspace = tmp_path_factory.mktemp(name)
     (workspace / "dags").mkdir()
     options = {"core.default_task_retries": "2", "mwaa_local_test.marker": "a$b'c"}
-    (workspace / "environment.json").write_text(
-        json.dumps({"Name": name, "AirflowVersion": version, "AirflowConfigurationOptions": options})
-    )
-    from emulator.stack.ports import free_port
-
-    env = Environment(name, version, workspace, free_port())
+    record = {
+        "Name": name,
+        "AirflowVersion": version,
+        "SourceBucketArn": f"arn:aws:s3:::{bucket}",
+        "AirflowConfigurationOptions": options,
+    }
+    (workspace / "environment.json").write_text(json.dumps(record))
+    env = Environment(name, version, workspace, free_port(), bucket)
     cli(workspace, "down", "--volumes", "--name", name)  # a stale run of an earlier session
     started = env.cli("up", "--timings", "dev", "--web-port", str(env.web_port), "--timeout", "600")
     if started.returncode != 0:

@@ -56,6 +56,7 @@ class Environment:
     version: str
     workspace: Path
     web_port: int
+    bucket: str
 
     @property
     def family(self) -> int:
@@ -71,14 +72,17 @@ class Environment:
     def compose(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.project.run(*arguments, check=check)
 
-    def exec(self, service: str, *command: str) -> str:
-        return self.compose("exec", "-T", service, *command).stdout
+    def exec(self, service: str, *command: str, check: bool = True) -> str:
+        return self.compose("exec", "-T", service, *command, check=check).stdout
 
     def airflow_json(self, *arguments: str) -> Any:
-        """An Airflow CLI command with `-o json`, run in the scheduler container."""
-        output = self.exec("scheduler", "airflow", *arguments, "-o", "json")
-        start = min(i for i in (output.find("["), output.find("{")) if i >= 0)
-        return json.loads(output[start:])
+        """An Airflow CLI command with `-o json`, run in the scheduler container. Its exit code
+        is not checked: `dags list-import-errors` exits 1 when it lists any."""
+        output = self.exec("scheduler", "airflow", *arguments, "-o", "json", check=False)
+        for line in reversed(output.splitlines()):  # log lines may come first; the JSON is one line
+            if line.startswith(("[{", "[]", "{")):
+                return json.loads(line)
+        raise ValueError(f"no JSON in the output of airflow {' '.join(arguments)}: {output[-500:]}")
 
     def sql(self, query: str) -> list[list[str]]:
         output = self.exec("postgres", "psql", "-U", "airflow", "-d", "airflow", "-At", "-F", "\t", "-c", query)

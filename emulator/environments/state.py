@@ -33,6 +33,7 @@ class LocalSettings:
 
     web_port: int = DEFAULT_WEB_PORT
     timings: str = "mwaa"
+    sync_interval: float | None = None  # seconds; None: the timings profile's interval
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,14 @@ ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # fixed, so an unchanged plugins folder z
 
 @dataclass(frozen=True)
 class ObjectChange:
+    bucket: str
     key: str
     action: str  # uploaded, deleted, unchanged
     version_id: str | None
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
 
 
 def md5(data: bytes) -> str:
@@ -69,9 +74,9 @@ class Deployer:
     def put(self, key: str, data: bytes, remote_etag: str | None) -> ObjectChange:
         if remote_etag == md5(data):
             existing = self.current(key)
-            return ObjectChange(key, "unchanged", existing[1] if existing else None)
+            return ObjectChange(self.bucket, key, "unchanged", existing[1] if existing else None)
         result = self.client.put_object(self.bucket, key, io.BytesIO(data), len(data))
-        return ObjectChange(key, "uploaded", result.version_id)
+        return ObjectChange(self.bucket, key, "uploaded", result.version_id)
 
     def put_file(self, key: str, data: bytes) -> ObjectChange:
         existing = self.current(key)
@@ -106,7 +111,7 @@ class Deployer:
             ),
             None,
         )
-        return ObjectChange(key, "deleted", marker)
+        return ObjectChange(self.bucket, key, "deleted", marker)
 
 
 def deploy_workspace(client: Minio, record: EnvironmentRecord, workspace: Path) -> list[ObjectChange]:

@@ -7,7 +7,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,11 @@ class ComposeProject:
             check=check,
         )
 
-    def popen(self, *arguments: str) -> subprocess.Popen[str]:
+    def popen(self, *arguments: str, output: IO[str] | None = None) -> subprocess.Popen[str]:
+        """Start a compose command; its output goes to `output`, or to a pipe to read."""
         return subprocess.Popen(
             self.command(*arguments),
-            stdout=subprocess.PIPE,
+            stdout=output if output is not None else subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )

@@ -16,7 +16,10 @@ class HostPort:
 
 
 def in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something listens on the port. Like Docker's own listener, the probe reuses the
+    address, so connections still closing (TIME_WAIT) from a stopped stack do not count."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:

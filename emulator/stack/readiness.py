@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from emulator.stack.compose import ServiceContainer
 
 ONE_SHOT = frozenset({"init"})
+NOT_CREATED = "not created yet"
 
 
 @dataclass
@@ -37,7 +38,7 @@ def assess(containers: Iterable[ServiceContainer], expected: Iterable[str]) -> R
     for service in expected:
         found = by_service.get(service, [])
         if not found:
-            result.waiting[service] = "not created yet"
+            result.waiting[service] = NOT_CREATED
         elif service in ONE_SHOT:
             done = found[0]
             if done.state == "exited" and done.exit_code == 0:

@@ -43,6 +43,11 @@ def web_url(settings: LocalSettings) -> str:
     return f"http://localhost:{settings.web_port}"
 
 
+def sync_interval(settings: LocalSettings) -> float:
+    """Seconds between two syncs: the environment's own setting, else its timings profile's."""
+    return settings.sync_interval or PROFILES[settings.timings].sync_interval
+
+
 def escape(value: str) -> str:
     return value.replace("$", "$$")
 
@@ -79,7 +84,7 @@ def render_environment(
         "MWAA_LOCAL_S3_SECRET_KEY": region_secrets.secret_key,
         "MWAA_LOCAL_BUCKET": record.bucket,
         "MWAA_LOCAL_DAG_S3_PATH": record.dag_s3_path,
-        "MWAA_LOCAL_SYNC_INTERVAL": f"{timings.sync_interval:g}",
+        "MWAA_LOCAL_SYNC_INTERVAL": f"{sync_interval(settings):g}",
     }
     airflow = {k: escape(v) for k, v in component_environment(record, timings, secrets, web_url(settings)).items()}
     services: dict[str, object] = {name: {"environment": dict(airflow)} for name in AIRFLOW_SERVICES}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Sequence
 
@@ -9,8 +10,9 @@ from rich.live import Live
 
 from emulator import ui
 from emulator.errors import MwaaLocalError, StartTimeoutError
+from emulator.images import MIRROR_VARIABLE
 from emulator.stack.compose import ComposeProject
-from emulator.stack.readiness import Readiness, assess
+from emulator.stack.readiness import NOT_CREATED, Readiness, assess
 
 POLL_SECONDS = 1.0
 
@@ -22,45 +24,49 @@ def start(project: ComposeProject, expected: Sequence[str], title: str, timeout:
     starting and how to see why, and leaves the stack running for inspection.
     """
     started = time.monotonic()
-    process = project.popen("up", "--detach", "--remove-orphans")
-    readiness = Readiness()
-    with Live(console=ui.console, refresh_per_second=4, transient=False) as live:
-        while True:
-            elapsed = time.monotonic() - started
-            readiness = assess(project.containers(), expected)
-            live.update(ui.readiness_table(title, readiness, elapsed))
-            finished = process.poll() is not None
-            if finished and process.returncode != 0:
-                output = process.stdout.read() if process.stdout else ""
+    with tempfile.TemporaryFile("w+") as output:
+        process = project.popen("up", "--detach", "--remove-orphans", output=output)
+        with Live(console=ui.console, refresh_per_second=4, transient=False) as live:
+            while True:
+                elapsed = time.monotonic() - started
                 readiness = assess(project.containers(), expected)
                 live.update(ui.readiness_table(title, readiness, elapsed))
-                raise failure(project, readiness, output)
-            if readiness.failed:
-                raise failure(project, readiness, "")
-            if finished and readiness.complete:
-                return elapsed
-            if elapsed > timeout:
-                raise StartTimeoutError(
-                    f"{title}: not ready after {timeout:.0f}s. Still starting: "
-                    + ", ".join(f"{service} ({doing})" for service, doing in readiness.waiting.items())
-                    + ". The stack is left running.",
-                    hint=f"See why with `mwaa-local logs {next(iter(readiness.waiting), '')}`; "
-                    "`mwaa-local status` shows every service.",
-                )
-            time.sleep(POLL_SECONDS)
+                finished = process.poll() is not None
+                # `up --detach` creates every container before it returns, so a missing one
+                # means compose failed (some wrappers of compose lose its exit code).
+                never_created = finished and NOT_CREATED in readiness.waiting.values()
+                if readiness.failed or (finished and (process.returncode != 0 or never_created)):
+                    output.seek(0)
+                    raise failure(project, readiness, output.read() if finished else "")
+                if finished and readiness.complete:
+                    return elapsed
+                if elapsed > timeout:
+                    raise timed_out(title, timeout, readiness)
+                time.sleep(POLL_SECONDS)
+
+
+def timed_out(title: str, timeout: float, readiness: Readiness) -> StartTimeoutError:
+    still = ", ".join(f"{service} ({doing})" for service, doing in readiness.waiting.items())
+    return StartTimeoutError(
+        f"{title}: not ready after {timeout:.0f}s. Still starting: {still}. The stack is left running.",
+        hint=f"See why with `mwaa-local logs {next(iter(readiness.waiting), '')}`; "
+        "`mwaa-local status` shows every service.",
+    )
 
 
 def failure(project: ComposeProject, readiness: Readiness, compose_output: str) -> MwaaLocalError:
-    """An error naming the failed services, with the end of their logs."""
-    services = list(readiness.failed) or list(readiness.waiting)[:1]
-    details = []
-    for service in services:
-        logs = project.run("logs", "--no-color", "--tail", "30", service, check=False).stdout
-        details.append(f"--- last log lines of {service} ---\n{logs.rstrip()}")
-    summary = compose_output.strip().splitlines()[-3:] if compose_output.strip() else []
-    return MwaaLocalError(
-        "Starting failed: "
-        + (", ".join(f"{service} {why}" for service, why in readiness.failed.items()) or " ".join(summary))
-        + ("\n" + "\n".join(details) if details else ""),
-        hint="Fix the cause shown in the logs, then run `mwaa-local up` again (the stack is left as it is).",
-    )
+    """An error naming what failed, with compose's last words and the failed services' logs."""
+    lines = [", ".join(f"{service} {why}" for service, why in readiness.failed.items()) or "docker compose up failed"]
+    if compose_output.strip():
+        lines += ["--- docker compose ---", *compose_output.strip().splitlines()[-10:]]
+    for service in readiness.failed:
+        logs = project.run("logs", "--no-color", "--tail", "30", service, check=False).stdout.rstrip()
+        if logs:
+            lines += [f"--- last log lines of {service} ---", logs]
+    hint = "Fix the cause shown above, then run `mwaa-local up` again (the stack is left as it is)."
+    if "Pulling" in compose_output and "Error" in compose_output:
+        hint = (
+            "An image could not be pulled. Without access to its registry, set "
+            f"{MIRROR_VARIABLE} to a mirror, or build local stand-ins (README: Offline, air-gapped and CI)."
+        )
+    return MwaaLocalError("Starting failed: " + "\n".join(lines), hint=hint)

@@ -31,7 +31,7 @@ def s3(environment: Environment):
 
 
 def test_the_bucket_is_versioned_as_mwaa_requires(environment: Environment, s3) -> None:
-    assert s3.get_bucket_versioning(Bucket="mwaa-local")["Status"] == "Enabled"
+    assert s3.get_bucket_versioning(Bucket=environment.bucket)["Status"] == "Enabled"
 
 
 def test_a_dag_uploaded_with_boto3_is_synced_and_parsed(environment: Environment, s3) -> None:
@@ -40,14 +40,14 @@ def test_a_dag_uploaded_with_boto3_is_synced_and_parsed(environment: Environment
         "try:\n    from airflow.sdk import DAG\nexcept ImportError:\n    from airflow import DAG\n"
         "with DAG('e2e_boto3', schedule=None, start_date=pendulum.datetime(2024, 1, 1, tz='UTC')):\n    pass\n"
     )
-    first = s3.put_object(Bucket="mwaa-local", Key="dags/e2e_boto3.py", Body=dag.encode())
+    first = s3.put_object(Bucket=environment.bucket, Key="dags/e2e_boto3.py", Body=dag.encode())
     assert first["VersionId"] not in ("", "null")
     wait_for(lambda: "e2e_boto3.py" in environment.dags_folder(), 30, "the boto3 upload in the dags folder")
     wait_for(lambda: "e2e_boto3" in environment.dag_ids(), 90, "e2e_boto3 in Airflow", interval=2)
 
-    second = s3.put_object(Bucket="mwaa-local", Key="dags/e2e_boto3.py", Body=dag.encode() + b"# v2\n")
+    second = s3.put_object(Bucket=environment.bucket, Key="dags/e2e_boto3.py", Body=dag.encode() + b"# v2\n")
     assert second["VersionId"] != first["VersionId"]
-    versions = s3.list_object_versions(Bucket="mwaa-local", Prefix="dags/e2e_boto3.py")["Versions"]
+    versions = s3.list_object_versions(Bucket=environment.bucket, Prefix="dags/e2e_boto3.py")["Versions"]
     assert {v["VersionId"] for v in versions} >= {first["VersionId"], second["VersionId"]}
     wait_for(
         lambda: "# v2" in environment.exec("worker", "cat", "/usr/local/airflow/dags/e2e_boto3.py"),

@@ -12,7 +12,8 @@ def test_deploy_prints_version_ids_and_the_file_reaches_scheduler_and_worker(env
     environment.add_dag("it_xcom.py")
     environment.add_dag("sql/it_nested_helper.sql", "SELECT 1;\n")
     output = environment.deploy()
-    assert re.search(r"uploaded\s+s3://…/dags/it_xcom\.py\s+version [0-9a-f-]{16,}", output), output
+    uploaded = rf"uploaded\s+s3://{environment.bucket}/dags/it_xcom\.py\s+version [0-9a-f-]{{16,}}"
+    assert re.search(uploaded, output), output
 
     expected = {"it_xcom.py", "sql/it_nested_helper.sql"}
     wait_for(
@@ -91,7 +92,8 @@ def test_deleting_from_the_bucket_removes_the_file(environment: Environment) -> 
 
     (environment.workspace / "dags" / "it_doomed.py").unlink()
     output = environment.deploy()
-    assert re.search(r"deleted\s+s3://…/dags/it_doomed\.py\s+version [0-9a-f-]{16,}", output), output
+    deleted = rf"deleted\s+s3://{environment.bucket}/dags/it_doomed\.py\s+version [0-9a-f-]{{16,}}"
+    assert re.search(deleted, output), output
     wait_for(lambda: "it_doomed.py" not in environment.dags_folder(), 30, "it_doomed.py to vanish")
     assert "it_xcom.py" in environment.dags_folder()
 

@@ -25,3 +25,16 @@ def test_a_free_port_passes() -> None:
 
 def test_published_ports_are_read_from_compose_ps() -> None:
     assert published_ports(("127.0.0.1:8080->8080", "0.0.0.0:9001->9001")) == {8080, 9001}
+
+
+def test_connections_still_closing_do_not_count_as_in_use() -> None:
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        peer = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server side closes first: its end waits in TIME_WAIT
+        peer.close()
+    check_free([HostPort(port, "x", "y")], ours=set())

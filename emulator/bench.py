@@ -1,0 +1,242 @@
+"""`scripts/bench`: mwaa-local's speed and memory next to plain Airflow, in one run.
+
+For each Airflow version it measures mwaa-local (cold `up` → healthy, bucket upload → file
+in the dags folder → DAG visible in Airflow, trigger → success of a 2-task XCom DAG, memory)
+and then plain Airflow from the same image (scripts/plain-airflow.yaml) the same way, and
+prints one JSON document. Images must be built already: builds are not timed. Latencies are
+polled from inside the containers and include a `docker exec` (about 0.1 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from emulator import images, versions
+from emulator.lifecycle import Context, stack_of
+from emulator.stack.compose import ComposeProject
+from emulator.stack.docker_engine import client
+from emulator.stack.ports import free_port
+
+DAG_ID = "bench_xcom"
+DAG_FILE = f"{DAG_ID}.py"
+DAG_TEXT = f'''
+import pendulum
+try:
+    from airflow.sdk import dag, task
+except ImportError:
+    from airflow.decorators import dag, task
+
+
+@dag(dag_id="{DAG_ID}", schedule=None, start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), catchup=False)
+def bench():
+    @task
+    def produce() -> int:
+        return 21
+
+    @task
+    def double(value: int) -> int:
+        return value * 2
+
+    double(produce())
+
+
+bench()
+'''
+RUN_ID = "bench_run"
+BUCKET = "mwaa-local-bench"  # its own bucket: the benchmark never touches a user's DAGs
+REPO = Path(__file__).resolve().parent.parent
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.monotonic()
+    action()
+    return round(time.monotonic() - started, 2)
+
+
+def wait_inside(container: str, condition: str, timeout: float = 300) -> None:
+    """Poll a shell condition inside a container, every 50 ms, until it holds."""
+    deadline = f"end=$(( $(date +%s) + {int(timeout)} ))"
+    loop = f"{deadline}; until {condition}; do [ $(date +%s) -lt $end ] || exit 1; sleep 0.05; done"
+    subprocess.run(["docker", "exec", container, "sh", "-c", loop], check=True, capture_output=True)
+
+
+def sql_condition(query: str) -> str:
+    return f'psql -U airflow -d airflow -Atc "{query}" | grep -q 1'
+
+
+def container_of(project: ComposeProject, service: str) -> str:
+    return next(c.name for c in project.containers() if c.service == service)
+
+
+def rss_mib(project: ComposeProject, extra: tuple[str, ...] = ()) -> dict[str, float]:
+    """Resident memory (cgroup rss / anon) of every running container of a project."""
+    names = [c.name for c in project.containers() if c.state == "running"] + list(extra)
+    result = {}
+    for name in names:
+        stats = client().containers.get(name).stats(stream=False, one_shot=True)["memory_stats"]["stats"]
+        resident = stats.get("total_rss", stats.get("rss", stats.get("anon", 0)))
+        result[name] = round(resident / 2**20, 1)
+    return result
+
+
+def call_api(base: str, family: int, password: str, method: str, path: str, body: dict[str, Any]) -> None:
+    if family == 3:
+        token_request = urllib.request.Request(
+            f"{base}/auth/token",
+            data=json.dumps({"username": "admin", "password": password}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(token_request, timeout=30) as response:
+            authorization = "Bearer " + json.loads(response.read())["access_token"]
+        root = "/api/v2"
+    else:
+        authorization = "Basic " + base64.b64encode(f"admin:{password}".encode()).decode()
+        root = "/api/v1"
+    request = urllib.request.Request(
+        f"{base}{root}{path}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": authorization},
+        method=method,
+    )
+    with urllib.request.urlopen(request, timeout=30):
+        pass
+
+
+def trigger_to_success(base: str, family: int, password: str, postgres: str) -> float:
+    call_api(base, family, password, "PATCH", f"/dags/{DAG_ID}", {"is_paused": False})
+    body: dict[str, Any] = {"dag_run_id": RUN_ID}
+    if family == 3:
+        body["logical_date"] = None
+    started = time.monotonic()
+    call_api(base, family, password, "POST", f"/dags/{DAG_ID}/dagRuns", body)
+    wait_inside(postgres, sql_condition(f"select 1 from dag_run where run_id = '{RUN_ID}' and state = 'success'"), 120)
+    return round(time.monotonic() - started, 2)
+
+
+def summary(memory: dict[str, float]) -> dict[str, Any]:
+    return {"memory_rss_mib": memory, "memory_rss_total_mib": round(sum(memory.values()), 1)}
+
+
+def bench_mwaa_local(version: str, settle: float) -> dict[str, Any]:
+    name = "bench" + version.replace(".", "")
+    workspace = Path(tempfile.mkdtemp(prefix="mwaa-local-bench-"))
+    record = {"Name": name, "AirflowVersion": version, "SourceBucketArn": f"arn:aws:s3:::{BUCKET}"}
+    (workspace / "environment.json").write_text(json.dumps(record))
+    port = free_port()
+
+    def cli(*arguments: str) -> None:
+        command = [sys.executable, "-m", "emulator.cli", "--workspace", str(workspace), *arguments, "--name", name]
+        subprocess.run(command, check=True, capture_output=True, text=True)
+
+    subprocess.run(
+        [sys.executable, "-m", "emulator.cli", "--workspace", str(workspace), "down", "--volumes", "--name", name],
+        capture_output=True,
+    )
+    result: dict[str, Any] = {"up_cold_seconds": timed(lambda: cli("up", "--timings", "dev", "--web-port", str(port)))}
+    context = Context.load()
+    project = stack_of(context, name).project
+    region = context.region()
+    time.sleep(settle)
+    result |= summary(rss_mib(project, (container_of(region.project, "s3"),)))
+
+    scheduler, postgres = container_of(project, "scheduler"), container_of(project, "postgres")
+    s3 = region.client()
+    data = DAG_TEXT.encode()
+    started = time.monotonic()
+    s3.put_object(BUCKET, f"dags/{DAG_FILE}", io.BytesIO(data), len(data))
+    wait_inside(scheduler, f"test -f /usr/local/airflow/dags/{DAG_FILE}")
+    result["upload_to_file_seconds"] = round(time.monotonic() - started, 2)
+    wait_inside(postgres, sql_condition(f"select 1 from dag where dag_id = '{DAG_ID}'"))
+    result["upload_to_visible_seconds"] = round(time.monotonic() - started, 2)
+
+    password = context.state(name).secrets().admin_password
+    family = versions.get(version).family
+    result["trigger_to_success_seconds"] = trigger_to_success(f"http://127.0.0.1:{port}", family, password, postgres)
+    s3.remove_object(BUCKET, f"dags/{DAG_FILE}")
+    cli("down", "--volumes")
+    return result
+
+
+def bench_plain(version: str, settle: float) -> dict[str, Any]:
+    dags = Path(tempfile.mkdtemp(prefix="plain-airflow-dags-"))
+    dags.chmod(0o777)
+    port, secret = free_port(), secrets.token_hex(16)
+    environment = {
+        "BENCH_AIRFLOW_IMAGE": images.airflow_image(version),
+        "BENCH_POSTGRES_IMAGE": images.mirrored(images.POSTGRES),
+        "BENCH_REDIS_IMAGE": images.mirrored(images.REDIS),
+        "BENCH_SECRET": secret,
+        "BENCH_FERNET_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "BENCH_DAGS": str(dags),
+        "BENCH_WEB_PORT": str(port),
+    }
+    os.environ.update(environment)
+    family = versions.get(version).family
+    compose_file = REPO / "scripts" / "plain-airflow.yaml"
+    project = ComposeProject("bench-plain-airflow", [compose_file], None, [f"airflow{family}"])
+    project.run("down", "--volumes", check=False)
+    result: dict[str, Any] = {"up_cold_seconds": timed(lambda: project.run("up", "--detach", "--wait"))}
+    time.sleep(settle)
+    result |= summary(rss_mib(project))
+    postgres = container_of(project, "postgres")
+    started = time.monotonic()
+    (dags / DAG_FILE).write_text(DAG_TEXT)
+    wait_inside(postgres, sql_condition(f"select 1 from dag where dag_id = '{DAG_ID}'"))
+    result["file_to_visible_seconds"] = round(time.monotonic() - started, 2)
+    result["trigger_to_success_seconds"] = trigger_to_success(f"http://127.0.0.1:{port}", family, secret, postgres)
+    project.run("down", "--volumes")
+    return result
+
+
+def machine() -> dict[str, Any]:
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line), platform.processor())
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    memory_kib = int(next(line.split()[1] for line in meminfo if line.startswith("MemTotal")))
+    info = client().version()
+    compose = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True).stdout.strip()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kib / 2**20, 1),
+        "kernel": platform.release(),
+        "docker_engine": info.get("Version"),
+        "compose": compose,
+        "image_mirror": os.environ.get(images.MIRROR_VARIABLE, ""),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__)
+    parser.add_argument("--airflow-version", action="append", help="repeatable; default 3.3.1 and 2.10.3")
+    parser.add_argument("--settle", type=float, default=20, help="seconds of idle before memory is read")
+    parser.add_argument("--skip-plain", action="store_true", help="measure mwaa-local only")
+    options = parser.parse_args(argv)
+    report: dict[str, Any] = {"machine": machine(), "results": {}}
+    for version in options.airflow_version or ["3.3.1", "2.10.3"]:
+        entry = {"mwaa_local": bench_mwaa_local(version, options.settle)}
+        if not options.skip_plain:
+            entry["plain_airflow"] = bench_plain(version, options.settle)
+        report["results"][version] = entry
+        print(f"bench: Airflow {version} done", file=sys.stderr, flush=True)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
