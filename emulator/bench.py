@@ -1,7 +1,8 @@
 """`scripts/bench`: mwaa-local's speed and memory next to plain Airflow, in one run.
 
-For each Airflow version it measures mwaa-local (cold `up` → healthy, bucket upload → file
-in the dags folder → DAG visible in Airflow, trigger → success of a 2-task XCom DAG, memory)
+For each Airflow version it measures mwaa-local (cold `up` → healthy on empty volumes, bucket
+upload → file in the dags folder → DAG visible in Airflow, trigger → success of a 2-task XCom
+DAG, idle memory, then `up` after `down` and `up` of a running environment)
 and then plain Airflow from the same image (scripts/plain-airflow.yaml) the same way, and
 prints one JSON document. Images must be built already: builds are not timed. Latencies are
 polled from inside the containers and include a `docker exec` (about 0.1 s).
@@ -143,11 +144,10 @@ def bench_mwaa_local(version: str, settle: float) -> dict[str, Any]:
         command = [sys.executable, "-m", "emulator.cli", "--workspace", str(workspace), *arguments, "--name", name]
         subprocess.run(command, check=True, capture_output=True, text=True)
 
-    subprocess.run(
-        [sys.executable, "-m", "emulator.cli", "--workspace", str(workspace), "down", "--volumes", "--name", name],
-        capture_output=True,
-    )
-    result: dict[str, Any] = {"up_cold_seconds": timed(lambda: cli("up", "--timings", "dev", "--web-port", str(port)))}
+    up = ("up", "--timings", "dev", "--web-port", str(port))
+    cli(*up)  # builds the image if it is not current: builds are not what is measured
+    cli("down", "--volumes")
+    result: dict[str, Any] = {"up_cold_seconds": timed(lambda: cli(*up))}
     context = Context.load()
     project = stack_of(context, name).project
     region = context.region()
@@ -168,6 +168,9 @@ def bench_mwaa_local(version: str, settle: float) -> dict[str, Any]:
     family = versions.get(version).family
     result["trigger_to_success_seconds"] = trigger_to_success(f"http://127.0.0.1:{port}", family, password, postgres)
     s3.remove_object(BUCKET, f"dags/{DAG_FILE}")
+    cli("down")
+    result["up_warm_seconds"] = timed(lambda: cli(*up))  # stopped with its data, started again
+    result["up_running_seconds"] = timed(lambda: cli(*up))  # `up` on a running environment
     cli("down", "--volumes")
     return result
 

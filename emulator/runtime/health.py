@@ -80,7 +80,10 @@ CHECKS = {
     "triggerer": lambda: job_alive("TriggererJob"),
     "worker": lambda: tcp_open(8793),
     "webserver": lambda: http_ok("http://127.0.0.1:8080/health"),
-    "api-server": lambda: http_ok("http://127.0.0.1:8080/api/v2/monitor/health"),
+    # The task execution API counts too: workers need it, and its first answer is slow.
+    "api-server": lambda: (
+        http_ok("http://127.0.0.1:8080/api/v2/monitor/health") or http_ok("http://127.0.0.1:8080/execution/health")
+    ),
     "sync": sync_fresh,
 }
 

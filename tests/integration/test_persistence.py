@@ -16,6 +16,10 @@ def runs(environment: Environment) -> int:
     return int(environment.sql("SELECT count(*) FROM dag_run")[0][0])
 
 
+def init_log(environment: Environment) -> str:
+    return environment.compose("logs", "--no-color", "init").stdout
+
+
 @pytest.mark.restarts
 def test_down_then_up_keeps_history_and_down_volumes_wipes_it(environment: Environment) -> None:
     environment.add_dag("it_xcom.py")
@@ -30,6 +34,9 @@ def test_down_then_up_keeps_history_and_down_volumes_wipes_it(environment: Envir
     assert not [c for c in environment.project.containers() if c.state == "running"]
     up(environment)
     assert environment.run_state("it_xcom", "it_persisted") == "success", "the run history survived down/up"
+    restarted = init_log(environment)
+    assert f"database already migrated for Airflow {environment.version}" in restarted, restarted
+    assert "user admin is ready" in restarted, restarted
     wait_for(lambda: "it_xcom.py" in environment.dags_folder(), 30, "the DAG file back in the folder")
 
     wiped = environment.cli("down", "--volumes")
@@ -37,3 +44,5 @@ def test_down_then_up_keeps_history_and_down_volumes_wipes_it(environment: Envir
     assert "data deleted" in wiped.stdout
     up(environment)
     assert runs(environment) == 0, "down --volumes wiped the run history"
+    fresh = init_log(environment)
+    assert "airflow db migrate done" in fresh and "airflow users create done" in fresh, fresh

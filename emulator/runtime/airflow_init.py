@@ -1,0 +1,126 @@
+"""Initialise an environment: migrate the metadata database (MWAA's `migrate-db` step) and make
+sure the login user `admin` exists with the password kept in the environment's state.
+
+Runs on Airflow's own interpreter (it imports Airflow, psycopg2 and werkzeug from there, and
+nothing of mwaa-local's), so the Airflow CLI runs in this process instead of one process a
+command. Safe on every `up` and quick when there is nothing to do: the migration is skipped
+while the database is at the revisions this Airflow version left it at, and the user is left
+alone while its password is the expected one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+import psycopg2
+from werkzeug.security import check_password_hash
+
+ADMIN_USER = "admin"
+PASSWORD_VARIABLE = "MWAA_LOCAL_ADMIN_PASSWORD"
+MARKER_TABLE = "mwaa_local_init"
+REVISION_TABLES = ("alembic_version", "alembic_version_fab")
+
+
+def log(message: str) -> None:
+    print(f"init: {message}", flush=True)
+
+
+def connect() -> Any:
+    url = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    connection = psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://", 1))
+    connection.autocommit = True
+    return connection
+
+
+def table_exists(cursor: Any, table: str) -> bool:
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (table,))
+    return bool(cursor.fetchone()[0])
+
+
+def revisions(cursor: Any) -> str:
+    """The schema revisions the database is at (Airflow's, and FAB's where it has its own)."""
+    found = []
+    for table in REVISION_TABLES:
+        if table_exists(cursor, table):
+            cursor.execute(f"SELECT version_num FROM {table}")  # table names are constants
+            found += [f"{table}={row[0]}" for row in cursor.fetchall()]
+    return ",".join(sorted(found))
+
+
+def migrated_already(cursor: Any, airflow_version: str) -> bool:
+    if not table_exists(cursor, MARKER_TABLE):
+        return False
+    cursor.execute(f"SELECT airflow_version, revisions FROM {MARKER_TABLE}")
+    return bool(cursor.fetchone() == (airflow_version, revisions(cursor)))
+
+
+def remember_migration(cursor: Any, airflow_version: str) -> None:
+    cursor.execute(f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (airflow_version text, revisions text)")
+    cursor.execute(f"DELETE FROM {MARKER_TABLE}")
+    cursor.execute(f"INSERT INTO {MARKER_TABLE} VALUES (%s, %s)", (airflow_version, revisions(cursor)))
+
+
+def admin_password_matches(cursor: Any, password: str) -> bool | None:
+    """True or False for the admin user's password; None when there is no such user yet."""
+    if not table_exists(cursor, "ab_user"):
+        return None
+    cursor.execute("SELECT password FROM ab_user WHERE username = %s", (ADMIN_USER,))
+    row = cursor.fetchone()
+    return None if row is None else check_password_hash(row[0] or "", password)
+
+
+class AirflowCli:
+    """The Airflow CLI, run in this process."""
+
+    def __init__(self) -> None:
+        from airflow.cli import cli_parser
+
+        self.parser = cli_parser.get_parser()
+
+    def __call__(self, *arguments: str) -> None:
+        started = time.monotonic()
+        parsed = self.parser.parse_args(list(arguments))
+        parsed.func(parsed)
+        log(f"airflow {arguments[0]} {arguments[1]} done in {time.monotonic() - started:.1f}s")
+
+
+def main() -> int:
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if not password:
+        log(f"{PASSWORD_VARIABLE} is not set")
+        return 2
+    version = os.environ["AIRFLOW_VERSION"]
+    airflow: AirflowCli | None = None
+    with connect() as connection, connection.cursor() as cursor:
+        if migrated_already(cursor, version):
+            log(f"database already migrated for Airflow {version}")
+        else:
+            airflow = AirflowCli()
+            airflow("db", "migrate")
+            remember_migration(cursor, version)
+        matches = admin_password_matches(cursor, password)
+    if matches is None:
+        airflow = airflow or AirflowCli()
+        airflow(
+            "users", "create",
+            "--username", ADMIN_USER,
+            "--password", password,
+            "--role", "Admin",
+            "--firstname", "Local",
+            "--lastname", "Admin",
+            "--email", "admin@mwaa-local.invalid",
+        )  # fmt: skip
+    elif not matches:
+        airflow = airflow or AirflowCli()
+        airflow("users", "reset-password", "--username", ADMIN_USER, "--password", password)
+    else:
+        log(f"user {ADMIN_USER} is ready")
+    log("environment initialised")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
