@@ -55,7 +55,10 @@ COPY --from=build --chown=airflow:airflow /usr/local/airflow/.local /usr/local/a
 COPY --from=build /opt/mwaa-local/venv /opt/mwaa-local/venv
 COPY --chown=airflow:airflow emulator/versions/data/${AIRFLOW_VERSION}/airflow-constraints.txt /usr/local/airflow/.local/etc/airflow_constraints.txt
 COPY --chown=airflow:airflow emulator/versions/data/${AIRFLOW_VERSION}/mwaa-essential-constraints.txt /usr/local/airflow/.local/etc/mwaa_essential_constraints.txt
-COPY emulator/ /opt/mwaa-local/src/emulator/
+# Only the container side of mwaa-local: changes to the CLI never rebuild the image.
+COPY emulator/__init__.py /opt/mwaa-local/src/emulator/__init__.py
+COPY emulator/runtime/ /opt/mwaa-local/src/emulator/runtime/
+COPY emulator/sync/ /opt/mwaa-local/src/emulator/sync/
 RUN echo /opt/mwaa-local/src > "$(/opt/mwaa-local/venv/bin/python -c 'import site; print(site.getsitepackages()[0])')/mwaa-local.pth"
 # The image-level variables MWAA's image sets (reference §14.3).
 ENV AIRFLOW_HOME=/usr/local/airflow \

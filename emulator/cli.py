@@ -18,7 +18,7 @@ from emulator.environments.timings import PROFILES
 from emulator.errors import MwaaLocalError
 from emulator.s3.deploy import ObjectChange
 from emulator.settings import DEFAULT_REGION
-from emulator.stack.render import sync_interval, web_url
+from emulator.stack import render
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,7 +113,7 @@ def show_status_block(report: lifecycle.UpReport) -> None:
     record, settings = report.record, report.settings
     region, region_secrets = report.region, report.region.secrets()
     timings = PROFILES[settings.timings]
-    every = sync_interval(settings)
+    every = render.sync_interval(settings)
     version, environment_class = record.airflow_version.version, record.fields["EnvironmentClass"]
     login = f"login [bold]admin[/] / [bold]{escape(report.secrets.admin_password)}[/]"
     sync = f"synced every {every:g}s, {timings.name} timings"
@@ -121,7 +121,7 @@ def show_status_block(report: lifecycle.UpReport) -> None:
     lines = [
         f"\n[bold green]Environment {record.name} is AVAILABLE[/] "
         f"(Airflow {version}, {environment_class}, ready in {report.seconds:.0f}s)",
-        f"  Airflow UI    {web_url(settings)}   {login}",
+        f"  Airflow UI    {render.web_url(settings)}   {login}",
         f"  DAG folder    s3://{record.bucket}/{record.dag_s3_path}/  ({sync})",
         f"  S3 endpoint   {region.endpoint()}   console http://127.0.0.1:{region.console_port}",
         "  For boto3 and the aws CLI:",

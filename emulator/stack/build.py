@@ -17,23 +17,28 @@ HASH_LABEL = "org.mwaa-local.build-hash"
 _STEP = re.compile(r"^#\d+ \[[^\]]+\] ")
 
 
-def build_inputs(root: Path) -> list[Path]:
-    files = [root / "Dockerfile", root / ".dockerignore"]
-    for folder in (root / "scripts" / "docker", root / "emulator"):
+# What the Dockerfile copies from the checkout (the versions data: only the built version's).
+IMAGE_FILES = ("Dockerfile", ".dockerignore", "emulator/__init__.py")
+IMAGE_FOLDERS = ("scripts/docker", "emulator/runtime", "emulator/sync")
+
+
+def build_inputs(root: Path, airflow_version: str) -> list[Path]:
+    files = [root / name for name in IMAGE_FILES]
+    for folder in (*IMAGE_FOLDERS, f"emulator/versions/data/{airflow_version}"):
         files += [
             path
-            for path in folder.rglob("*")
+            for path in (root / folder).rglob("*")
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
         ]
     return sorted(files)
 
 
-def build_hash(root: Path, *build_args: str) -> str:
+def build_hash(root: Path, airflow_version: str, *build_args: str) -> str:
     """A digest of everything the image is built from: files and build arguments."""
     digest = hashlib.sha256()
-    for argument in build_args:
+    for argument in (airflow_version, *build_args):
         digest.update(argument.encode() + b"\0")
-    for path in build_inputs(root):
+    for path in build_inputs(root, airflow_version):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]

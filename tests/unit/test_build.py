@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from emulator.stack.build import build_hash, failing_step
+from emulator.stack.build import build_hash, build_inputs, failing_step
 
 BUILDKIT_FAILURE = """#10 [build 5/8] RUN python3 -c "import sys"
 #10 DONE 0.1s
@@ -22,14 +22,43 @@ def test_the_failing_step_and_its_error_are_extracted() -> None:
     assert "[build 5/8]" not in excerpt
 
 
-def test_build_hash_follows_inputs_and_arguments(tmp_path: Path) -> None:
-    (tmp_path / "emulator").mkdir()
-    (tmp_path / "scripts" / "docker").mkdir(parents=True)
-    (tmp_path / "Dockerfile").write_text("FROM x")
-    (tmp_path / ".dockerignore").write_text("*")
-    (tmp_path / "emulator" / "a.py").write_text("1")
-    first = build_hash(tmp_path, "3.3.1")
-    assert build_hash(tmp_path, "3.3.1") == first
-    assert build_hash(tmp_path, "2.10.3") != first
-    (tmp_path / "emulator" / "a.py").write_text("2")
-    assert build_hash(tmp_path, "3.3.1") != first
+def test_build_hash_follows_the_image_inputs_only(tmp_path: Path) -> None:
+    for folder in (
+        "scripts/docker",
+        "emulator/runtime",
+        "emulator/sync",
+        "emulator/versions/data/3.3.1",
+        "emulator/versions/data/2.10.3",
+        "emulator/stack",
+    ):
+        (tmp_path / folder).mkdir(parents=True)
+    for name in (
+        "Dockerfile",
+        ".dockerignore",
+        "emulator/__init__.py",
+        "emulator/runtime/a.py",
+        "emulator/versions/data/3.3.1/pins.txt",
+        "emulator/versions/data/2.10.3/pins.txt",
+        "emulator/cli.py",
+    ):
+        (tmp_path / name).write_text("1")
+    first = build_hash(tmp_path, "3.3.1", "python:3.12")
+    assert build_hash(tmp_path, "3.3.1", "python:3.12") == first
+    assert build_hash(tmp_path, "3.3.1", "mirror/python:3.12") != first
+    (tmp_path / "emulator" / "cli.py").write_text("2")
+    (tmp_path / "emulator" / "versions" / "data" / "2.10.3" / "pins.txt").write_text("2")
+    assert build_hash(tmp_path, "3.3.1", "python:3.12") == first, "the CLI and other versions are not in the image"
+    (tmp_path / "emulator" / "runtime" / "a.py").write_text("2")
+    assert build_hash(tmp_path, "3.3.1", "python:3.12") != first
+
+
+def test_the_hashed_inputs_are_what_the_dockerfile_copies() -> None:
+    root = Path(__file__).resolve().parents[2]
+    copied = {
+        line.split()[-2].removesuffix("/").replace("${AIRFLOW_VERSION}", "3.3.1")
+        for line in (root / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ") and "--from=" not in line
+    }
+    hashed = {path.relative_to(root).as_posix() for path in build_inputs(root, "3.3.1")}
+    for source in copied:
+        assert any(path == source or path.startswith(source + "/") for path in hashed), source
