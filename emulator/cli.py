@@ -19,6 +19,7 @@ from emulator.errors import MwaaLocalError
 from emulator.s3.deploy import ObjectChange
 from emulator.settings import DEFAULT_REGION
 from emulator.stack import render
+from emulator.stack.docker_engine import require_docker
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,6 +41,17 @@ def reports_errors(command: F) -> F:
         except subprocess.CalledProcessError as error:
             ui.show_error(MwaaLocalError(f"`{' '.join(error.cmd)}` failed: {(error.stderr or '').strip()}"))
             sys.exit(1)
+        except Exception as error:
+            if os.environ.get("MWAA_LOCAL_DEBUG"):
+                raise
+            ui.show_error(
+                MwaaLocalError(
+                    f"Unexpected error: {type(error).__name__}: {error}",
+                    hint="This is a bug in mwaa-local. Run again with MWAA_LOCAL_DEBUG=1 for the traceback; "
+                    "please report it.",
+                )
+            )
+            sys.exit(1)
 
     return wrapped  # type: ignore[return-value]
 
@@ -48,7 +60,7 @@ def reports_errors(command: F) -> F:
 @click.option(
     "--workspace",
     "-w",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=Path.cwd,
     show_default="the current directory",
     help="Folder holding dags/, requirements.txt, plugins/, startup.sh and environment.json.",
@@ -80,7 +92,9 @@ def workspace_of(context: click.Context) -> Path:
 )
 @click.option("--build", "rebuild", is_flag=True, help="Rebuild the Airflow image even if it is current.")
 @click.option("--deploy", is_flag=True, help="Upload the workspace to the bucket before starting.")
-@click.option("--timeout", type=float, default=600, show_default=True, help="Seconds to wait for health.")
+@click.option(
+    "--timeout", type=click.FloatRange(min=1), default=600, show_default=True, help="Seconds to wait for health."
+)
 @click.pass_context
 @reports_errors
 def up(
@@ -96,14 +110,10 @@ def up(
 ) -> None:
     """Start the region and an environment, wait until every service is healthy."""
     workspace = workspace_of(context)
-    record = lifecycle.workspace_record(workspace, name, airflow_version)
+    record, source = lifecycle.up_record(lifecycle.Context.load(), workspace, name, airflow_version)
+    ui.console.print(f"Environment {record.name}: settings from {escape(source)}.", soft_wrap=True)
     options = lifecycle.UpOptions(web_port, timings, sync_interval, rebuild, deploy, timeout)
-    with ui.console.status("Building the Airflow image…") as spinner:
-
-        def on_build_step(step: str) -> None:
-            spinner.update(f"Building the Airflow image: {escape(step)}")
-
-        report = lifecycle.up(lifecycle.Context.load(), record, options, on_build_step, workspace)
+    report = lifecycle.up(lifecycle.Context.load(), record, options, workspace)
     if report.deployed:
         show_changes(report.deployed)
     show_status_block(report)
@@ -152,7 +162,7 @@ def down(context: click.Context, name: str | None, volumes: bool) -> None:
     """Stop an environment; its data is kept unless --volumes is given."""
     environment = lifecycle.environment_name(workspace_of(context), name)
     region_stopped = lifecycle.down(lifecycle.Context.load(), environment, volumes)
-    kept = "data deleted" if volumes else "data kept"
+    kept = "data and saved settings deleted" if volumes else "data kept"
     ui.console.print(f"Environment {environment} stopped ({kept}).")
     if region_stopped:
         ui.console.print("No environment is running any more: the region (S3 service) stopped too.")
@@ -183,6 +193,7 @@ def status() -> None:
 def logs(context: click.Context, name: str | None, component: str | None, follow: bool, tail: str) -> None:
     """Show the logs of an environment, or of one of its services (scheduler, worker, sync …)."""
     environment = lifecycle.environment_name(workspace_of(context), name)
+    require_docker()
     stack = lifecycle.stack_of(lifecycle.Context.load(), environment)
     if component is not None:
         services = stack.project.services()

@@ -7,18 +7,26 @@ drives the same functions next.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from emulator.environments.airflow_config import EnvironmentSecrets, user_variables
-from emulator.environments.record import WORKSPACE_FILE, EnvironmentRecord, build_record, read_workspace_file
+from emulator.environments.defaults import DEFAULT_NAME
+from emulator.environments.record import (
+    WORKSPACE_FILE,
+    EnvironmentRecord,
+    build_record,
+    check_name,
+    read_workspace_file,
+)
 from emulator.environments.state import EnvironmentState, LocalSettings, known_environments
 from emulator.environments.timings import PROFILES
 from emulator.errors import EnvironmentConfigError
 from emulator.s3.bucket import ensure_bucket
 from emulator.s3.deploy import ObjectChange, deploy_workspace
+from emulator.s3.errors import s3_errors
 from emulator.settings import Paths, project_paths, state_home
 from emulator.stack.compose import ServiceContainer
 from emulator.stack.docker_engine import require_docker
@@ -64,22 +72,36 @@ class UpReport:
     built: bool
 
 
-def workspace_record(workspace: Path, name: str | None = None, airflow_version: str | None = None) -> EnvironmentRecord:
-    """The record a workspace describes: its environment.json (if any) plus command options."""
-    given: dict[str, Any] = read_workspace_file(workspace / WORKSPACE_FILE)
-    if name:
-        given["Name"] = name
-    if airflow_version:
-        given["AirflowVersion"] = airflow_version
-    return build_record(given)
-
-
 def environment_name(workspace: Path, name: str | None) -> str:
     """Which environment a command means: --name, else the workspace's, else the default."""
     if name:
-        return name
+        return check_name(name)
     given = read_workspace_file(workspace / WORKSPACE_FILE)
-    return str(given.get("Name") or "local")
+    return check_name(str(given.get("Name") or DEFAULT_NAME))
+
+
+def up_record(
+    context: Context, workspace: Path, name: str | None = None, airflow_version: str | None = None
+) -> tuple[EnvironmentRecord, str]:
+    """The record `up` starts, and where its members came from.
+
+    The workspace's environment.json when it describes this environment (names it, or names
+    none); else the record saved at the environment's last `up`; else MWAA's defaults. Command
+    options go on top.
+    """
+    target = environment_name(workspace, name)
+    path = workspace / WORKSPACE_FILE
+    given: dict[str, Any] = read_workspace_file(path)
+    if given and given.get("Name") in (None, target):
+        members, source = given, str(path)
+    elif context.state(target).exists():
+        members, source = context.state(target).load_record_fields(), "the settings saved at its last up"
+    else:
+        members, source = {}, "MWAA's defaults"
+    members = {**members, "Name": target}
+    if airflow_version:
+        members["AirflowVersion"] = airflow_version
+    return build_record(members), source
 
 
 def check_change(context: Context, record: EnvironmentRecord) -> None:
@@ -105,13 +127,7 @@ def check_change(context: Context, record: EnvironmentRecord) -> None:
         )
 
 
-def up(
-    context: Context,
-    record: EnvironmentRecord,
-    options: UpOptions,
-    on_build_step: Callable[[str], None],
-    workspace: Path | None = None,
-) -> UpReport:
+def up(context: Context, record: EnvironmentRecord, options: UpOptions, workspace: Path | None = None) -> UpReport:
     require_docker()
     check_change(context, record)
     state = context.state(record.name)
@@ -135,13 +151,14 @@ def up(
     state.save_local_settings(settings)
 
     region.up(options.timeout)
-    client = region.client()
-    ensure_bucket(client, record.bucket)
-    deployed = deploy_workspace(client, record, workspace) if options.deploy and workspace else []
+    with s3_errors(region.endpoint()):
+        client = region.client()
+        ensure_bucket(client, record.bucket)
+        deployed = deploy_workspace(client, record, workspace) if options.deploy and workspace else []
 
     built = options.rebuild or not stack.image_current(record, digest)
     if built:
-        stack.build(on_build_step)
+        stack.build()
     seconds = stack.start(options.timeout)
     return UpReport(
         record=record,
@@ -170,11 +187,14 @@ def running_environments(context: Context) -> list[str]:
 
 
 def down(context: Context, name: str, volumes: bool) -> bool:
-    """Stop an environment (and wipe its data with `volumes`). The region stops with the last
-    environment; its bucket is wiped only when no other environment is left. Returns whether
-    the region was stopped too."""
+    """Stop an environment. With `volumes` also delete it: its data and its saved state (record,
+    secrets), as DeleteEnvironment would. The region stops with the last running environment;
+    its bucket is wiped only when no other environment is left. Returns whether the region
+    was stopped too."""
     require_docker()
     stack_of(context, name).down(volumes)
+    if volumes:
+        shutil.rmtree(context.state(name).directory)
     others = [other for other in running_environments(context) if other != name]
     if others:
         return False
@@ -194,6 +214,8 @@ def status(context: Context) -> tuple[list[ServiceContainer], dict[str, list[Ser
 def deploy(context: Context, workspace: Path, name: str) -> list[ObjectChange]:
     require_docker()
     record = EnvironmentRecord(context.state(name).load_record_fields())
-    client = context.region().client()
-    ensure_bucket(client, record.bucket)
-    return deploy_workspace(client, record, workspace)
+    region = context.region()
+    with s3_errors(region.endpoint()):
+        client = region.client()
+        ensure_bucket(client, record.bucket)
+        return deploy_workspace(client, record, workspace)

@@ -6,6 +6,7 @@ Standard library only: it runs before mwaa-local's own dependencies are installe
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -21,11 +22,36 @@ RECIPES = REPO / "scripts" / "offline"
 PREFIX = images.OFFLINE_MIRROR
 DEBIAN = f"{PREFIX}debian:bookworm"
 NO_EXTRA_CA = REPO / "compose" / "no-extra-ca.pem"
+RECIPE_LABEL = "org.mwaa-local.recipe-hash"
+# What each stand-in is built from, besides its build arguments.
+RECIPES_OF = {
+    "python.Dockerfile": ("python.Dockerfile",),
+    "postgres.Dockerfile": ("postgres.Dockerfile", "postgres-entrypoint.sh"),
+    "redis.Dockerfile": ("redis.Dockerfile",),
+    "minio.Dockerfile": ("minio.Dockerfile", "s3_standin.py", "mc"),
+}
 
 
 def image_exists(name: str) -> bool:
     found = subprocess.run(["docker", "image", "inspect", name], capture_output=True)
     return found.returncode == 0
+
+
+def recipe_hash(recipe: str, args: dict[str, str]) -> str:
+    digest = hashlib.sha256(json.dumps(args, sort_keys=True).encode())
+    for name in RECIPES_OF[recipe]:
+        digest.update((RECIPES / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def current(tag: str, digest: str) -> bool:
+    """Whether `tag` exists and was built from the recipe with this digest."""
+    found = subprocess.run(
+        ["docker", "image", "inspect", "--format", f'{{{{index .Config.Labels "{RECIPE_LABEL}"}}}}', tag],
+        capture_output=True,
+        text=True,
+    )
+    return found.returncode == 0 and found.stdout.strip() == digest
 
 
 def ensure_debian_base() -> None:
@@ -104,9 +130,16 @@ def build_spec(tag: str, recipe: str, context: Path, args: dict[str, str]) -> di
             "context": str(context),
             "dockerfile": str(RECIPES / recipe),
             "args": args,
+            "labels": {RECIPE_LABEL: recipe_hash(recipe, args)},
             "secrets": ["ca_bundle"],
         },
     }
+
+
+def stale(spec: dict[str, object], rebuild: bool) -> bool:
+    build = spec["build"]
+    assert isinstance(build, dict)
+    return rebuild or not current(str(spec["image"]), build["labels"][RECIPE_LABEL])
 
 
 def main(argv: list[str]) -> int:
@@ -126,23 +159,20 @@ def main(argv: list[str]) -> int:
         explicit[minor] = Path(path)
     ca_bundle = Path(os.environ.get("MWAA_LOCAL_CA_BUNDLE") or NO_EXTRA_CA)
 
-    def wanted(tag: str) -> bool:
-        return options.rebuild or not image_exists(tag)
-
     ensure_debian_base()
     with tempfile.TemporaryDirectory(prefix="mwaa-local-offline-") as scratch:
         python_builds = {}
         for minor in sorted(versions.python_minors()):
             tag = PREFIX + images.python_base(minor)
-            if not wanted(tag):
-                continue
-            context = Path(scratch) / f"python{minor}"
             source = find_cpython(minor, explicit)
+            context = Path(scratch) / f"python{minor}"
+            args = {"DEBIAN_IMAGE": DEBIAN, "CPYTHON": str(source)}
+            spec = build_spec(tag, "python.Dockerfile", context, args)
+            if not stale(spec, options.rebuild):
+                continue
             print(f"offline images: CPython {source.name} → {tag}", flush=True)
             stage_cpython(source, minor, context)
-            python_builds[f"python{minor.replace('.', '')}"] = build_spec(
-                tag, "python.Dockerfile", context, {"DEBIAN_IMAGE": DEBIAN}
-            )
+            python_builds[f"python{minor.replace('.', '')}"] = spec
         if python_builds:
             compose_build(python_builds, ca_bundle)
 
@@ -156,7 +186,7 @@ def main(argv: list[str]) -> int:
             {"PYTHON_IMAGE": PREFIX + images.python_base("3.12")},
         ),
     }
-    services = {name: spec for name, spec in services.items() if wanted(str(spec["image"]))}
+    services = {name: spec for name, spec in services.items() if stale(spec, options.rebuild)}
     if services:
         compose_build(services, ca_bundle)
     print(f"offline images ready; use them with {images.MIRROR_VARIABLE}={PREFIX}")

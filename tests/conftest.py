@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from emulator.lifecycle import Context
 from emulator.stack.ports import free_port
 from tests.support import Environment, cli
 
@@ -62,7 +63,7 @@ def environment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     cli(workspace, "down", "--volumes", "--name", name)  # a stale run of an earlier session
     started = env.cli("up", "--timings", "dev", "--web-port", str(env.web_port), "--timeout", "600")
     if started.returncode != 0:
-        logs = env.logs() if (Path.home() / ".mwaa-local" / "environments" / name).exists() else ""
+        logs = env.logs() if Context.load().state(name).exists() else ""
         pytest.fail(f"mwaa-local up failed for Airflow {version}:\n{started.stdout}\n{started.stderr}\n{logs}")
     yield env
     finished = env.cli("down", "--volumes")

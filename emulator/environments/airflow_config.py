@@ -30,6 +30,7 @@ PROTECTED = frozenset(
         "AWS_EXECUTION_ENV",
         "PYTHONPATH",
         "PYTHONUNBUFFERED",
+        "AIRFLOW__AWS_MWAA__REDIRECT_URL",
     }
 )
 # Options MWAA accepts and then ignores (the class's worker_autoscale decides concurrency).
@@ -57,16 +58,21 @@ def option_variable(option: str) -> str:
     return f"AIRFLOW__{section.upper()}__{key.upper()}"
 
 
-def user_variables(
-    record: EnvironmentRecord, overruled: frozenset[str] = PROTECTED
-) -> tuple[dict[str, str], list[str]]:
+def overruled_variables(record: EnvironmentRecord) -> frozenset[str]:
+    """Variables no configuration option changes: protected ones and MWAA's essential settings."""
+    keys_only = EnvironmentSecrets("", "", "", "", "")  # the essential names do not depend on values
+    return PROTECTED | frozenset(essential(record, keys_only, ""))
+
+
+def user_variables(record: EnvironmentRecord) -> tuple[dict[str, str], list[str]]:
     """The record's options as variables, and the options MWAA ignores: those its essential
     or protected settings overrule, and those it never reads."""
+    overruled = overruled_variables(record)
     kept: dict[str, str] = {}
     ignored: list[str] = []
     for option, value in sorted(record.configuration_options.items()):
         variable = option_variable(option)
-        if variable in overruled or variable in PROTECTED or option in IGNORED_OPTIONS:
+        if variable in overruled or option in IGNORED_OPTIONS:
             ignored.append(option)
         else:
             kept[variable] = str(value)
@@ -160,9 +166,8 @@ def component_environment(
     record: EnvironmentRecord, timings: Timings, secrets: EnvironmentSecrets, base_url: str
 ) -> dict[str, str]:
     """The Airflow variables of every component: opinionated < user options < essential."""
-    forced = essential(record, secrets, base_url)
-    user, _ = user_variables(record, frozenset(forced))
-    merged = {**opinionated(record, timings), **user, **forced}
+    user, _ = user_variables(record)
+    merged = {**opinionated(record, timings), **user, **essential(record, secrets, base_url)}
     # MWAA hands the user's options to its entrypoint in this form too (reference §14.3).
     merged["MWAA__CORE__CUSTOM_AIRFLOW_CONFIGS"] = json.dumps(user, sort_keys=True)
     return merged

@@ -14,6 +14,14 @@ DEFAULT_BUCKET = "mwaa-local"
 LOG_TYPES = ("DagProcessingLogs", "SchedulerLogs", "WebserverLogs", "WorkerLogs", "TaskLogs")
 
 
+def default_bucket(name: str) -> str:
+    """Each environment gets a bucket of its own unless it names one: deploys mirror deletions,
+    so two environments sharing a DAG folder would delete each other's DAGs."""
+    if name == DEFAULT_NAME:
+        return DEFAULT_BUCKET
+    return f"{DEFAULT_BUCKET}-{name.lower().replace('_', '-')}"[:63].rstrip("-")
+
+
 def logging_defaults() -> dict[str, dict[str, Any]]:
     """Task logs on at INFO, the other four log types off: MWAA's default."""
     return {kind: {"Enabled": kind == "TaskLogs", "LogLevel": "INFO"} for kind in LOG_TYPES}
@@ -23,10 +31,11 @@ def apply_defaults(given: dict[str, Any]) -> dict[str, Any]:
     """The full record: `given` (CreateEnvironment members) over MWAA's defaults for its class."""
     class_name = given.get("EnvironmentClass", DEFAULT_CLASS)
     spec = CLASSES.get(class_name, CLASSES[DEFAULT_CLASS])
+    name = str(given.get("Name") or DEFAULT_NAME)
     record: dict[str, Any] = {
-        "Name": DEFAULT_NAME,
+        "Name": name,
         "ExecutionRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/mwaa-local-execution-role",
-        "SourceBucketArn": f"arn:aws:s3:::{DEFAULT_BUCKET}",
+        "SourceBucketArn": f"arn:aws:s3:::{default_bucket(name)}",
         "DagS3Path": "dags",
         "NetworkConfiguration": {
             "SubnetIds": ["subnet-mwaa-local-a", "subnet-mwaa-local-b"],

@@ -69,6 +69,7 @@ class EnvironmentRecord:
 def build_record(given: dict[str, Any]) -> EnvironmentRecord:
     """Validate `given` CreateEnvironment members, complete them with MWAA's defaults, validate
     the whole, and apply MWAA's rules beyond the shape. Raises EnvironmentConfigError."""
+    given = {member: value for member, value in given.items() if value is not None}
     errors = shapes.validate_input("CreateEnvironment", given, require=False)
     if not errors:
         complete = apply_defaults(given)
@@ -79,6 +80,16 @@ def build_record(given: dict[str, Any]) -> EnvironmentRecord:
             hint="Fix the environment settings (environment.json or the command's options).",
         )
     return EnvironmentRecord(complete)
+
+
+def check_name(name: str) -> str:
+    """`name` if it is a valid environment name, else EnvironmentConfigError (MWAA's wording)."""
+    errors = shapes.validate_input("CreateEnvironment", {"Name": name}, require=False)
+    if errors:
+        raise EnvironmentConfigError(
+            shapes.validation_message(errors), hint="Names start with a letter: [a-zA-Z][0-9a-zA-Z-_]*."
+        )
+    return name
 
 
 def read_workspace_file(path: Path) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from emulator import versions
@@ -9,6 +10,9 @@ from emulator.environments.classes import CLASSES
 
 # Options MWAA does not let the console or the API set (reference §15.1).
 FORBIDDEN_OPTIONS = ("core.multi_team", "triggerer.queues_enabled")
+# S3 bucket naming rules: 3 to 63 lower-case letters, digits, dots and hyphens, starting and
+# ending with a letter or digit, no two dots in a row, not shaped like an IP address.
+BUCKET_NAME = re.compile(r"(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 def _within(errors: list[str], member: str, value: int, bounds: tuple[int, int], class_name: str) -> None:
@@ -41,6 +45,15 @@ def check(record: dict[str, Any]) -> list[str]:
         errors.append(
             f"MinWebservers ({record['MinWebservers']}) must not exceed MaxWebservers ({record['MaxWebservers']})."
         )
+
+    bucket = str(record["SourceBucketArn"]).rsplit(":", 1)[-1]
+    if not BUCKET_NAME.fullmatch(bucket):
+        errors.append(f"SourceBucketArn names {bucket!r}, which is not a valid S3 bucket name.")
+    dag_path = str(record["DagS3Path"]).strip("/")
+    if not dag_path:
+        errors.append("DagS3Path must name a folder in the bucket, e.g. dags.")
+    elif "'" in dag_path or "\n" in dag_path:
+        errors.append("DagS3Path must not contain quotes or line breaks.")
 
     if record.get("WebserverAccessMode") == "PUBLIC_AND_PRIVATE" and version and _minor(version.version) < (3, 2):
         errors.append("WebserverAccessMode PUBLIC_AND_PRIVATE needs Airflow 3.2 or later.")

@@ -37,6 +37,14 @@ class LocalSettings:
 
 
 @dataclass(frozen=True)
+class RegionSettings:
+    """The region's host ports, fixed at its first `up` so every command finds the S3 service."""
+
+    s3_port: int = 9000
+    console_port: int = 9001
+
+
+@dataclass(frozen=True)
 class RegionSecrets:
     access_key: str
     secret_key: str
@@ -77,7 +85,15 @@ def generate_environment_secrets() -> EnvironmentSecrets:
 
 class RegionState:
     def __init__(self, home: Path) -> None:
+        self.home = home
         self.directory = home / "region"
+
+    def settings(self) -> RegionSettings:
+        path = self.directory / "local.json"
+        return RegionSettings(**_read_json(path)) if path.exists() else RegionSettings()
+
+    def save_settings(self, settings: RegionSettings) -> None:
+        write_private(self.directory / "local.json", json.dumps(asdict(settings), indent=2))
 
     def secrets(self) -> RegionSecrets:
         """The S3 service's credentials, made on first use."""

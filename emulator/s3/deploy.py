@@ -21,6 +21,7 @@ from minio import Minio
 from minio.error import S3Error
 
 from emulator.environments.record import EnvironmentRecord
+from emulator.errors import MwaaLocalError
 from emulator.sync.plan import is_ignored_local, relative_path
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # fixed, so an unchanged plugins folder zips identically
@@ -90,11 +91,10 @@ class Deployer:
             if path is not None:
                 remote[path] = (item.etag or "").strip('"')
         local = {}
-        if folder.is_dir():
-            for file in sorted(folder.rglob("*")):
-                path = file.relative_to(folder).as_posix()
-                if file.is_file() and not is_ignored_local(path):
-                    local[path] = file
+        for file in sorted(folder.rglob("*")):
+            path = file.relative_to(folder).as_posix()
+            if file.is_file() and not is_ignored_local(path):
+                local[path] = file
         changes = [self.put(lead + path, file.read_bytes(), remote.get(path)) for path, file in local.items()]
         for path in sorted(set(remote) - set(local)):
             changes.append(self.delete(lead + path))
@@ -115,7 +115,16 @@ class Deployer:
 
 
 def deploy_workspace(client: Minio, record: EnvironmentRecord, workspace: Path) -> list[ObjectChange]:
-    """Upload a workspace to the environment's bucket paths; returns what changed and how."""
+    """Upload a workspace to the environment's bucket paths; returns what changed and how.
+
+    Refuses a workspace without dags/: mirroring a missing folder would delete every DAG of
+    the environment (`aws s3 sync --delete` refuses a missing source too)."""
+    if not (workspace / "dags").is_dir():
+        raise MwaaLocalError(
+            f"{workspace} has no dags/ folder; deploying it would delete every DAG in "
+            f"s3://{record.bucket}/{record.dag_s3_path}/.",
+            hint="Run from your workspace (the folder holding dags/), or pass --workspace DIR.",
+        )
     deployer = Deployer(client, record.bucket)
     changes = deployer.sync_folder(workspace / "dags", record.dag_s3_path)
     requirements = workspace / "requirements.txt"

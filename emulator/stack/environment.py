@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from emulator import images
+from rich.markup import escape
+
+from emulator import images, ui
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import EnvironmentState, LocalSettings, RegionSecrets, write_private
 from emulator.settings import Paths, ca_bundle
 from emulator.stack import build, ports, render, startup
 from emulator.stack.compose import ComposeProject, ServiceContainer
+from emulator.stack.readiness import ONE_SHOT
 
 BUILD_SERVICE = "init"
 
@@ -49,8 +51,13 @@ class EnvironmentStack:
     def image_current(self, record: EnvironmentRecord, digest: str) -> bool:
         return build.image_hash(images.airflow_image(record.airflow_version.version)) == digest
 
-    def build(self, on_step: Callable[[str], None]) -> None:
-        build.build_image(self.project, BUILD_SERVICE, self.state.directory / "build.log", on_step)
+    def build(self) -> None:
+        with ui.console.status("Building the Airflow image…") as spinner:
+
+            def on_step(step: str) -> None:
+                spinner.update(f"Building the Airflow image: {escape(step)}")
+
+            build.build_image(self.project, BUILD_SERVICE, self.state.directory / "build.log", on_step)
 
     def published(self) -> set[int]:
         if not self.rendered:
@@ -67,6 +74,9 @@ class EnvironmentStack:
         )
 
     def start(self, timeout: float) -> float:
+        # A finished one-shot container (init) from an earlier `up` would read as this run's
+        # result (a failure, or a success before init ran again): start from a fresh one.
+        self.project.run("rm", "--force", "--stop", *ONE_SHOT, check=False)
         return startup.start(self.project, self.project.services(), f"environment {self.state.name}", timeout)
 
     def containers(self) -> list[ServiceContainer]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -13,10 +14,12 @@ from emulator.errors import MwaaLocalError
 from emulator.settings import DEFAULT_REGION, REGION_NETWORK, REGION_PROJECT, Paths
 from emulator.stack import ports, render, startup
 from emulator.stack.compose import ComposeProject
+from emulator.stack.docker_engine import client
 
 S3_PORT_VARIABLE = "MWAA_LOCAL_S3_PORT"
 S3_CONSOLE_PORT_VARIABLE = "MWAA_LOCAL_S3_CONSOLE_PORT"
 S3_SERVICE = "s3"
+HOME_LABEL = "org.mwaa-local.home"
 
 
 class Region:
@@ -24,17 +27,28 @@ class Region:
         self.state = RegionState(home)
         self.env_file = self.state.directory / "compose.env"
         self.project = ComposeProject(REGION_PROJECT, [paths.region_compose], self.env_file)
+        self.settings = self.state.settings()
 
     @property
     def s3_port(self) -> int:
-        return int(os.environ.get(S3_PORT_VARIABLE, "9000"))
+        return self.settings.s3_port
 
     @property
     def console_port(self) -> int:
-        return int(os.environ.get(S3_CONSOLE_PORT_VARIABLE, "9001"))
+        return self.settings.console_port
 
     def secrets(self) -> RegionSecrets:
         return self.state.secrets()
+
+    def configure_ports(self) -> None:
+        """Ports from MWAA_LOCAL_S3_PORT / MWAA_LOCAL_S3_CONSOLE_PORT when set, else as kept."""
+        changes = {
+            field: int(os.environ[variable])
+            for field, variable in (("s3_port", S3_PORT_VARIABLE), ("console_port", S3_CONSOLE_PORT_VARIABLE))
+            if os.environ.get(variable)
+        }
+        self.settings = dataclasses.replace(self.settings, **changes)
+        self.state.save_settings(self.settings)
 
     def render(self) -> None:
         secrets = self.secrets()
@@ -45,8 +59,20 @@ class Region:
             "MWAA_LOCAL_S3_PORT": str(self.s3_port),
             "MWAA_LOCAL_S3_CONSOLE_PORT": str(self.console_port),
             "MWAA_LOCAL_REGION_NETWORK": REGION_NETWORK,
+            "MWAA_LOCAL_HOME": str(self.state.home),
         }
         write_private(self.env_file, render.env_file_text(variables))
+
+    def check_owner(self) -> None:
+        """The region is one per machine; refuse to take over one another state home runs."""
+        filters = {"label": f"com.docker.compose.project={REGION_PROJECT}"}
+        for container in client().containers.list(all=True, filters=filters):
+            owner = (container.labels or {}).get(HOME_LABEL)
+            if owner and owner != str(self.state.home):
+                raise MwaaLocalError(
+                    f"The region on this machine belongs to the mwaa-local state in {owner}.",
+                    hint=f"Use MWAA_LOCAL_HOME={owner}, or stop that region first (`mwaa-local down` with it).",
+                )
 
     def published(self) -> set[int]:
         if not self.env_file.exists():
@@ -57,7 +83,8 @@ class Region:
         return found
 
     def up(self, timeout: float) -> None:
-        self.render()
+        self.check_owner()
+        self.configure_ports()
         ports.check_free(
             [
                 ports.HostPort(self.s3_port, "the S3 service", f"set {S3_PORT_VARIABLE}"),
@@ -65,6 +92,7 @@ class Region:
             ],
             self.published(),
         )
+        self.render()
         startup.start(self.project, [S3_SERVICE], "region (S3 service)", timeout)
 
     def down(self, volumes: bool) -> None:

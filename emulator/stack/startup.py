@@ -41,14 +41,21 @@ def start(project: ComposeProject, expected: Sequence[str], title: str, timeout:
                 if finished and readiness.complete:
                     return elapsed
                 if elapsed > timeout:
-                    raise timed_out(title, timeout, readiness)
+                    output.seek(0)
+                    raise timed_out(title, timeout, readiness, output.read())
                 time.sleep(POLL_SECONDS)
 
 
-def timed_out(title: str, timeout: float, readiness: Readiness) -> StartTimeoutError:
+def timed_out(title: str, timeout: float, readiness: Readiness, compose_output: str) -> StartTimeoutError:
     still = ", ".join(f"{service} ({doing})" for service, doing in readiness.waiting.items())
+    said = (
+        "\n".join(["--- docker compose ---", *compose_output.strip().splitlines()[-10:]])
+        if compose_output.strip()
+        else ""
+    )
     return StartTimeoutError(
-        f"{title}: not ready after {timeout:.0f}s. Still starting: {still}. The stack is left running.",
+        f"{title}: not ready after {timeout:.0f}s. Still starting: {still}. The stack is left running "
+        f"(docker compose may still be starting services).\n{said}".rstrip(),
         hint=f"See why with `mwaa-local logs {next(iter(readiness.waiting), '')}`; "
         "`mwaa-local status` shows every service.",
     )

@@ -12,6 +12,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -108,6 +109,7 @@ class Sidecar:
         self.client = client
         self.index = LocalIndex(config.folder)
         self.downloaded: dict[str, str] = {}
+        self.failing: dict[str, str] = {}  # path → why it could not be copied or removed
 
     def download(self, obj: RemoteObject) -> str:
         """Copy one object into place atomically; returns the object version it copied."""
@@ -141,32 +143,41 @@ class Sidecar:
             parent.rmdir()
             parent = parent.parent
 
-    def apply(self, plan: SyncPlan, local: dict[str, LocalFile]) -> int:
-        """Apply a plan; returns how many changes failed (they are retried next pass)."""
-        failures = 0
+    def attempt(self, path: str, change: Callable[[], str]) -> None:
+        """Make one change; a failure is logged once (not every pass) and retried next pass."""
+        try:
+            log(change())
+        except Exception as error:  # one bad object must not stop the others
+            if self.failing.get(path) != str(error):
+                log(f"cannot sync {path}: {error} (retrying every pass)")
+            self.failing[path] = str(error)
+        else:
+            self.failing.pop(path, None)
+
+    def apply(self, plan: SyncPlan, local: dict[str, LocalFile]) -> None:
         for obj in plan.downloads:
             verb = "updated" if obj.path in local else "added"
-            try:
-                version = self.download(obj)
-                log(f"{verb} {obj.path} (version {version}, {obj.size} bytes)")
-            except Exception as error:  # one bad object must not stop the others
-                failures += 1
-                log(f"could not copy {obj.path}: {error}")
-        for path in plan.deletions:
-            try:
-                self.delete(path)
-                log(f"removed {path} (deleted from the bucket)")
-            except OSError as error:
-                failures += 1
-                log(f"could not remove {path}: {error}")
-        return failures
 
-    def run_once(self) -> int:
+            def copy(obj: RemoteObject = obj, verb: str = verb) -> str:
+                return f"{verb} {obj.path} (version {self.download(obj)}, {obj.size} bytes)"
+
+            self.attempt(obj.path, copy)
+        for path in plan.deletions:
+
+            def remove(path: str = path) -> str:
+                self.delete(path)
+                return f"removed {path} (deleted from the bucket)"
+
+            self.attempt(path, remove)
+
+    def run_once(self) -> None:
         """One pass; raises when the bucket cannot be listed (nothing is changed then)."""
         remote = list_remote(self.client, self.config)
         local = self.index.scan()
         plan = plan_sync(remote, local, self.downloaded)
-        return 0 if plan.empty else self.apply(plan, local)
+        if not plan.empty:
+            self.apply(plan, local)
+        self.failing = {path: why for path, why in self.failing.items() if path in remote or path in local}
 
 
 def main() -> int:
@@ -177,7 +188,7 @@ def main() -> int:
     backoff = 0.0
     while True:
         try:
-            failures = sidecar.run_once()
+            sidecar.run_once()
         except Exception as error:  # S3 unreachable or bucket missing: keep the last good copy
             backoff = min(MAX_BACKOFF_SECONDS, max(1.0, backoff * 2))
             where = f"s3://{config.bucket}/{config.prefix}"
@@ -187,8 +198,7 @@ def main() -> int:
         if backoff:
             log("bucket reachable again")
         backoff = 0.0
-        if failures == 0:
-            SYNC_MARKER.touch()
+        SYNC_MARKER.touch()  # healthy: the bucket answers (a file that cannot be copied is logged)
         time.sleep(config.interval)
 
 

@@ -1,6 +1,8 @@
 # Offline stand-in for the official python:<minor>-slim-bookworm image: Debian bookworm with a
 # CPython build from this machine installed under /usr/local, as the official image has it.
 ARG DEBIAN_IMAGE=mwaa-local-offline/debian:bookworm
+# The CPython install the interpreter was copied from (recorded in the recipe hash only).
+ARG CPYTHON
 FROM ${DEBIAN_IMAGE}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \

@@ -1,8 +1,9 @@
 """Offline stand-in for the MinIO server: moto's S3, with its state kept on /data.
 
 It accepts MinIO's command line (`server /data --console-address :9001`) so the compose file
-stays unchanged, and it saves the buckets (objects and version ids included) after every
-change, so `down` and `up` keep the bucket like MinIO does.
+stays unchanged, saves the buckets (objects and version ids included) after every change so
+`down` and `up` keep the bucket like MinIO does, and refuses anonymous requests and access
+keys other than MINIO_ROOT_USER with MinIO's errors. (It does not verify signatures.)
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
+import re
 import signal
 import sys
 import threading
@@ -25,6 +27,12 @@ from werkzeug.serving import make_server
 STATE_FILE = "moto-s3-state.pickle"
 PARTITION = "aws"
 MUTATING = {"PUT", "POST", "DELETE"}
+ACCESS_KEY = re.compile(r"Credential=([^/]+)/")
+HEALTH_PATHS = ("/minio/health/live", "/minio/health/ready")
+ERROR_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    "<Error><Code>{code}</Code><Message>{message}</Message><Resource>{resource}</Resource></Error>"
+)
 
 
 class StateKeeper:
@@ -45,7 +53,7 @@ class StateKeeper:
             print(f"s3 stand-in: restored {len(saved.buckets)} bucket(s) from {self.path}", flush=True)
 
     def save(self) -> None:
-        with self.lock:
+        with self.lock:  # mutating requests hold it too: the pickle sees a consistent state
             temporary = self.path.with_suffix(".tmp")
             temporary.write_bytes(pickle.dumps(self.backend()))
             os.replace(temporary, self.path)
@@ -54,17 +62,50 @@ class StateKeeper:
         while True:
             self.dirty.wait()
             self.dirty.clear()
-            self.save()
+            try:
+                self.save()
+            except Exception as error:  # keep the saver alive; try again on the next change
+                print(f"s3 stand-in: saving state failed: {error!r}", flush=True)
+                self.dirty.set()
+                threading.Event().wait(1)
 
     def middleware(self, app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
         def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            try:
+            if environ.get("PATH_INFO", "").startswith(HEALTH_PATHS):  # anonymous, as on MinIO
+                start_response("200 OK", [("Content-Length", "0")])
+                return [b""]
+            refusal = refuse(environ)
+            if refusal is not None:
+                status, body = refusal
+                start_response(status, [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+                return [body]
+            if environ.get("REQUEST_METHOD") not in MUTATING:
                 return app(environ, start_response)
-            finally:
-                if environ.get("REQUEST_METHOD") in MUTATING:
+            with self.lock:
+                try:
+                    return list(app(environ, start_response))
+                finally:
                     self.dirty.set()
 
         return wrapped
+
+
+def refuse(environ: dict[str, Any]) -> tuple[str, bytes] | None:
+    """MinIO's answer to an anonymous request or an unknown access key; None to let it through."""
+    expected = os.environ.get("MINIO_ROOT_USER")
+    if not expected:
+        return None
+    query = environ.get("QUERY_STRING", "")
+    credential = environ.get("HTTP_AUTHORIZATION", "") or query.replace("%2F", "/")
+    found = ACCESS_KEY.search(credential) or re.search(r"X-Amz-Credential=([^/&]+)/", credential)
+    resource = environ.get("PATH_INFO", "/")
+    if found is None:
+        message = "Access Denied."
+        return "403 Forbidden", ERROR_XML.format(code="AccessDenied", message=message, resource=resource).encode()
+    if found.group(1) != expected:
+        message = "The Access Key Id you provided does not exist in our records."
+        return "403 Forbidden", ERROR_XML.format(code="InvalidAccessKeyId", message=message, resource=resource).encode()
+    return None
 
 
 def main(argv: list[str]) -> None:

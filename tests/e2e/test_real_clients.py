@@ -9,17 +9,22 @@ import subprocess
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from emulator.lifecycle import Context
 from tests.support import Environment, cli, wait_for
 
 
 @pytest.fixture
-def s3(environment: Environment):
-    """A boto3 S3 client configured only from what `mwaa-local env` prints, as a user would."""
+def exports(environment: Environment) -> dict[str, str]:
+    """The settings `mwaa-local env` prints for boto3 and the aws CLI."""
     printed = cli(environment.workspace, "env")
     assert printed.returncode == 0, printed.stderr
-    settings = dict(item.split("=", 1) for item in shlex.split(printed.stdout.removeprefix("export ")))
+    return dict(item.split("=", 1) for item in shlex.split(printed.stdout.removeprefix("export ")))
+
+
+def s3_client(exports: dict[str, str], **overrides: str):
+    settings = {**exports, **overrides}
     return boto3.client(
         "s3",
         endpoint_url=settings["AWS_ENDPOINT_URL_S3"],
@@ -28,6 +33,21 @@ def s3(environment: Environment):
         region_name=settings["AWS_DEFAULT_REGION"],
         config=Config(s3={"addressing_style": "path"}),
     )
+
+
+@pytest.fixture
+def s3(exports: dict[str, str]):
+    """A boto3 S3 client configured only from what `mwaa-local env` prints, as a user would."""
+    return s3_client(exports)
+
+
+def test_the_s3_service_refuses_strangers(environment: Environment, exports: dict[str, str]) -> None:
+    stranger = s3_client(exports, AWS_ACCESS_KEY_ID="not-a-key-of-ours")
+    with pytest.raises(ClientError) as caught:
+        stranger.list_objects_v2(Bucket=environment.bucket)
+    assert caught.value.response["Error"]["Code"] == "InvalidAccessKeyId"
+    code, _ = curl(f"{exports['AWS_ENDPOINT_URL_S3']}/{environment.bucket}/dags/")
+    assert code == 403, "anonymous reads are refused"
 
 
 def test_the_bucket_is_versioned_as_mwaa_requires(environment: Environment, s3) -> None:

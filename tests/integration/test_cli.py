@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 
+from emulator.lifecycle import Context
 from tests.support import Environment, cli
 
 
@@ -15,7 +16,8 @@ def test_status_lists_every_service_healthy(environment: Environment) -> None:
     for service in ("postgres", "redis", "sync", "scheduler", "triggerer", "worker", web):
         rows = [line for line in result.stdout.splitlines() if line.strip("│ ").startswith(service + " ")]
         assert rows and all("healthy" in row for row in rows), f"{service}: {rows}"
-    assert "s3" in result.stdout and "127.0.0.1:9000->9000" in result.stdout.replace(" ", "")
+    s3_port = Context.load().region().s3_port
+    assert "s3" in result.stdout and f"127.0.0.1:{s3_port}->9000" in result.stdout.replace(" ", "")
 
 
 def test_logs_of_one_service(environment: Environment) -> None:

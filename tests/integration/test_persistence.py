@@ -41,7 +41,7 @@ def test_down_then_up_keeps_history_and_down_volumes_wipes_it(environment: Envir
 
     wiped = environment.cli("down", "--volumes")
     assert wiped.returncode == 0, wiped.stderr
-    assert "data deleted" in wiped.stdout
+    assert "data and saved settings deleted" in wiped.stdout
     up(environment)
     assert runs(environment) == 0, "down --volumes wiped the run history"
     fresh = init_log(environment)

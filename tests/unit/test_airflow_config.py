@@ -41,23 +41,22 @@ def test_user_options_reach_every_component_and_beat_mwaa_defaults() -> None:
     assert json.loads(env["MWAA__CORE__CUSTOM_AIRFLOW_CONFIGS"])["AIRFLOW__FOO__USER"] == "x$y'z"
 
 
-def test_essential_settings_cannot_be_overridden() -> None:
-    given = {
-        "AirflowConfigurationOptions": {
-            "core.executor": "LocalExecutor",
-            "core.fernet_key": "mine",
-            "celery.worker_concurrency": "99",
-        }
+def test_essential_and_protected_settings_cannot_be_overridden_and_are_reported() -> None:
+    options = {
+        "core.executor": "LocalExecutor",
+        "core.fernet_key": "mine",
+        "celery.worker_concurrency": "99",
+        "aws_mwaa.redirect_url": "https://elsewhere.example",
+        "core.parallelism": "64",
     }
-    env = environment(given)
+    env = environment({"AirflowConfigurationOptions": options})
     assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert env["AIRFLOW__CORE__FERNET_KEY"] == "fernet="
     assert "AIRFLOW__CELERY__WORKER_CONCURRENCY" not in env
-    kept, ignored = user_variables(
-        build_record(given), frozenset({"AIRFLOW__CORE__EXECUTOR", "AIRFLOW__CORE__FERNET_KEY"})
-    )
-    assert ignored == ["celery.worker_concurrency", "core.executor", "core.fernet_key"]
-    assert kept == {}
+    assert "AIRFLOW__AWS_MWAA__REDIRECT_URL" not in env
+    kept, ignored = user_variables(build_record({"AirflowConfigurationOptions": options}))
+    assert ignored == ["aws_mwaa.redirect_url", "celery.worker_concurrency", "core.executor", "core.fernet_key"]
+    assert kept == {"AIRFLOW__CORE__PARALLELISM": "64"}
 
 
 def test_class_sets_worker_autoscale() -> None:

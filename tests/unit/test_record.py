@@ -119,3 +119,20 @@ def test_workspace_file_errors_point_at_the_problem(tmp_path: Path) -> None:
         read_workspace_file(path)
     path.write_text(json.dumps({"AirflowVersion": "2.10.3"}))
     assert read_workspace_file(path) == {"AirflowVersion": "2.10.3"}
+
+
+def test_null_members_mean_not_given() -> None:
+    assert build_record({"MaxWorkers": None, "Schedulers": None}).fields["MaxWorkers"] == 10
+
+
+def test_bucket_names_follow_s3_rules() -> None:
+    for bad in ("ab", "a..b", "-abc", "abc-", "192.168.0.1"):
+        assert f"names '{bad}', which is not a valid S3 bucket name" in errors_of(
+            {"SourceBucketArn": f"arn:aws:s3:::{bad}"}
+        )
+    assert build_record({"SourceBucketArn": "arn:aws:s3:::my.team-bucket1"}).bucket == "my.team-bucket1"
+
+
+def test_dag_folder_must_be_a_folder() -> None:
+    assert "DagS3Path must name a folder in the bucket" in errors_of({"DagS3Path": "/"})
+    assert "DagS3Path must not contain quotes" in errors_of({"DagS3Path": "it's"})

@@ -92,3 +92,21 @@ def test_local_python_caches_survive_a_sync(sidecar: Sidecar, bucket: FakeBucket
     (tmp_path / "__pycache__" / "a.cpython-312.pyc").write_bytes(b"cache")
     sidecar.run_once()
     assert (tmp_path / "__pycache__" / "a.cpython-312.pyc").exists()
+
+
+def test_an_object_that_cannot_be_copied_is_skipped_and_logged_once(
+    sidecar: Sidecar, bucket: FakeBucket, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `a` cannot be both a file and a folder: MWAA would skip one of them, not stop syncing.
+    bucket.objects = {"dags/a": b"file", "dags/a/b.py": b"nested", "dags/good.py": b"ok"}
+    sidecar.run_once()
+    sidecar.run_once()
+    assert (tmp_path / "good.py").read_bytes() == b"ok"
+    assert list(sidecar.failing) == ["a/b.py"]
+    assert capsys.readouterr().out.count("cannot sync a/b.py") == 1, "logged once, not every pass"
+
+    del bucket.objects["dags/a"]
+    (tmp_path / "a").unlink()
+    sidecar.run_once()
+    assert (tmp_path / "a" / "b.py").read_bytes() == b"nested"
+    assert sidecar.failing == {}

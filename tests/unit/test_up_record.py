@@ -1,0 +1,59 @@
+"""Which record `up` starts, deploy's guard, and name checks (no Docker involved)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from emulator.environments.record import build_record
+from emulator.errors import EnvironmentConfigError, MwaaLocalError
+from emulator.lifecycle import Context, environment_name, up_record
+from emulator.s3.deploy import deploy_workspace
+from emulator.settings import PROJECT_ROOT, Paths
+
+
+@pytest.fixture
+def context(tmp_path: Path) -> Context:
+    return Context(Paths(PROJECT_ROOT), tmp_path / "home")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    folder = tmp_path / "workspace"
+    (folder / "dags").mkdir(parents=True)
+    return folder
+
+
+def test_workspace_file_describes_its_environment(context: Context, workspace: Path) -> None:
+    (workspace / "environment.json").write_text(json.dumps({"Name": "team", "EnvironmentClass": "mw1.medium"}))
+    record, source = up_record(context, workspace)
+    assert (record.name, record.fields["EnvironmentClass"]) == ("team", "mw1.medium")
+    assert source.endswith("environment.json")
+
+
+def test_a_saved_environment_keeps_its_record_when_started_from_elsewhere(context: Context, workspace: Path) -> None:
+    saved = build_record({"Name": "analytics", "AirflowVersion": "2.10.3", "DagS3Path": "team/dags"})
+    context.state("analytics").save_record(saved)
+    record, source = up_record(context, workspace, name="analytics")
+    assert record.fields == saved.fields
+    assert "saved" in source
+    upgraded, _ = up_record(context, workspace, name="analytics", airflow_version="2.10.1")
+    assert upgraded.fields["AirflowVersion"] == "2.10.1" and upgraded.dag_s3_path == "team/dags"
+
+
+def test_a_new_environment_gets_mwaa_defaults_and_a_bucket_of_its_own(context: Context, workspace: Path) -> None:
+    record, source = up_record(context, workspace, name="Team_B")
+    assert source == "MWAA's defaults"
+    assert record.bucket == "mwaa-local-team-b"
+    assert up_record(context, workspace)[0].bucket == "mwaa-local", "the default environment keeps the default bucket"
+
+
+def test_names_are_checked_for_every_command(workspace: Path) -> None:
+    with pytest.raises(EnvironmentConfigError, match="at 'name' failed to satisfy constraint"):
+        environment_name(workspace, "../escape")
+    assert environment_name(workspace, None) == "local"
+
+
+def test_deploy_refuses_a_workspace_without_dags(tmp_path: Path) -> None:
+    with pytest.raises(MwaaLocalError, match="has no dags/ folder; deploying it would delete every DAG"):
+        deploy_workspace(None, build_record({}), tmp_path)  # type: ignore[arg-type]
