@@ -173,9 +173,13 @@ def up(context: Context, record: EnvironmentRecord, options: UpOptions, workspac
 
 
 def stack_of(context: Context, name: str) -> EnvironmentStack:
+    """The stack of a saved environment, its compose inputs rendered afresh from its record (so
+    files rendered by an older mwaa-local never break `down` or `logs`)."""
     state = context.state(name)
     record = EnvironmentRecord(state.load_record_fields())
-    return EnvironmentStack.for_record(context.paths, state, record)
+    stack = EnvironmentStack.for_record(context.paths, state, record)
+    stack.render(record, state.local_settings(), context.region().secrets())
+    return stack
 
 
 def running_environments(context: Context) -> list[str]:
@@ -206,7 +210,7 @@ def down(context: Context, name: str, volumes: bool) -> bool:
 def status(context: Context) -> tuple[list[ServiceContainer], dict[str, list[ServiceContainer]]]:
     require_docker()
     region = context.region()
-    region_containers = region.project.containers() if region.env_file.exists() else []
+    region_containers = region.project.containers()
     environments = {name: stack_of(context, name).containers() for name in known_environments(context.home)}
     return region_containers, environments
 

@@ -8,6 +8,7 @@ Tests marked `restarts` stop and start the stack, so they run last for each vers
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 
 from emulator.lifecycle import Context
 from emulator.stack.ports import free_port
-from tests.support import Environment, cli
+from tests.support import Environment, cli, delete_bucket
 
 KINDS = ("unit", "integration", "e2e")
 VERSIONS = ("3.3.1", "2.10.3")
@@ -48,7 +49,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def environment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
     version: str = request.param
     name = "it" + version.replace(".", "")
-    bucket = f"mwaa-local-{name}"  # never the user's bucket: deploys mirror deletions
+    # A fresh bucket per session, never the user's: deploys mirror deletions.
+    bucket = f"mwaa-local-{name}-{secrets.token_hex(3)}"
     workspace = tmp_path_factory.mktemp(name)
     (workspace / "dags").mkdir()
     options = {"core.default_task_retries": "2", "mwaa_local_test.marker": "a$b'c"}
@@ -66,5 +68,6 @@ def environment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         logs = env.logs() if Context.load().state(name).exists() else ""
         pytest.fail(f"mwaa-local up failed for Airflow {version}:\n{started.stdout}\n{started.stderr}\n{logs}")
     yield env
+    delete_bucket(env.s3(), bucket)
     finished = env.cli("down", "--volumes")
     assert finished.returncode == 0, finished.stdout + finished.stderr

@@ -38,6 +38,13 @@ def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval:
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
+def delete_bucket(client: Minio, bucket: str) -> None:
+    """Remove a versioned bucket: every version and delete marker, then the bucket."""
+    for item in client.list_objects(bucket, recursive=True, include_version=True):
+        client.remove_object(bucket, item.object_name or "", version_id=item.version_id)
+    client.remove_bucket(bucket)
+
+
 def cli(workspace: Path, *arguments: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
     """Run the real `mwaa-local` command in a child process."""
     return subprocess.run(

@@ -110,6 +110,8 @@ def opinionated(record: EnvironmentRecord, timings: Timings) -> dict[str, str]:
         }
     else:
         family = {
+            # Set by MWAA's 3.x images; Airflow 3 only reads it on Airflow 2's code path.
+            "AIRFLOW__CORE__EXECUTE_TASKS_NEW_PYTHON_INTERPRETER": "True",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": str(timings.dag_dir_list_interval),
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": str(timings.min_file_process_interval),
             "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "2",

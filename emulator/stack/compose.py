@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+from emulator.stack.docker_engine import client
 
 
 @dataclass(frozen=True)
@@ -64,32 +65,26 @@ class ComposeProject:
         return self.run("config", "--services").stdout.split()
 
     def containers(self) -> list[ServiceContainer]:
-        output = self.run("ps", "--all", "--format", "json").stdout
-        return [to_container(entry) for entry in parse_ps(output)]
+        """The project's containers, from the engine by project label: unlike `compose ps`, this
+        works whatever state the compose files and rendered settings are in."""
+        label = f"com.docker.compose.project={self.name}"
+        return [
+            from_inspect(container.attrs) for container in client().containers.list(all=True, filters={"label": label})
+        ]
 
 
-def parse_ps(output: str) -> list[dict[str, Any]]:
-    """`docker compose ps --format json`: a JSON array (older v2) or one object per line."""
-    text = output.strip()
-    if not text:
-        return []
-    if text.startswith("["):
-        return list(json.loads(text))
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def to_container(entry: dict[str, Any]) -> ServiceContainer:
-    publishers = entry.get("Publishers") or []
-    published = tuple(
-        f"{item.get('URL') or '0.0.0.0'}:{item['PublishedPort']}->{item['TargetPort']}"
-        for item in publishers
-        if isinstance(item, dict) and item.get("PublishedPort")
-    )
+def from_inspect(attrs: dict[str, Any]) -> ServiceContainer:
+    """A container as `docker inspect` describes it."""
+    state = attrs.get("State") or {}
+    publishers = []
+    for target, bindings in sorted(((attrs.get("NetworkSettings") or {}).get("Ports") or {}).items()):
+        for binding in bindings or []:
+            publishers.append(f"{binding.get('HostIp') or '0.0.0.0'}:{binding['HostPort']}->{target.split('/')[0]}")
     return ServiceContainer(
-        service=str(entry.get("Service", "")),
-        name=str(entry.get("Name", "")),
-        state=str(entry.get("State", "")),
-        health=str(entry.get("Health", "")),
-        exit_code=int(entry.get("ExitCode", 0) or 0),
-        publishers=published,
+        service=(attrs.get("Config") or {}).get("Labels", {}).get("com.docker.compose.service", ""),
+        name=str(attrs.get("Name", "")).lstrip("/"),
+        state=str(state.get("Status", "")),
+        health=str((state.get("Health") or {}).get("Status", "")),
+        exit_code=int(state.get("ExitCode") or 0),
+        publishers=tuple(publishers),
     )

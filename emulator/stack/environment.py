@@ -32,10 +32,6 @@ class EnvironmentStack:
     def for_record(cls, paths: Paths, state: EnvironmentState, record: EnvironmentRecord) -> EnvironmentStack:
         return cls(paths, state, render.profile(record))
 
-    @property
-    def rendered(self) -> bool:
-        return self.state.compose_env_path.exists() and self.state.airflow_env_path.exists()
-
     def render(self, record: EnvironmentRecord, settings: LocalSettings, region_secrets: RegionSecrets) -> str:
         """Write the compose inputs for `record`; returns the image's build hash."""
         version = record.airflow_version
@@ -60,8 +56,6 @@ class EnvironmentStack:
             build.build_image(self.project, BUILD_SERVICE, self.state.directory / "build.log", on_step)
 
     def published(self) -> set[int]:
-        if not self.rendered:
-            return set()
         found: set[int] = set()
         for container in self.containers():
             found |= ports.published_ports(container.publishers)
@@ -80,11 +74,10 @@ class EnvironmentStack:
         return startup.start(self.project, self.project.services(), f"environment {self.state.name}", timeout)
 
     def containers(self) -> list[ServiceContainer]:
-        return self.project.containers() if self.rendered else []
+        return self.project.containers()
 
     def down(self, volumes: bool) -> None:
-        if self.rendered:
-            self.project.run("down", "--remove-orphans", *(["--volumes"] if volumes else []), capture=False)
+        self.project.run("down", "--remove-orphans", *(["--volumes"] if volumes else []), capture=False)
 
     def logs_command(self, service: str | None, follow: bool, tail: str) -> list[str]:
         arguments = ["logs", "--tail", tail]

@@ -75,8 +75,6 @@ class Region:
                 )
 
     def published(self) -> set[int]:
-        if not self.env_file.exists():
-            return set()
         found: set[int] = set()
         for container in self.project.containers():
             found |= ports.published_ports(container.publishers)
@@ -96,16 +94,16 @@ class Region:
         startup.start(self.project, [S3_SERVICE], "region (S3 service)", timeout)
 
     def down(self, volumes: bool) -> None:
-        if self.env_file.exists():
-            self.project.run("down", *(["--volumes"] if volumes else []), capture=False)
+        if not volumes and not self.project.containers():
+            return
+        self.render()  # compose reads the rendered settings, even to stop
+        self.project.run("down", *(["--volumes"] if volumes else []), capture=False)
 
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.s3_port}"
 
     def running(self) -> bool:
-        return self.env_file.exists() and any(
-            container.service == S3_SERVICE and container.ready for container in self.project.containers()
-        )
+        return any(container.service == S3_SERVICE and container.ready for container in self.project.containers())
 
     def client(self) -> Minio:
         """A client of the S3 service from the host; MwaaLocalError when it is not running."""

@@ -1,4 +1,4 @@
-from emulator.stack.compose import ServiceContainer, parse_ps, to_container
+from emulator.stack.compose import ServiceContainer, from_inspect
 from emulator.stack.readiness import assess
 
 
@@ -32,13 +32,28 @@ def test_every_replica_must_be_ready() -> None:
     assert result.waiting == {"worker": "unhealthy"}
 
 
-def test_compose_ps_json_lines_and_arrays() -> None:
-    line = (
-        '{"Service":"s3","Name":"r-s3-1","State":"running","Health":"healthy","ExitCode":0,'
-        '"Publishers":[{"URL":"127.0.0.1","TargetPort":9000,"PublishedPort":9000},{"TargetPort":9001,"PublishedPort":0}]}'
+def test_containers_are_read_from_docker_inspect() -> None:
+    attrs = {
+        "Name": "/mwaa_region-s3-1",
+        "Config": {"Labels": {"com.docker.compose.service": "s3", "com.docker.compose.project": "mwaa_region"}},
+        "State": {"Status": "running", "ExitCode": 0, "Health": {"Status": "healthy"}},
+        "NetworkSettings": {
+            "Ports": {
+                "9001/tcp": [{"HostIp": "127.0.0.1", "HostPort": "9001"}],
+                "9000/tcp": [{"HostIp": "127.0.0.1", "HostPort": "9000"}],
+                "8080/tcp": None,
+            }
+        },
+    }
+    expected = ServiceContainer(
+        "s3", "mwaa_region-s3-1", "running", "healthy", 0, ("127.0.0.1:9000->9000", "127.0.0.1:9001->9001")
     )
-    for output in (line + "\n", f"[{line}]"):
-        (entry,) = parse_ps(output)
-        parsed = to_container(entry)
-        assert parsed == ServiceContainer("s3", "r-s3-1", "running", "healthy", 0, ("127.0.0.1:9000->9000",))
-    assert parse_ps("") == []
+    assert from_inspect(attrs) == expected
+    exited = from_inspect(
+        {
+            "Name": "/p-init-1",
+            "Config": {"Labels": {"com.docker.compose.service": "init"}},
+            "State": {"Status": "exited", "ExitCode": 3},
+        }
+    )
+    assert (exited.state, exited.health, exited.exit_code, exited.ready) == ("exited", "", 3, False)

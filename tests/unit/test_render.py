@@ -23,6 +23,11 @@ def rendered(given: dict, settings: LocalSettings | None = None):
     return render_environment(build_record(given), settings or LocalSettings(), SECRETS, REGION, "hash", "/ca.pem")
 
 
+@pytest.fixture(autouse=True)
+def no_mirror(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MWAA_LOCAL_IMAGE_MIRROR", raising=False)
+
+
 def test_compose_variables_come_from_the_record() -> None:
     env = rendered(
         {"AirflowVersion": "2.10.3", "MinWorkers": 2, "Schedulers": 3}, LocalSettings(9090, "dev")
