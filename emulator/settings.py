@@ -43,10 +43,6 @@ class Paths:
     def no_extra_ca(self) -> Path:
         return self.compose_dir / "no-extra-ca.pem"
 
-    @property
-    def dockerfile(self) -> Path:
-        return self.root / "Dockerfile"
-
 
 def project_paths() -> Paths:
     paths = Paths(PROJECT_ROOT)

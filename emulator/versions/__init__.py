@@ -12,9 +12,9 @@ from functools import cache
 from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "data"
-CONSTRAINTS_FILE = "airflow-constraints.txt"
-BASE_PACKAGES_FILE = "mwaa-base-packages.txt"
-ESSENTIAL_CONSTRAINTS_FILE = "mwaa-essential-constraints.txt"
+# Per version: Apache's constraints, MWAA's base packages (with ${AIRFLOW_VERSION} for the
+# version) and MWAA's essential pins; the Dockerfile installs from them.
+DATA_FILES = ("airflow-constraints.txt", "mwaa-base-packages.txt", "mwaa-essential-constraints.txt")
 
 
 class UnsupportedVersionError(ValueError):
@@ -32,24 +32,6 @@ class AirflowVersion:
     @property
     def data_dir(self) -> Path:
         return DATA_DIR / self.version
-
-    @property
-    def execution_env(self) -> str:
-        """`AWS_EXECUTION_ENV` as MWAA sets it: `Amazon_MWAA_331` for 3.3.1."""
-        return "Amazon_MWAA_" + self.version.replace(".", "")
-
-    def base_packages(self) -> list[str]:
-        text = (self.data_dir / BASE_PACKAGES_FILE).read_text()
-        return [line.replace("${AIRFLOW_VERSION}", self.version) for line in text.split()]
-
-    def pins(self, file_name: str = CONSTRAINTS_FILE) -> dict[str, str]:
-        """Package name (lower case) → pinned version, from one of the version's pin files."""
-        pins = {}
-        for line in (self.data_dir / file_name).read_text().splitlines():
-            name, _, pinned = line.partition("==")
-            if pinned:
-                pins[name.strip().lower()] = pinned.strip()
-        return pins
 
 
 @cache

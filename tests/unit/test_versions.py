@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from emulator import versions
+from emulator.runtime.components import mwaa_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -14,17 +15,21 @@ def test_default_is_mwaa_newest_version() -> None:
     assert versions.default_version() == newest
 
 
+def pins(path: Path) -> dict[str, str]:
+    return dict(line.lower().split("==", 1) for line in path.read_text().split() if "==" in line)
+
+
 @pytest.mark.parametrize("name", sorted(versions.all_versions()))
 def test_every_version_has_its_pins_and_a_matching_python(name: str) -> None:
     version = versions.get(name)
     assert version.family == int(name.split(".")[0])
     assert version.python_patch.startswith(version.python + ".")
     assert version.constraints_url.endswith(f"constraints-{name}/constraints-{version.python}.txt")
-    constraints = version.pins()
-    assert len(constraints) > 300, "Apache's constraints file is complete"
-    assert version.pins(versions.ESSENTIAL_CONSTRAINTS_FILE)["apache-airflow"] == name
-    assert f"apache-airflow[celery,statsd]=={name}" in version.base_packages()
-    assert not any("${" in package for package in version.base_packages())
+    assert sorted(path.name for path in version.data_dir.iterdir()) == sorted(versions.DATA_FILES)
+    assert len(pins(version.data_dir / "airflow-constraints.txt")) > 300, "Apache's constraints file is complete"
+    assert pins(version.data_dir / "mwaa-essential-constraints.txt")["apache-airflow"] == name
+    base = (version.data_dir / "mwaa-base-packages.txt").read_text().split()
+    assert "apache-airflow[celery,statsd]==${AIRFLOW_VERSION}" in base
 
 
 def test_pythons_follow_mwaa() -> None:
@@ -34,7 +39,14 @@ def test_pythons_follow_mwaa() -> None:
 
 
 def test_execution_env_is_spelled_like_mwaa() -> None:
-    assert versions.get("3.2.1").execution_env == "Amazon_MWAA_321"
+    variables = mwaa_variables("worker", {"AIRFLOW_VERSION": "3.2.1", "AWS_REGION": "eu-west-1"})
+    assert variables == {
+        "MWAA_AIRFLOW_COMPONENT": "worker",
+        "MWAA_COMMAND": "worker",
+        "AWS_EXECUTION_ENV": "Amazon_MWAA_321",
+        "AWS_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }
 
 
 def test_unknown_version_lists_the_supported_ones() -> None:
