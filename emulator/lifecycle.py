@@ -95,7 +95,7 @@ def up_record(
     if given and given.get("Name") in (None, target):
         members, source = given, str(path)
     elif context.state(target).exists():
-        members, source = context.state(target).load_record_fields(), "the settings saved at its last up"
+        members, source = context.state(target).load_record_fields(), "the record saved at its last up"
     else:
         members, source = {}, "MWAA's defaults"
     members = {**members, "Name": target}

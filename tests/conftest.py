@@ -68,6 +68,8 @@ def environment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         logs = env.logs() if Context.load().state(name).exists() else ""
         pytest.fail(f"mwaa-local up failed for Airflow {version}:\n{started.stdout}\n{started.stderr}\n{logs}")
     yield env
-    delete_bucket(env.s3(), bucket)
-    finished = env.cli("down", "--volumes")
-    assert finished.returncode == 0, finished.stdout + finished.stderr
+    try:
+        delete_bucket(env.s3(), bucket)
+    finally:
+        finished = env.cli("down", "--volumes")
+        assert finished.returncode == 0, finished.stdout + finished.stderr

@@ -15,6 +15,7 @@ from emulator.settings import DEFAULT_REGION, REGION_NETWORK, REGION_PROJECT, Pa
 from emulator.stack import ports, render, startup
 from emulator.stack.compose import ComposeProject
 from emulator.stack.docker_engine import client
+from emulator.sync.client import make_client
 
 S3_PORT_VARIABLE = "MWAA_LOCAL_S3_PORT"
 S3_CONSOLE_PORT_VARIABLE = "MWAA_LOCAL_S3_CONSOLE_PORT"
@@ -113,10 +114,4 @@ class Region:
                 hint="Start the region and an environment with `mwaa-local up`.",
             )
         secrets = self.secrets()
-        return Minio(
-            f"127.0.0.1:{self.s3_port}",
-            access_key=secrets.access_key,
-            secret_key=secrets.secret_key,
-            secure=False,
-            region=DEFAULT_REGION,
-        )
+        return make_client(self.endpoint(), secrets.access_key, secrets.secret_key, DEFAULT_REGION)

@@ -15,11 +15,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from minio import Minio
 
 from emulator.runtime.health import SYNC_MARKER
+from emulator.sync.client import make_client
 from emulator.sync.plan import TEMPORARY_MARK, LocalFile, RemoteObject, SyncPlan, plan_sync, relative_path
 
 DAGS_FOLDER = Path(os.environ.get("AIRFLOW_HOME", "/usr/local/airflow")) / "dags"
@@ -55,17 +55,6 @@ class SyncConfig:
 def log(message: str) -> None:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
     print(f"{stamp} sync: {message}", flush=True)
-
-
-def make_client(config: SyncConfig) -> Minio:
-    url = urlsplit(config.endpoint)
-    return Minio(
-        url.netloc,
-        access_key=config.access_key,
-        secret_key=config.secret_key,
-        secure=url.scheme == "https",
-        region=config.region,
-    )
 
 
 def list_remote(client: Minio, config: SyncConfig) -> dict[str, RemoteObject]:
@@ -183,7 +172,8 @@ class Sidecar:
 def main() -> int:
     config = SyncConfig.from_environment()
     config.folder.mkdir(parents=True, exist_ok=True)
-    sidecar = Sidecar(config, make_client(config))
+    client = make_client(config.endpoint, config.access_key, config.secret_key, config.region)
+    sidecar = Sidecar(config, client)
     log(f"mirroring s3://{config.bucket}/{config.prefix} → {config.folder} every {config.interval:g}s")
     backoff = 0.0
     while True:

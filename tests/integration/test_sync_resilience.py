@@ -30,8 +30,8 @@ def test_an_s3_outage_keeps_the_files_and_the_sync_resumes(environment: Environm
         assert environment.dags_folder() == before, "a failed listing must not delete anything"
     finally:
         subprocess.run(["docker", "start", container], check=True, capture_output=True)
+        wait_for(lambda: Context.load().region().running(), 60, "the S3 service to come back")
 
-    wait_for(lambda: Context.load().region().running(), 60, "the S3 service to come back")
     wait_for(
         lambda: "bucket reachable again" in environment.compose("logs", "--no-color", "sync").stdout,
         60,
