@@ -21,13 +21,14 @@ from emulator.environments.record import (
     check_name,
     read_workspace_file,
 )
-from emulator.environments.state import EnvironmentState, LocalSettings, known_environments
+from emulator.environments.state import DEFAULT_WEB_PORT, EnvironmentState, LocalSettings, known_environments
 from emulator.environments.timings import PROFILES
 from emulator.errors import EnvironmentConfigError
 from emulator.s3.bucket import ensure_bucket
 from emulator.s3.deploy import ObjectChange, deploy_workspace
 from emulator.s3.errors import s3_errors
 from emulator.settings import Paths, project_paths, state_home
+from emulator.stack import ports
 from emulator.stack.compose import ServiceContainer
 from emulator.stack.docker_engine import require_docker
 from emulator.stack.environment import EnvironmentStack
@@ -127,6 +128,18 @@ def check_change(context: Context, record: EnvironmentRecord) -> None:
         )
 
 
+def free_web_port(context: Context, name: str) -> int:
+    """A new environment's UI port: the first from 8080 up that no other environment is given
+    and nothing listens on (each MWAA environment has a web server of its own)."""
+    given = {
+        context.state(other).local_settings().web_port for other in known_environments(context.home) if other != name
+    }
+    port = DEFAULT_WEB_PORT
+    while port in given or ports.in_use(port):
+        port += 1
+    return port
+
+
 def up(context: Context, record: EnvironmentRecord, options: UpOptions, workspace: Path | None = None) -> UpReport:
     require_docker()
     check_change(context, record)
@@ -134,6 +147,8 @@ def up(context: Context, record: EnvironmentRecord, options: UpOptions, workspac
     settings = state.local_settings()
     if options.web_port is not None:
         settings = dataclasses.replace(settings, web_port=options.web_port)
+    elif not state.has_local_settings():
+        settings = dataclasses.replace(settings, web_port=free_web_port(context, record.name))
     if options.timings is not None:
         if options.timings not in PROFILES:
             raise EnvironmentConfigError(

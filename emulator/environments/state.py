@@ -145,6 +145,9 @@ class EnvironmentState:
         write_private(path, json.dumps(asdict(made), indent=2))
         return made
 
+    def has_local_settings(self) -> bool:
+        return (self.directory / "local.json").exists()
+
     def local_settings(self) -> LocalSettings:
         path = self.directory / "local.json"
         return LocalSettings(**_read_json(path)) if path.exists() else LocalSettings()

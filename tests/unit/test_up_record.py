@@ -1,15 +1,18 @@
 """Which record `up` starts, deploy's guard, and name checks (no Docker involved)."""
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
 
 from emulator.environments.record import build_record
+from emulator.environments.state import LocalSettings
 from emulator.errors import EnvironmentConfigError, MwaaLocalError
-from emulator.lifecycle import Context, environment_name, up_record
+from emulator.lifecycle import Context, environment_name, free_web_port, up_record
 from emulator.s3.deploy import deploy_workspace
 from emulator.settings import PROJECT_ROOT, Paths
+from emulator.stack import ports
 
 
 @pytest.fixture
@@ -57,3 +60,16 @@ def test_names_are_checked_for_every_command(workspace: Path) -> None:
 def test_deploy_refuses_a_workspace_without_dags(tmp_path: Path) -> None:
     with pytest.raises(MwaaLocalError, match="has no dags/ folder; deploying it would delete every DAG"):
         deploy_workspace(None, build_record({}), tmp_path)  # type: ignore[arg-type]
+
+
+def test_a_new_environment_gets_a_web_port_no_other_environment_has(context: Context) -> None:
+    first = context.state("first")
+    first.save_record(build_record({"Name": "first"}))
+    first.save_local_settings(LocalSettings(web_port=8080))
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.0.1", 8081))
+        holder.listen()
+        chosen = free_web_port(context, "second")
+    assert chosen >= 8082, "8080 is first's, 8081 is taken"
+    assert not ports.in_use(chosen)
