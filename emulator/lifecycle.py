@@ -70,7 +70,6 @@ class UpReport:
     seconds: float
     ignored_options: list[str]
     deployed: list[ObjectChange]
-    built: bool
 
 
 def environment_name(workspace: Path, name: str | None) -> str:
@@ -171,8 +170,7 @@ def up(context: Context, record: EnvironmentRecord, options: UpOptions, workspac
         ensure_bucket(client, record.bucket)
         deployed = deploy_workspace(client, record, workspace) if options.deploy and workspace else []
 
-    built = options.rebuild or not stack.image_current(record, digest)
-    if built:
+    if options.rebuild or not stack.image_current(record, digest):
         stack.build()
     seconds = stack.start(options.timeout)
     return UpReport(
@@ -183,7 +181,6 @@ def up(context: Context, record: EnvironmentRecord, options: UpOptions, workspac
         seconds=seconds,
         ignored_options=user_variables(record)[1],
         deployed=deployed,
-        built=built,
     )
 
 

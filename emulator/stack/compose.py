@@ -73,6 +73,11 @@ class ComposeProject:
         ]
 
 
+def published_ports(containers: list[ServiceContainer]) -> set[int]:
+    """The host ports these containers publish (`127.0.0.1:8080->8080` → 8080)."""
+    return {int(publisher.split("->", 1)[0].rsplit(":", 1)[-1]) for c in containers for publisher in c.publishers}
+
+
 def from_inspect(attrs: dict[str, Any]) -> ServiceContainer:
     """A container as `docker inspect` describes it."""
     state = attrs.get("State") or {}

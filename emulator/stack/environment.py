@@ -11,7 +11,7 @@ from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import EnvironmentState, LocalSettings, RegionSecrets, write_private
 from emulator.settings import Paths, ca_bundle
 from emulator.stack import build, ports, render, startup
-from emulator.stack.compose import ComposeProject, ServiceContainer
+from emulator.stack.compose import ComposeProject, ServiceContainer, published_ports
 from emulator.stack.readiness import ONE_SHOT
 
 BUILD_SERVICE = "init"
@@ -53,18 +53,12 @@ class EnvironmentStack:
             def on_step(step: str) -> None:
                 spinner.update(f"Building the Airflow image: {escape(step)}")
 
-            build.build_image(self.project, BUILD_SERVICE, self.state.directory / "build.log", on_step)
-
-    def published(self) -> set[int]:
-        found: set[int] = set()
-        for container in self.containers():
-            found |= ports.published_ports(container.publishers)
-        return found
+            build.build_image(self.project, BUILD_SERVICE, self.log_file, on_step)
 
     def check_ports(self, settings: LocalSettings) -> None:
         ports.check_free(
             [ports.HostPort(settings.web_port, "the Airflow UI", "mwaa-local up --web-port N")],
-            self.published(),
+            published_ports(self.containers()),
         )
 
     def start(self, timeout: float) -> float:

@@ -37,15 +37,6 @@ def check_free(wanted: list[HostPort], ours: set[int]) -> None:
             )
 
 
-def published_ports(publishers: tuple[str, ...]) -> set[int]:
-    """Host ports from `docker compose ps` publisher strings (`127.0.0.1:8080->8080`)."""
-    ports = set()
-    for publisher in publishers:
-        host_side = publisher.split("->", 1)[0]
-        ports.add(int(host_side.rsplit(":", 1)[-1]))
-    return ports
-
-
 def free_port() -> int:
     """A port nothing listens on right now (for tests and benchmarks)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

@@ -13,7 +13,7 @@ from emulator.environments.state import RegionSecrets, RegionState, write_privat
 from emulator.errors import MwaaLocalError
 from emulator.settings import DEFAULT_REGION, REGION_NETWORK, REGION_PROJECT, Paths
 from emulator.stack import ports, render, startup
-from emulator.stack.compose import ComposeProject
+from emulator.stack.compose import ComposeProject, published_ports
 from emulator.stack.docker_engine import client
 from emulator.sync.client import make_client
 
@@ -75,12 +75,6 @@ class Region:
                     hint=f"Use MWAA_LOCAL_HOME={owner}, or stop that region first (`mwaa-local down` with it).",
                 )
 
-    def published(self) -> set[int]:
-        found: set[int] = set()
-        for container in self.project.containers():
-            found |= ports.published_ports(container.publishers)
-        return found
-
     def up(self, timeout: float) -> None:
         self.check_owner()
         self.configure_ports()
@@ -89,7 +83,7 @@ class Region:
                 ports.HostPort(self.s3_port, "the S3 service", f"set {S3_PORT_VARIABLE}"),
                 ports.HostPort(self.console_port, "the MinIO console", f"set {S3_CONSOLE_PORT_VARIABLE}"),
             ],
-            self.published(),
+            published_ports(self.project.containers()),
         )
         self.render()
         startup.start(self.project, [S3_SERVICE], "region (S3 service)", timeout)

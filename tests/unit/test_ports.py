@@ -3,7 +3,8 @@ import socket
 import pytest
 
 from emulator.errors import PortInUseError
-from emulator.stack.ports import HostPort, check_free, free_port, published_ports
+from emulator.stack.compose import ServiceContainer, published_ports
+from emulator.stack.ports import HostPort, check_free, free_port
 
 
 def test_a_taken_port_is_named_with_the_setting_that_changes_it() -> None:
@@ -23,8 +24,12 @@ def test_a_free_port_passes() -> None:
     check_free([HostPort(free_port(), "x", "y")], ours=set())
 
 
-def test_published_ports_are_read_from_compose_ps() -> None:
-    assert published_ports(("127.0.0.1:8080->8080", "0.0.0.0:9001->9001")) == {8080, 9001}
+def test_published_ports_are_read_from_the_containers() -> None:
+    containers = [
+        ServiceContainer("web", "p-web-1", "running", "healthy", 0, ("127.0.0.1:8080->8080",)),
+        ServiceContainer("s3", "p-s3-1", "running", "healthy", 0, ("0.0.0.0:9001->9001",)),
+    ]
+    assert published_ports(containers) == {8080, 9001}
 
 
 def test_connections_still_closing_do_not_count_as_in_use() -> None:
