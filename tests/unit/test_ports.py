@@ -1,10 +1,12 @@
 import socket
+import time
+from pathlib import Path
 
 import pytest
 
 from emulator.errors import PortInUseError
 from emulator.stack.compose import ServiceContainer, published_ports
-from emulator.stack.ports import HostPort, check_free, free_port
+from emulator.stack.ports import HostPort, check_free, free_port, in_use
 
 
 def test_a_taken_port_is_named_with_the_setting_that_changes_it() -> None:
@@ -21,7 +23,15 @@ def test_a_taken_port_is_named_with_the_setting_that_changes_it() -> None:
 
 
 def test_a_free_port_passes() -> None:
-    check_free([HostPort(free_port(), "x", "y")], ours=set())
+    port = free_port()
+    assert in_use(port) is False
+    check_free([HostPort(port, "x", "y")], ours=set())  # does not raise
+    with socket.socket() as holder:  # control: the same port, held by a listener
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        assert in_use(port) is True
+        with pytest.raises(PortInUseError):
+            check_free([HostPort(port, "x", "y")], ours=set())
 
 
 def test_published_ports_are_read_from_the_containers() -> None:
@@ -38,8 +48,25 @@ def test_connections_still_closing_do_not_count_as_in_use() -> None:
         server.bind(("127.0.0.1", 0))
         server.listen()
         port = server.getsockname()[1]
-        peer = socket.create_connection(("127.0.0.1", port))
+        assert in_use(port) is True  # control: listening
+        peer = socket.create_connection(("127.0.0.1", port), timeout=2)
         accepted, _ = server.accept()
         accepted.close()  # the server side closes first: its end waits in TIME_WAIT
         peer.close()
-    check_free([HostPort(port, "x", "y")], ours=set())
+    if LINUX_TCP_TABLE.exists():  # the case is real: a connection on the port is in TIME_WAIT
+        deadline = time.monotonic() + 2
+        while not time_wait_on(port) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert time_wait_on(port), f"no TIME_WAIT connection on port {port}"
+    assert in_use(port) is False
+    check_free([HostPort(port, "x", "y")], ours=set())  # does not raise
+
+
+LINUX_TCP_TABLE = Path("/proc/net/tcp")
+TIME_WAIT = "06"
+
+
+def time_wait_on(port: int) -> bool:
+    """Whether Linux lists a TIME_WAIT connection whose local port is `port`."""
+    rows = (line.split() for line in LINUX_TCP_TABLE.read_text().splitlines()[1:])
+    return any(int(row[1].rpartition(":")[2], 16) == port and row[3] == TIME_WAIT for row in rows)
