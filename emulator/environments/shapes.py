@@ -8,15 +8,17 @@ the form AWS services use for a ValidationException:
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import Any
 
 import botocore.session
+import regex
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
-# Java regex classes in the model that Python's `re` lacks, mapped to their nearest equivalent.
-_JAVA_CLASSES = {r"\p{L}": r"^\W\d_", r"\p{Z}": r"\s", r"\p{N}": r"\d"}
+
+class ModelPatternError(RuntimeError):
+    """A pattern of the service model that mwaa-local cannot compile: a bug to report, never a
+    reason to let every value through."""
 
 
 @cache
@@ -29,14 +31,18 @@ def operation(name: str) -> OperationModel:
 
 
 @cache
-def _compile(pattern: str) -> re.Pattern[str] | None:
-    translated = pattern
-    for java, python in _JAVA_CLASSES.items():
-        translated = translated.replace(java, python)
+def compile_pattern(pattern: str) -> regex.Pattern[str]:
+    """A model pattern (Java syntax, matched against the whole value) compiled with `regex`,
+    which reads Java's `\\p{L}` and other Unicode properties as is (`re` has none). Closer still
+    to Java: `.` does not match `\\r` either (WORD), and `\\w`, `\\d`, `\\s` are ASCII-only
+    (Java's default) in patterns that use no Unicode property."""
+    flags = regex.WORD | (0 if r"\p{" in pattern else regex.ASCII)
     try:
-        return re.compile(translated)
-    except re.error:
-        return None
+        return regex.compile(pattern, flags)
+    except regex.error as error:
+        raise ModelPatternError(
+            f"mwaa-local cannot compile the pattern {pattern!r} of botocore's MWAA model: {error}."
+        ) from error
 
 
 def _camel(member: str) -> str:
@@ -121,8 +127,7 @@ class _Validator:
         if enum and value not in enum:
             self.fail(value, path, f"satisfy enum value set: [{', '.join(enum)}]")
         pattern = shape.metadata.get("pattern")
-        compiled = _compile(pattern) if pattern else None
-        if compiled is not None and not compiled.fullmatch(value):
+        if pattern and not compile_pattern(pattern).fullmatch(value):
             self.fail(value, path, f"satisfy regular expression pattern: {pattern}")
 
     def check_integer(self, value: Any, shape: Shape, path: str) -> None:
@@ -144,6 +149,13 @@ def validate_input(operation_name: str, members: dict[str, Any], require: bool =
     """
     validator = _Validator()
     validator.check_structure(members, operation(operation_name).input_shape, "", require)
+    return validator.errors
+
+
+def validate_value(value: Any, shape: Shape, path: str) -> list[str]:
+    """Every way `value` breaks `shape` (a member at `path`); empty when it fits."""
+    validator = _Validator()
+    validator.check(value, shape, path)
     return validator.errors
 
 
