@@ -3,6 +3,8 @@ local stand-ins for the members MWAA requires but that mean nothing on one machi
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
 from emulator import versions
@@ -14,12 +16,34 @@ DEFAULT_BUCKET = "mwaa-local"
 LOG_TYPES = ("DagProcessingLogs", "SchedulerLogs", "WebserverLogs", "WorkerLogs", "TaskLogs")
 
 
+BUCKET_PREFIX = f"{DEFAULT_BUCKET}-"
+BUCKET_MAX_LENGTH = 63
+HASH_LENGTH = 10
+# A name that is a bucket-name suffix as is: lower-case letters, digits and single hyphens,
+# starting with a letter and ending with a letter or digit.
+_READABLE = re.compile(r"[a-z](?:-?[a-z0-9])*")
+# Bucket names S3 reserves by their ending.
+_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3")
+
+
 def default_bucket(name: str) -> str:
     """Each environment gets a bucket of its own unless it names one: deploys mirror deletions,
-    so two environments sharing a DAG folder would delete each other's DAGs."""
+    so two environments sharing a DAG folder would delete each other's DAGs.
+
+    `local` has `mwaa-local`; a name that is a valid bucket suffix as is has `mwaa-local-<name>`;
+    any other (upper case, `_`, `--`, too long) has `mwaa-local-<name cleaned and cut>--<hash of
+    the exact name>`. Only these carry `--`, so the two forms never meet, and the hash tells
+    apart names that clean up alike (`team_a`, `Team-A`, names sharing their first characters).
+    """
     if name == DEFAULT_NAME:
         return DEFAULT_BUCKET
-    return f"{DEFAULT_BUCKET}-{name.lower().replace('_', '-')}"[:63].rstrip("-")
+    readable = BUCKET_PREFIX + name
+    if _READABLE.fullmatch(name) and len(readable) <= BUCKET_MAX_LENGTH and not readable.endswith(_RESERVED_SUFFIXES):
+        return readable
+    digest = hashlib.sha256(name.encode()).hexdigest()[:HASH_LENGTH]
+    room = BUCKET_MAX_LENGTH - len(BUCKET_PREFIX) - len("--") - HASH_LENGTH
+    cleaned = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:room].rstrip("-")
+    return f"{BUCKET_PREFIX}{cleaned}".rstrip("-") + f"--{digest}"
 
 
 def logging_defaults() -> dict[str, dict[str, Any]]:

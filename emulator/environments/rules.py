@@ -10,6 +10,9 @@ from emulator.environments.classes import CLASSES
 
 # Options MWAA does not let the console or the API set (reference §15.1).
 FORBIDDEN_OPTIONS = ("core.multi_team", "triggerer.queues_enabled")
+# MWAA accepts `celery.worker_autoscale` only as `max,min` with max equal to min (`5,5`, not `8,2`).
+WORKER_AUTOSCALE = "celery.worker_autoscale"
+_AUTOSCALE = re.compile(r"([0-9]+),([0-9]+)")
 # S3 bucket naming rules: 3 to 63 lower-case letters, digits, dots and hyphens, starting and
 # ending with a letter or digit, no two dots in a row, not shaped like an IP address.
 BUCKET_NAME = re.compile(r"(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -63,7 +66,18 @@ def check(record: dict[str, Any]) -> list[str]:
             errors.append(f"Airflow configuration option '{key}' must be written as section.option.")
         elif key in FORBIDDEN_OPTIONS:
             errors.append(f"Airflow configuration option '{key}' cannot be set on Amazon MWAA.")
+    autoscale = (record.get("AirflowConfigurationOptions") or {}).get(WORKER_AUTOSCALE)
+    if autoscale is not None and not _equal_positive_pair(str(autoscale)):
+        errors.append(
+            f"Airflow configuration option '{WORKER_AUTOSCALE}' must be two equal whole numbers max,min "
+            f"(e.g. 5,5); got '{autoscale}'."
+        )
     return errors
+
+
+def _equal_positive_pair(value: str) -> bool:
+    match = _AUTOSCALE.fullmatch(value)
+    return match is not None and int(match[1]) == int(match[2]) > 0
 
 
 def _minor(version: str) -> tuple[int, int]:

@@ -47,7 +47,7 @@ def test_a_saved_environment_keeps_its_record_when_started_from_elsewhere(contex
 def test_a_new_environment_gets_mwaa_defaults_and_a_bucket_of_its_own(context: Context, workspace: Path) -> None:
     record, source = up_record(context, workspace, name="Team_B")
     assert source == "MWAA's defaults"
-    assert record.bucket == "mwaa-local-team-b"
+    assert record.bucket == "mwaa-local-team-b--8065f58012", "a hash tells Team_B from team-b (mwaa-local-team-b)"
     assert up_record(context, workspace)[0].bucket == "mwaa-local", "the default environment keeps the default bucket"
 
 
