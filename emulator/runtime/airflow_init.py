@@ -1,11 +1,12 @@
 """Initialise an environment: migrate the metadata database (MWAA's `migrate-db` step) and make
 sure the login user `admin` exists with the password kept in the environment's state.
 
-Runs on Airflow's own interpreter (it imports Airflow, psycopg2 and werkzeug from there, and
-nothing of mwaa-local's), so the Airflow CLI runs in this process instead of one process a
-command. Safe on every `up` and quick when there is nothing to do: the migration is skipped
-while the database is at the revisions this Airflow version left it at, and the user is left
-alone while its password is the expected one.
+Runs on Airflow's own interpreter (it imports Airflow, psycopg2 and werkzeug from there, and of
+mwaa-local's only the standard-library module airflow_arguments next to it), so the Airflow CLI
+runs in this process instead of one process a command. Safe on every `up` and quick when there
+is nothing to do: the migration is skipped while the database is at the revisions this Airflow
+version left it at, and the user is left alone while its password is the expected one. Option
+values go in the `--option=value` form, so a password starting with `-` is never an option.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from typing import Any
 
 import psycopg2
 from werkzeug.security import check_password_hash
+
+if __package__:  # imported as part of mwaa-local (tests, type checks)
+    from emulator.runtime.airflow_arguments import users_create, users_reset_password
+else:  # run as a script on Airflow's interpreter (init.py): this folder is sys.path[0]
+    from airflow_arguments import users_create, users_reset_password  # type: ignore[import-not-found,no-redef]
 
 ADMIN_USER = "admin"
 PASSWORD_VARIABLE = "MWAA_LOCAL_ADMIN_PASSWORD"
@@ -104,18 +110,10 @@ def main() -> int:
         matches = admin_password_matches(cursor, password)
     if matches is None:
         airflow = airflow or AirflowCli()
-        airflow(
-            "users", "create",
-            "--username", ADMIN_USER,
-            "--password", password,
-            "--role", "Admin",
-            "--firstname", "Local",
-            "--lastname", "Admin",
-            "--email", "admin@mwaa-local.invalid",
-        )  # fmt: skip
+        airflow(*users_create(ADMIN_USER, password, "Admin", "Local", "Admin", "admin@mwaa-local.invalid"))
     elif not matches:
         airflow = airflow or AirflowCli()
-        airflow("users", "reset-password", "--username", ADMIN_USER, "--password", password)
+        airflow(*users_reset_password(ADMIN_USER, password))
     else:
         log(f"user {ADMIN_USER} is ready")
     log("environment initialised")

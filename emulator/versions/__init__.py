@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from emulator.errors import EnvironmentConfigError
+
 DATA_DIR = Path(__file__).parent / "data"
 # Per version: Apache's constraints, MWAA's base packages (with ${AIRFLOW_VERSION} for the
 # version) and MWAA's essential pins; the Dockerfile installs from them.
 DATA_FILES = ("airflow-constraints.txt", "mwaa-base-packages.txt", "mwaa-essential-constraints.txt")
 
 
-class UnsupportedVersionError(ValueError):
-    """An Airflow version MWAA does not run."""
+class UnsupportedVersionError(EnvironmentConfigError, ValueError):
+    """An Airflow version MWAA does not run (a ValueError too, as it was before it joined the tree)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,9 @@ def get(version: str) -> AirflowVersion:
     if version not in versions:
         known = ", ".join(sorted(versions, key=_sort_key))
         raise UnsupportedVersionError(
-            f"Airflow {version} is not a version Amazon MWAA runs. Supported versions: {known}."
+            f"Airflow {version} is not a version Amazon MWAA runs. Supported versions: {known}.",
+            hint="Set AirflowVersion in environment.json (or pass --airflow-version) to one of the supported "
+            f"versions; leave it out for MWAA's newest, {default_version()}.",
         )
     return versions[version]
 
