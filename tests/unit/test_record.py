@@ -136,3 +136,19 @@ def test_bucket_names_follow_s3_rules() -> None:
 def test_dag_folder_must_be_a_folder() -> None:
     assert "DagS3Path must name a folder in the bucket" in errors_of({"DagS3Path": "/"})
     assert "DagS3Path must not contain quotes" in errors_of({"DagS3Path": "it's"})
+
+
+def test_worker_autoscale_must_be_two_equal_whole_numbers() -> None:
+    for good in ("5,5", "1,1", "20,20"):
+        record = build_record({"AirflowConfigurationOptions": {"celery.worker_autoscale": good}})
+        assert record.configuration_options == {"celery.worker_autoscale": good}
+    assert errors_of({"AirflowConfigurationOptions": {"celery.worker_autoscale": "8,2"}}) == (
+        "1 validation error detected: Airflow configuration option 'celery.worker_autoscale' must be two equal "
+        "whole numbers max,min (e.g. 5,5); got '8,2'."
+    )
+    for bad in ("2,8", "5", "0,0", "a,b", "5,5,5", "-5,-5", "5.0,5.0", " 5,5", "5, 5", "5,5 "):
+        message = errors_of({"AirflowConfigurationOptions": {"celery.worker_autoscale": bad}})
+        assert message == (
+            "1 validation error detected: Airflow configuration option 'celery.worker_autoscale' must be two "
+            f"equal whole numbers max,min (e.g. 5,5); got '{bad}'."
+        ), bad
