@@ -22,23 +22,48 @@ PROTECTED = frozenset(
         "AIRFLOW_VERSION",
         "AIRFLOW_ENV_NAME",
         "AIRFLOW_ENV_ID",
+        "AIRFLOW_TASK_REVISION_ID",
         "AIRFLOW__WEBSERVER__BASE_URL",
         "AIRFLOW__API__BASE_URL",
         "AIRFLOW__CORE__DATABASE_ACCESS_ISOLATION",
+        "AIRFLOW__AWS_MWAA__REDIRECT_URL",
         "AWS_DEFAULT_REGION",
         "AWS_REGION",
         "AWS_EXECUTION_ENV",
+        "CUSTOMER_ACCOUNT_ID",
+        "JWT_PUBLIC_KEY",
         "PYTHONPATH",
         "PYTHONUNBUFFERED",
-        "AIRFLOW__AWS_MWAA__REDIRECT_URL",
+    }
+)
+# MWAA's reserved options (reference §13, §15.2) that MWAA points at its own modules or
+# services. Locally Airflow's own default stands in, so the user's value is dropped.
+RESERVED_UNSET = frozenset(
+    {
+        "AIRFLOW__CORE__SQL_ALCHEMY_CONN",
+        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS",
+        "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__REGION",
+        "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__PREDEFINED_QUEUES",
+        "AIRFLOW__LOGGING__LOGGING_CONFIG_CLASS",
+        "AIRFLOW__WEBSERVER__CONFIG_FILE",
+        "AIRFLOW__FAB__CONFIG_FILE",
+        "AIRFLOW__METRICS__STATSD_HOST",
+        "AIRFLOW__METRICS__STATSD_PORT",
+        "AIRFLOW__METRICS__STATSD_PREFIX",
+        "AIRFLOW__METRICS__STATSD_ALLOW_LIST",
+        "AIRFLOW__METRICS__METRICS_BLOCK_LIST",
     }
 )
 # Options MWAA accepts and then ignores (the class's worker_autoscale decides concurrency).
 IGNORED_OPTIONS = frozenset({"celery.worker_concurrency"})
 FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
-DATABASE = "postgres:5432/airflow"
+DB_HOST, DB_PORT, DB_NAME = "postgres", 5432, "airflow"
+DATABASE = f"{DB_HOST}:{DB_PORT}/{DB_NAME}"
 BROKER_URL = "redis://redis:6379/0"
-EXECUTION_API_URL = "http://api-server:8080/execution/"
+API_SERVER_URL = "http://api-server:8080"
+EXECUTION_API_URL = f"{API_SERVER_URL}/execution/"
+# MWAA's broker visibility timeout (12 h), on every Airflow version.
+VISIBILITY_TIMEOUT = "43200"
 
 
 @dataclass(frozen=True)
@@ -58,10 +83,16 @@ def option_variable(option: str) -> str:
     return f"AIRFLOW__{section.upper()}__{key.upper()}"
 
 
+def celery_queue(record: EnvironmentRecord) -> str:
+    """The one Celery queue of an environment: MWAA names it after the environment's SQS queue."""
+    return f"airflow-celery-{record.name.lower()}"
+
+
 def overruled_variables(record: EnvironmentRecord) -> frozenset[str]:
-    """Variables no configuration option changes: protected ones and MWAA's essential settings."""
+    """Variables no configuration option changes: protected and reserved ones, and MWAA's
+    essential settings."""
     keys_only = EnvironmentSecrets("", "", "", "", "")  # the essential names do not depend on values
-    return PROTECTED | frozenset(essential(record, keys_only, ""))
+    return PROTECTED | RESERVED_UNSET | frozenset(essential(record, keys_only, ""))
 
 
 def user_variables(record: EnvironmentRecord) -> tuple[dict[str, str], list[str]]:
@@ -117,14 +148,26 @@ def opinionated(record: EnvironmentRecord, timings: Timings) -> dict[str, str]:
             "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "2",
             "AIRFLOW__API__EXPOSE_CONFIG": "False",
             "AIRFLOW__API__WORKERS": "1",
-            "AIRFLOW__API__WORKER_REFRESH_INTERVAL": "43200",
-            "AIRFLOW__API__WORKER_REFRESH_BATCH_SIZE": "1",
+            **api_server_type(record),
             "AIRFLOW__TRIGGERER__CAPACITY": str(spec.triggerer_capacity or 1000),
             "AIRFLOW__WORKERS__SECRETS_BACKEND_KWARGS": json.dumps(
                 {"connections_lookup_pattern": "^(?!aws_default$).*$"}
             ),
         }
     return {**common, **family}
+
+
+def api_server_type(record: EnvironmentRecord) -> dict[str, str]:
+    """MWAA runs Airflow 3's API server under gunicorn with a rolling 12 h worker refresh;
+    Airflow has the choice (and the refresh) from 3.2 on, and uvicorn alone before."""
+    major, minor = (int(part) for part in record.airflow_version.version.split(".")[:2])
+    if (major, minor) < (3, 2):
+        return {}
+    return {
+        "AIRFLOW__API__SERVER_TYPE": "gunicorn",
+        "AIRFLOW__API__WORKER_REFRESH_INTERVAL": "43200",
+        "AIRFLOW__API__WORKER_REFRESH_BATCH_SIZE": "1",
+    }
 
 
 def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: str) -> dict[str, str]:
@@ -137,6 +180,10 @@ def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: 
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{credentials}@{DATABASE}",
         "AIRFLOW__CELERY__BROKER_URL": BROKER_URL,
         "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://{credentials}@{DATABASE}",
+        "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": VISIBILITY_TIMEOUT,
+        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": celery_queue(record),
+        "AIRFLOW__CELERY__DEFAULT_QUEUE": celery_queue(record),
+        "AIRFLOW__METRICS__STATSD_ON": "False",
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
         # mwaa-local's health checks read the scheduler's own health endpoint.
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
@@ -145,7 +192,6 @@ def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: 
         settings |= {
             "AIRFLOW__WEBSERVER__SECRET_KEY": secrets.webserver_secret,
             "AIRFLOW__WEBSERVER__BASE_URL": base_url,
-            "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": "43200",
             "AIRFLOW__API__AUTH_BACKENDS": "airflow.api.auth.backend.session,airflow.api.auth.backend.basic_auth",
         }
     else:
@@ -153,6 +199,7 @@ def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: 
             "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": EXECUTION_API_URL,
             "AIRFLOW__CORE__MULTI_TEAM": "False",
+            "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
             "AIRFLOW__TRIGGERER__QUEUES_ENABLED": "False",
             "AIRFLOW__CELERY__WORKER_ENABLE_REMOTE_CONTROL": "False",
             "AIRFLOW__API__SECRET_KEY": secrets.webserver_secret,
@@ -169,7 +216,12 @@ def component_environment(
 ) -> dict[str, str]:
     """The Airflow variables of every component: opinionated < user options < essential."""
     user, _ = user_variables(record)
-    merged = {**opinionated(record, timings), **user, **essential(record, secrets, base_url)}
-    # MWAA hands the user's options to its entrypoint in this form too (reference §14.3).
-    merged["MWAA__CORE__CUSTOM_AIRFLOW_CONFIGS"] = json.dumps(user, sort_keys=True)
-    return merged
+    return {**opinionated(record, timings), **user, **essential(record, secrets, base_url)}
+
+
+def custom_airflow_configs(record: EnvironmentRecord) -> str:
+    """`MWAA__CORE__CUSTOM_AIRFLOW_CONFIGS` as MWAA's service fills it: every option the user
+    gave, as `AIRFLOW__SECTION__OPTION` → value, ignored ones included (the container, not
+    the service, decides what wins)."""
+    given = {option_variable(option): str(value) for option, value in record.configuration_options.items()}
+    return json.dumps(given, sort_keys=True)

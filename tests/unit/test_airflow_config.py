@@ -1,11 +1,15 @@
 import json
 
+import pytest
+
 from emulator.environments.airflow_config import (
     EnvironmentSecrets,
     component_environment,
+    custom_airflow_configs,
     option_variable,
     user_variables,
 )
+from emulator.environments.container_variables import service_variables
 from emulator.environments.record import build_record
 from emulator.environments.timings import DEV, MWAA
 
@@ -38,7 +42,7 @@ def test_user_options_reach_every_component_and_beat_mwaa_defaults() -> None:
     assert env["AIRFLOW__CORE__PARALLELISM"] == "64"
     assert env["AIRFLOW__FOO__USER"] == "x$y'z"
     assert env["AIRFLOW__CELERY__WORKER_AUTOSCALE"] == "8,8"
-    assert json.loads(env["MWAA__CORE__CUSTOM_AIRFLOW_CONFIGS"])["AIRFLOW__FOO__USER"] == "x$y'z"
+    assert "MWAA__CORE__CUSTOM_AIRFLOW_CONFIGS" not in env, "MWAA's service sets it (container_variables)"
 
 
 def test_essential_and_protected_settings_cannot_be_overridden_and_are_reported() -> None:
@@ -92,3 +96,143 @@ def test_dev_timings_shorten_the_scan_intervals_but_user_options_still_win() -> 
     assert environment({"AirflowVersion": "2.10.3"}, DEV)["AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL"] == "2"
     given = {"AirflowConfigurationOptions": {"dag_processor.refresh_interval": "60"}}
     assert environment(given, DEV)["AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL"] == "60"
+
+
+# What MWAA's service passes on, and what the container makes of it.
+
+
+def test_custom_airflow_configs_carries_every_option_given_ignored_ones_included() -> None:
+    options = {
+        "core.executor": "LocalExecutor",
+        "celery.worker_concurrency": "99",
+        "foo.user": "x$y'z",
+        "core.parallelism": "64",
+    }
+    record = build_record({"AirflowConfigurationOptions": options})
+    expected = {
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "99",
+        "AIRFLOW__FOO__USER": "x$y'z",
+        "AIRFLOW__CORE__PARALLELISM": "64",
+    }
+    assert json.loads(custom_airflow_configs(record)) == expected
+    variables = service_variables(record, SECRETS, "envid")
+    assert json.loads(variables["MWAA__CORE__CUSTOM_AIRFLOW_CONFIGS"]) == expected
+    assert json.loads(custom_airflow_configs(build_record({}))) == {}
+
+
+QUEUE = "airflow-celery-team-a"
+# Options MWAA overrules, and what the container runs with instead (None: the variable is not set,
+# Airflow's own default stands in for MWAA's module or service).
+OVERRULED_EVERYWHERE = {
+    "operators.default_queue": ("AIRFLOW__OPERATORS__DEFAULT_QUEUE", QUEUE),
+    "celery.default_queue": ("AIRFLOW__CELERY__DEFAULT_QUEUE", QUEUE),
+    "core.sql_alchemy_conn": ("AIRFLOW__CORE__SQL_ALCHEMY_CONN", None),
+    "core.executor": ("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor"),
+    "celery.broker_url": ("AIRFLOW__CELERY__BROKER_URL", "redis://redis:6379/0"),
+    "celery.result_backend": (
+        "AIRFLOW__CELERY__RESULT_BACKEND",
+        "db+postgresql://airflow:pgpass@postgres:5432/airflow",
+    ),
+    "celery_broker_transport_options.visibility_timeout": (
+        "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT",
+        "43200",
+    ),
+    "logging.logging_config_class": ("AIRFLOW__LOGGING__LOGGING_CONFIG_CLASS", None),
+    "metrics.statsd_on": ("AIRFLOW__METRICS__STATSD_ON", "False"),
+    "metrics.statsd_host": ("AIRFLOW__METRICS__STATSD_HOST", None),
+    "core.load_examples": ("AIRFLOW__CORE__LOAD_EXAMPLES", "False"),
+    "core.fernet_key": ("AIRFLOW__CORE__FERNET_KEY", "fernet="),
+    "celery.celery_config_options": ("AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS", None),
+}
+OVERRULED_CASES = [
+    *[
+        (version, option, *expected)
+        for version in ("2.10.3", "3.3.1")
+        for option, expected in OVERRULED_EVERYWHERE.items()
+    ],
+    ("2.10.3", "webserver.secret_key", "AIRFLOW__WEBSERVER__SECRET_KEY", "websecret"),
+    ("3.3.1", "api.secret_key", "AIRFLOW__API__SECRET_KEY", "websecret"),
+]
+
+
+@pytest.mark.parametrize(("version", "option", "variable", "forced"), OVERRULED_CASES)
+def test_options_mwaa_overrules_are_reported_and_not_applied(
+    version: str, option: str, variable: str, forced: str | None
+) -> None:
+    record = build_record(
+        {"Name": "Team-A", "AirflowVersion": version, "AirflowConfigurationOptions": {option: "1234"}}
+    )
+    kept, ignored = user_variables(record)
+    assert ignored == [option]
+    assert kept == {}
+    env = component_environment(record, MWAA, SECRETS, URL)
+    if forced is None:
+        assert variable not in env
+    else:
+        assert env[variable] == forced
+
+
+@pytest.mark.parametrize("version", ["2.10.3", "3.0.6", "3.3.1"])
+def test_forced_queue_visibility_timeout_and_metrics(version: str) -> None:
+    env = environment({"Name": "Team-A", "AirflowVersion": version})
+    assert env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"] == "airflow-celery-team-a"
+    assert env["AIRFLOW__CELERY__DEFAULT_QUEUE"] == "airflow-celery-team-a"
+    assert env["AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT"] == "43200"
+    assert env["AIRFLOW__METRICS__STATSD_ON"] == "False"
+    assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
+
+
+def test_the_queue_is_named_after_the_environment() -> None:
+    assert environment({"Name": "local"})["AIRFLOW__OPERATORS__DEFAULT_QUEUE"] == "airflow-celery-local"
+    other = environment({"Name": "Data_Eng"})
+    assert other["AIRFLOW__OPERATORS__DEFAULT_QUEUE"] == other["AIRFLOW__CELERY__DEFAULT_QUEUE"]
+    assert other["AIRFLOW__CELERY__DEFAULT_QUEUE"] == "airflow-celery-data_eng"
+
+
+@pytest.mark.parametrize("version", ["2.10.3", "3.3.1"])
+def test_parallelism_and_worker_autoscale_stay_configurable(version: str) -> None:
+    options = {"core.parallelism": "128", "celery.worker_autoscale": "12,12"}
+    record = build_record({"AirflowVersion": version, "AirflowConfigurationOptions": options})
+    kept, ignored = user_variables(record)
+    assert ignored == []
+    assert kept == {"AIRFLOW__CORE__PARALLELISM": "128", "AIRFLOW__CELERY__WORKER_AUTOSCALE": "12,12"}
+    env = component_environment(record, MWAA, SECRETS, URL)
+    assert env["AIRFLOW__CORE__PARALLELISM"] == "128"
+    assert env["AIRFLOW__CELERY__WORKER_AUTOSCALE"] == "12,12"
+
+
+API_SERVER_TYPE = {
+    "AIRFLOW__API__SERVER_TYPE": "gunicorn",
+    "AIRFLOW__API__WORKER_REFRESH_INTERVAL": "43200",
+    "AIRFLOW__API__WORKER_REFRESH_BATCH_SIZE": "1",
+}
+
+
+@pytest.mark.parametrize("version", ["3.2.1", "3.3.1"])
+def test_api_server_runs_under_gunicorn_with_worker_refresh_from_3_2(version: str) -> None:
+    env = environment({"AirflowVersion": version})
+    assert {key: env.get(key) for key in API_SERVER_TYPE} == API_SERVER_TYPE
+
+
+@pytest.mark.parametrize("version", ["3.0.6", "2.10.3"])
+def test_api_server_type_is_left_alone_before_3_2(version: str) -> None:
+    env = environment({"AirflowVersion": version})
+    assert [key for key in API_SERVER_TYPE if key in env] == []
+
+
+def test_api_server_type_is_an_opinionated_default_users_may_override() -> None:
+    env = environment({"AirflowVersion": "3.3.1", "AirflowConfigurationOptions": {"api.server_type": "uvicorn"}})
+    assert env["AIRFLOW__API__SERVER_TYPE"] == "uvicorn"
+    assert env["AIRFLOW__API__WORKER_REFRESH_INTERVAL"] == "43200"
+
+
+@pytest.mark.parametrize("version", ["3.0.6", "3.2.1", "3.3.1"])
+def test_airflow3_runs_a_standalone_dag_processor(version: str) -> None:
+    env = environment({"AirflowVersion": version})
+    assert env["AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR"] == "True"
+    record = build_record(
+        {"AirflowVersion": version, "AirflowConfigurationOptions": {"scheduler.standalone_dag_processor": "False"}}
+    )
+    assert user_variables(record)[1] == ["scheduler.standalone_dag_processor"]
+    assert component_environment(record, MWAA, SECRETS, URL)["AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR"] == "True"

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from emulator import versions
-from emulator.runtime.components import mwaa_variables
+from emulator.environments.container_variables import component_variables
+from emulator.environments.record import build_record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,14 +39,16 @@ def test_pythons_follow_mwaa() -> None:
     assert versions.python_minors() == {"3.11", "3.12"}
 
 
-def test_execution_env_is_spelled_like_mwaa() -> None:
-    variables = mwaa_variables("worker", {"AIRFLOW_VERSION": "3.2.1", "AWS_REGION": "eu-west-1"})
-    assert variables == {
+@pytest.mark.parametrize(
+    ("version", "execution_env"),
+    [("3.2.1", "Amazon_MWAA_321"), ("3.3.1", "Amazon_MWAA_331"), ("2.10.3", "Amazon_MWAA_2103")],
+)
+def test_execution_env_is_spelled_like_mwaa(version: str, execution_env: str) -> None:
+    record = build_record({"AirflowVersion": version})
+    assert component_variables("worker", record) == {
         "MWAA_AIRFLOW_COMPONENT": "worker",
         "MWAA_COMMAND": "worker",
-        "AWS_EXECUTION_ENV": "Amazon_MWAA_321",
-        "AWS_REGION": "eu-west-1",
-        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_EXECUTION_ENV": execution_env,
     }
 
 
