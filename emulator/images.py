@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 MIRROR_VARIABLE = "MWAA_LOCAL_IMAGE_MIRROR"
+PYTHON_IMAGE_VARIABLE = "MWAA_LOCAL_PYTHON_IMAGE"
 OFFLINE_MIRROR = "mwaa-local-offline/"
 
 POSTGRES = "postgres:15-bookworm"
@@ -28,6 +29,13 @@ def mirrored(image: str, environ: dict[str, str] | None = None) -> str:
     """`image` as it is pulled on this machine, with the configured mirror prefix."""
     mirror = (environ if environ is not None else os.environ).get(MIRROR_VARIABLE, "")
     return f"{mirror}{image}"
+
+
+def python_image(python_minor: str, environ: dict[str, str] | None = None) -> str:
+    """The base of the Airflow image: `MWAA_LOCAL_PYTHON_IMAGE` when set (a hardened or
+    pre-configured Python image of the same minor version), else the mirrored official one."""
+    configured = (environ if environ is not None else os.environ).get(PYTHON_IMAGE_VARIABLE)
+    return configured or mirrored(python_base(python_minor), environ)
 
 
 def airflow_image(airflow_version: str) -> str:
