@@ -14,6 +14,7 @@ import click
 from rich.markup import escape
 
 from emulator import lifecycle, ui
+from emulator.environments.aws_access import parse_endpoints
 from emulator.environments.timings import PROFILES
 from emulator.errors import MwaaLocalError
 from emulator.s3.deploy import ObjectChange
@@ -38,6 +39,8 @@ def reports_errors(command: F) -> F:
         except MwaaLocalError as error:
             ui.show_error(error)
             sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            sys.exit(130)
         except subprocess.CalledProcessError as error:
             ui.show_error(MwaaLocalError(f"`{' '.join(error.cmd)}` failed: {(error.stderr or '').strip()}"))
             sys.exit(1)
@@ -90,6 +93,14 @@ def workspace_of(context: click.Context) -> Path:
     type=click.FloatRange(0.5, 3600),
     help="Seconds between two bucket → dags folder syncs (default: the timings'; MWAA's is 30).",
 )
+@click.option(
+    "--aws-endpoint",
+    "aws_endpoints",
+    multiple=True,
+    metavar="[SERVICE=]URL",
+    help="Where tasks' boto3 reaches AWS services other than S3: an emulator you run (moto, LocalStack), "
+    "for all services (URL) or one (sqs=URL); repeatable, kept per environment. Default: nowhere.",
+)
 @click.option("--build", "rebuild", is_flag=True, help="Rebuild the Airflow image even if it is current.")
 @click.option("--deploy", is_flag=True, help="Upload the workspace to the bucket before starting.")
 @click.option(
@@ -104,15 +115,17 @@ def up(
     web_port: int | None,
     timings: str | None,
     sync_interval: float | None,
+    aws_endpoints: tuple[str, ...],
     rebuild: bool,
     deploy: bool,
     timeout: float,
 ) -> None:
     """Start the region and an environment, wait until every service is healthy."""
     workspace = workspace_of(context)
+    endpoints = parse_endpoints(aws_endpoints) if aws_endpoints else None
     record, source = lifecycle.up_record(lifecycle.Context.load(), workspace, name, airflow_version)
     ui.console.print(f"Environment {record.name}: settings from {escape(source)}.", soft_wrap=True)
-    options = lifecycle.UpOptions(web_port, timings, sync_interval, rebuild, deploy, timeout)
+    options = lifecycle.UpOptions(web_port, timings, sync_interval, rebuild, deploy, timeout, endpoints)
     report = lifecycle.up(lifecycle.Context.load(), record, options, workspace)
     if report.deployed:
         show_changes(report.deployed)
@@ -183,11 +196,23 @@ def status() -> None:
             ui.console.print(f"environment {name}: stopped")
 
 
+def tail_value(value: str) -> str:
+    if value != "all" and not value.isdigit():
+        raise click.BadParameter(f"{value!r} is neither a number of lines nor `all`.")
+    return value
+
+
 @main.command()
 @name_option
 @click.argument("component", required=False)
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
-@click.option("--tail", default="200", show_default=True, help="Lines to show from the end of each log (or `all`).")
+@click.option(
+    "--tail",
+    default="200",
+    show_default=True,
+    callback=lambda _context, _parameter, value: tail_value(value),
+    help="Lines to show from the end of each log (or `all`).",
+)
 @click.pass_context
 @reports_errors
 def logs(context: click.Context, name: str | None, component: str | None, follow: bool, tail: str) -> None:
@@ -196,14 +221,13 @@ def logs(context: click.Context, name: str | None, component: str | None, follow
     require_docker()
     stack = lifecycle.stack_of(lifecycle.Context.load(), environment)
     if component is not None:
-        services = stack.project.services()
+        services = stack.by_name.created_services()
         if component not in services:
             raise MwaaLocalError(
                 f"Environment {environment} has no service {component!r}.",
-                hint=f"Its services: {', '.join(services)}.",
+                hint=f"Its services: {', '.join(services) or 'none (it is not running; start it with mwaa-local up)'}.",
             )
-    command = stack.logs_command(component, follow, tail)
-    os.execvp(command[0], command)
+    sys.exit(stack.logs(component, follow, tail))
 
 
 @main.command()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from emulator.errors import EnvironmentConfigError
 from emulator.s3.bucket import ensure_bucket
 from emulator.s3.deploy import ObjectChange, deploy_workspace
 from emulator.s3.errors import s3_errors
-from emulator.settings import Paths, project_paths, state_home
+from emulator.settings import Naming, Paths, project_paths, state_home
 from emulator.stack import ports
 from emulator.stack.compose import ServiceContainer
 from emulator.stack.docker_engine import require_docker
@@ -44,11 +45,18 @@ class Context:
     def load(cls) -> Context:
         return cls(project_paths(), state_home())
 
+    @property
+    def naming(self) -> Naming:
+        return Naming.for_home(self.home)
+
     def region(self) -> Region:
         return Region(self.home, self.paths)
 
     def state(self, name: str) -> EnvironmentState:
         return EnvironmentState(self.home, name)
+
+    def stack(self, record: EnvironmentRecord) -> EnvironmentStack:
+        return EnvironmentStack.for_record(self.paths, self.state(record.name), self.naming, record)
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class UpOptions:
     rebuild: bool = False
     deploy: bool = False
     timeout: float = 600.0
+    aws_endpoints: dict[str, str] | None = None  # None: keep the environment's
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,7 @@ def up_record(
     if given and given.get("Name") in (None, target):
         members, source = given, str(path)
     elif context.state(target).exists():
-        members, source = context.state(target).load_record_fields(), "the record saved at its last up"
+        members, source = context.state(target).load_record().fields, "the record saved at its last up"
     else:
         members, source = {}, "MWAA's defaults"
     members = {**members, "Name": target}
@@ -117,7 +126,7 @@ def check_change(context: Context, record: EnvironmentRecord) -> None:
     state = context.state(record.name)
     if not state.exists():
         return
-    before = str(state.load_record_fields().get("AirflowVersion"))
+    before = str(state.load_record_fields().get("AirflowVersion", ""))
     after = record.airflow_version
     if before.split(".")[0] != str(after.family):
         raise EnvironmentConfigError(
@@ -139,15 +148,15 @@ def free_web_port(context: Context, name: str) -> int:
     return port
 
 
-def up(context: Context, record: EnvironmentRecord, options: UpOptions, workspace: Path | None = None) -> UpReport:
-    require_docker()
-    check_change(context, record)
-    state = context.state(record.name)
+def local_settings_for_up(context: Context, state: EnvironmentState, options: UpOptions) -> LocalSettings:
+    """The environment's local settings with this `up`'s options applied (kept afterwards)."""
     settings = state.local_settings()
     if options.web_port is not None:
         settings = dataclasses.replace(settings, web_port=options.web_port)
     elif not state.has_local_settings():
-        settings = dataclasses.replace(settings, web_port=free_web_port(context, record.name))
+        settings = dataclasses.replace(settings, web_port=free_web_port(context, state.name))
+    if not settings.environment_id:
+        settings = dataclasses.replace(settings, environment_id=str(uuid.uuid4()))
     if options.timings is not None:
         if options.timings not in PROFILES:
             raise EnvironmentConfigError(
@@ -156,42 +165,52 @@ def up(context: Context, record: EnvironmentRecord, options: UpOptions, workspac
         settings = dataclasses.replace(settings, timings=options.timings, sync_interval=None)
     if options.sync_interval is not None:
         settings = dataclasses.replace(settings, sync_interval=options.sync_interval)
+    if options.aws_endpoints is not None:
+        settings = dataclasses.replace(settings, aws_endpoints=options.aws_endpoints)
+    return settings
 
-    region = context.region()
-    stack = EnvironmentStack.for_record(context.paths, state, record)
-    stack.check_ports(settings)
-    digest = stack.render(record, settings, region.secrets())
-    state.save_record(record)
-    state.save_local_settings(settings)
 
-    region.up(options.timeout)
-    with s3_errors(region.endpoint()):
-        client = region.client()
-        ensure_bucket(client, record.bucket)
-        deployed = deploy_workspace(client, record, workspace) if options.deploy and workspace else []
+def up(context: Context, record: EnvironmentRecord, options: UpOptions, workspace: Path | None = None) -> UpReport:
+    require_docker()
+    state = context.state(record.name)
+    with state.lock():
+        check_change(context, record)
+        settings = local_settings_for_up(context, state, options)
+        region = context.region()
+        stack = context.stack(record)
+        stack.check_ports(settings)
+        with region.state.lock():
+            region.up(options.timeout)
+        digest = stack.render(record, settings, region.secrets())
+        state.save_record(record)
+        state.save_local_settings(settings)
 
-    if options.rebuild or not stack.image_current(record, digest):
-        stack.build()
-    seconds = stack.start(options.timeout)
-    return UpReport(
-        record=record,
-        settings=settings,
-        secrets=state.secrets(),
-        region=region,
-        seconds=seconds,
-        ignored_options=user_variables(record)[1],
-        deployed=deployed,
-    )
+        with s3_errors(region.endpoint()):
+            client = region.client()
+            ensure_bucket(client, record.bucket)
+            deployed = deploy_workspace(client, record, workspace) if options.deploy and workspace else []
+
+        if options.rebuild or not stack.image_current(record, digest):
+            stack.build()
+        seconds = stack.start(options.timeout)
+        return UpReport(
+            record=record,
+            settings=settings,
+            secrets=state.secrets(),
+            region=region,
+            seconds=seconds,
+            ignored_options=user_variables(record)[1],
+            deployed=deployed,
+        )
 
 
 def stack_of(context: Context, name: str) -> EnvironmentStack:
-    """The stack of a saved environment, its compose inputs rendered afresh from its record (so
-    files rendered by an older mwaa-local never break `down` or `logs`)."""
+    """The stack of a saved environment, for stopping and reading: nothing is rendered or
+    written (reading never writes), and a stack rendered by an older mwaa-local still works."""
     state = context.state(name)
-    record = EnvironmentRecord(state.load_record_fields())
-    stack = EnvironmentStack.for_record(context.paths, state, record)
-    stack.render(record, state.local_settings(), context.region().secrets())
-    return stack
+    if not state.exists():
+        state.load_record_fields()  # raises the "no such environment" StateError
+    return EnvironmentStack(context.paths, state, context.naming)
 
 
 def running_environments(context: Context) -> list[str]:
@@ -208,28 +227,31 @@ def down(context: Context, name: str, volumes: bool) -> bool:
     its bucket is wiped only when no other environment is left. Returns whether the region
     was stopped too."""
     require_docker()
-    stack_of(context, name).down(volumes)
-    if volumes:
-        shutil.rmtree(context.state(name).directory)
-    others = [other for other in running_environments(context) if other != name]
-    if others:
-        return False
-    keep_bucket = any(other != name for other in known_environments(context.home))
-    context.region().down(volumes and not keep_bucket)
+    state = context.state(name)
+    with state.lock():
+        stack_of(context, name).down(volumes)
+        if volumes:
+            shutil.rmtree(state.directory)
+    region = context.region()
+    with region.state.lock():
+        others = [other for other in running_environments(context) if other != name]
+        if others:
+            return False
+        keep_bucket = any(other != name for other in known_environments(context.home))
+        region.down(volumes and not keep_bucket)
     return True
 
 
 def status(context: Context) -> tuple[list[ServiceContainer], dict[str, list[ServiceContainer]]]:
     require_docker()
-    region = context.region()
-    region_containers = region.project.containers()
+    region_containers = context.region().project.containers()
     environments = {name: stack_of(context, name).containers() for name in known_environments(context.home)}
     return region_containers, environments
 
 
 def deploy(context: Context, workspace: Path, name: str) -> list[ObjectChange]:
     require_docker()
-    record = EnvironmentRecord(context.state(name).load_record_fields())
+    record = context.state(name).load_record()
     region = context.region()
     with s3_errors(region.endpoint()):
         client = region.client()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,10 +55,46 @@ def project_paths() -> Paths:
     return paths
 
 
+def default_home() -> Path:
+    return Path.home() / ".mwaa-local"
+
+
 def state_home() -> Path:
     """Machine-wide state: one region and its environments (secrets, records, rendered files)."""
     configured = os.environ.get(HOME_VARIABLE)
-    return Path(configured).expanduser() if configured else Path.home() / ".mwaa-local"
+    return Path(configured).expanduser().resolve() if configured else default_home()
+
+
+@dataclass(frozen=True)
+class Naming:
+    """The Docker names of one state home's region and environments.
+
+    The default home uses the plain names (`mwaa_region`, `mwaa-<name>`). Any other home (a
+    test session, a second checkout) gets names of its own, so it never touches the
+    projects, networks or volumes of environments a developer has running.
+    """
+
+    namespace: str = ""
+
+    @classmethod
+    def for_home(cls, home: Path) -> Naming:
+        if home.expanduser().resolve() == default_home().expanduser().resolve():
+            return cls()
+        return cls(hashlib.sha256(str(home.expanduser().resolve()).encode()).hexdigest()[:6])
+
+    @property
+    def region_project(self) -> str:
+        return f"mwaa_{self.namespace}_region" if self.namespace else REGION_PROJECT
+
+    @property
+    def region_network(self) -> str:
+        return f"{REGION_NETWORK}-{self.namespace}" if self.namespace else REGION_NETWORK
+
+    def environment_project(self, environment_name: str) -> str:
+        """`mwaa-<name>` (compose wants lower case); `mwaa_<namespace>-<name>` in other homes,
+        which no default-home project name can equal (those start with `mwaa-`)."""
+        lead = f"mwaa_{self.namespace}-" if self.namespace else "mwaa-"
+        return lead + environment_name.lower()
 
 
 def ca_bundle(paths: Paths) -> Path:

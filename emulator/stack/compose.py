@@ -27,12 +27,27 @@ class ServiceContainer:
         return self.state == "running" and self.health in ("healthy", "")
 
 
+# Where a project known only by name runs compose: a folder with no compose file above it,
+# so compose works from the containers' labels alone.
+NO_FILES_DIRECTORY = Path("/")
+
+
 @dataclass(frozen=True)
 class ComposeProject:
     name: str
-    files: Sequence[Path]
+    files: Sequence[Path] = ()
     env_file: Path | None = None
     profiles: Sequence[str] = field(default_factory=tuple)
+
+    @classmethod
+    def by_name(cls, name: str) -> ComposeProject:
+        """The project as the engine knows it (by label), needing no rendered file: enough for
+        `logs`, `ps`, `exec` and `down`, and what read-only commands use."""
+        return cls(name)
+
+    @property
+    def directory(self) -> Path | None:
+        return None if self.files else NO_FILES_DIRECTORY
 
     def command(self, *arguments: str) -> list[str]:
         command = ["docker", "compose", "--project-name", self.name]
@@ -50,6 +65,7 @@ class ComposeProject:
             capture_output=capture,
             text=True,
             check=check,
+            cwd=self.directory,
         )
 
     def popen(self, *arguments: str, output: IO[str] | None = None) -> subprocess.Popen[str]:
@@ -59,10 +75,16 @@ class ComposeProject:
             stdout=output if output is not None else subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            cwd=self.directory,
         )
 
     def services(self) -> list[str]:
+        """The services the compose files define (needs the files)."""
         return self.run("config", "--services").stdout.split()
+
+    def created_services(self) -> list[str]:
+        """The services that have containers, from the engine (needs no file)."""
+        return sorted({container.service for container in self.containers()})
 
     def containers(self) -> list[ServiceContainer]:
         """The project's containers, from the engine by project label: unlike `compose ps`, this

@@ -9,7 +9,7 @@ from rich.markup import escape
 from emulator import images, ui
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import EnvironmentState, LocalSettings, RegionSecrets, write_private
-from emulator.settings import Paths, ca_bundle
+from emulator.settings import Naming, Paths, ca_bundle
 from emulator.stack import build, ports, render, startup
 from emulator.stack.compose import ComposeProject, ServiceContainer, published_ports
 from emulator.stack.readiness import ONE_SHOT
@@ -18,27 +18,40 @@ BUILD_SERVICE = "init"
 
 
 class EnvironmentStack:
-    def __init__(self, paths: Paths, state: EnvironmentState, profile: str | None = None) -> None:
+    """An environment's compose project. `project` runs with the files `up` rendered (to start
+    and build); `by_name` needs no file and is what stopping and reading use."""
+
+    def __init__(self, paths: Paths, state: EnvironmentState, naming: Naming, profile: str | None = None) -> None:
         self.paths = paths
         self.state = state
+        self.naming = naming
         self.project = ComposeProject(
-            render.project_name(state.name),
+            naming.environment_project(state.name),
             [paths.environment_compose, state.airflow_env_path],
             state.compose_env_path,
             [profile] if profile else (),
         )
+        self.by_name = ComposeProject.by_name(self.project.name)
 
     @classmethod
-    def for_record(cls, paths: Paths, state: EnvironmentState, record: EnvironmentRecord) -> EnvironmentStack:
-        return cls(paths, state, render.profile(record))
+    def for_record(
+        cls, paths: Paths, state: EnvironmentState, naming: Naming, record: EnvironmentRecord
+    ) -> EnvironmentStack:
+        return cls(paths, state, naming, render.profile(record))
 
     def render(self, record: EnvironmentRecord, settings: LocalSettings, region_secrets: RegionSecrets) -> str:
         """Write the compose inputs for `record`; returns the image's build hash."""
         version = record.airflow_version
-        base_image = images.mirrored(images.python_base(version.python))
+        base_image = images.python_image(version.python)
         digest = build.build_hash(self.paths.root, version.version, version.python, base_image)
         rendered = render.render_environment(
-            record, settings, self.state.secrets(), region_secrets, digest, str(ca_bundle(self.paths))
+            record,
+            settings,
+            self.state.create_secrets(),
+            region_secrets,
+            digest,
+            str(ca_bundle(self.paths)),
+            self.naming,
         )
         write_private(self.state.compose_env_path, render.env_file_text(rendered.compose_env))
         write_private(self.state.airflow_env_path, render.override_text(rendered.airflow_override))
@@ -68,16 +81,15 @@ class EnvironmentStack:
         return startup.start(self.project, self.project.services(), f"environment {self.state.name}", timeout)
 
     def containers(self) -> list[ServiceContainer]:
-        return self.project.containers()
+        return self.by_name.containers()
 
     def down(self, volumes: bool) -> None:
-        self.project.run("down", "--remove-orphans", *(["--volumes"] if volumes else []), capture=False)
+        self.by_name.run("down", "--remove-orphans", *(["--volumes"] if volumes else []), capture=False)
 
-    def logs_command(self, service: str | None, follow: bool, tail: str) -> list[str]:
-        arguments = ["logs", "--tail", tail]
-        if follow:
-            arguments.append("--follow")
-        return self.project.command(*arguments, *([service] if service else []))
+    def logs(self, service: str | None, follow: bool, tail: str) -> int:
+        """Show the logs (compose's own output); returns compose's exit code."""
+        arguments = [f"--tail={tail}", *(["--follow"] if follow else []), *([service] if service else [])]
+        return self.by_name.run("logs", *arguments, capture=False, check=False).returncode
 
     @property
     def log_file(self) -> Path:

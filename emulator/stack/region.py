@@ -11,7 +11,7 @@ from minio import Minio
 from emulator import images
 from emulator.environments.state import RegionSecrets, RegionState, write_private
 from emulator.errors import MwaaLocalError
-from emulator.settings import DEFAULT_REGION, REGION_NETWORK, REGION_PROJECT, Paths
+from emulator.settings import DEFAULT_REGION, Naming, Paths
 from emulator.stack import ports, render, startup
 from emulator.stack.compose import ComposeProject, published_ports
 from emulator.stack.docker_engine import client
@@ -26,8 +26,9 @@ HOME_LABEL = "org.mwaa-local.home"
 class Region:
     def __init__(self, home: Path, paths: Paths) -> None:
         self.state = RegionState(home)
+        self.naming = Naming.for_home(home)
         self.env_file = self.state.directory / "compose.env"
-        self.project = ComposeProject(REGION_PROJECT, [paths.region_compose], self.env_file)
+        self.project = ComposeProject(self.naming.region_project, [paths.region_compose], self.env_file)
         self.settings = self.state.settings()
 
     @property
@@ -39,6 +40,7 @@ class Region:
         return self.settings.console_port
 
     def secrets(self) -> RegionSecrets:
+        """The S3 service's credentials (StateError before the region's first `up`)."""
         return self.state.secrets()
 
     def configure_ports(self) -> None:
@@ -52,21 +54,21 @@ class Region:
         self.state.save_settings(self.settings)
 
     def render(self) -> None:
-        secrets = self.secrets()
+        secrets = self.state.create_secrets()
         variables = {
             "MWAA_LOCAL_MINIO_IMAGE": images.mirrored(images.MINIO),
             "MWAA_LOCAL_S3_ACCESS_KEY": secrets.access_key,
             "MWAA_LOCAL_S3_SECRET_KEY": secrets.secret_key,
             "MWAA_LOCAL_S3_PORT": str(self.s3_port),
             "MWAA_LOCAL_S3_CONSOLE_PORT": str(self.console_port),
-            "MWAA_LOCAL_REGION_NETWORK": REGION_NETWORK,
+            "MWAA_LOCAL_REGION_NETWORK": self.naming.region_network,
             "MWAA_LOCAL_HOME": str(self.state.home),
         }
         write_private(self.env_file, render.env_file_text(variables))
 
     def check_owner(self) -> None:
         """The region is one per machine; refuse to take over one another state home runs."""
-        filters = {"label": f"com.docker.compose.project={REGION_PROJECT}"}
+        filters = {"label": f"com.docker.compose.project={self.naming.region_project}"}
         for container in client().containers.list(all=True, filters=filters):
             owner = (container.labels or {}).get(HOME_LABEL)
             if owner and owner != str(self.state.home):
@@ -89,10 +91,11 @@ class Region:
         startup.start(self.project, [S3_SERVICE], "region (S3 service)", timeout)
 
     def down(self, volumes: bool) -> None:
-        if not volumes and not self.project.containers():
+        """Stop the region (by project name: no rendered file is read or written)."""
+        project = ComposeProject.by_name(self.project.name)
+        if not volumes and not project.containers():
             return
-        self.render()  # compose reads the rendered settings, even to stop
-        self.project.run("down", *(["--volumes"] if volumes else []), capture=False)
+        project.run("down", *(["--volumes"] if volumes else []), capture=False)
 
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.s3_port}"

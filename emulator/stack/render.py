@@ -13,26 +13,22 @@ from dataclasses import dataclass
 import yaml
 
 from emulator import images
+from emulator.environments import aws_access, container_variables
 from emulator.environments.airflow_config import EnvironmentSecrets, component_environment
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import LocalSettings, RegionSecrets
 from emulator.environments.timings import PROFILES
-from emulator.settings import DEFAULT_REGION, REGION_NETWORK
+from emulator.errors import EnvironmentConfigError
+from emulator.settings import DEFAULT_REGION, Naming
 
 # Services of compose/environment.yaml that run Airflow (the image's Airflow components).
 AIRFLOW_SERVICES = ("init", "scheduler", "dag-processor", "triggerer", "worker", "webserver", "api-server")
-S3_ENDPOINT_IN_REGION = "http://s3:9000"
 
 
 @dataclass(frozen=True)
 class RenderedEnvironment:
     compose_env: dict[str, str]
     airflow_override: dict[str, object]
-
-
-def project_name(environment_name: str) -> str:
-    """The compose project of an environment: `mwaa-<name>` (compose wants lower case)."""
-    return f"mwaa-{environment_name.lower()}"
 
 
 def profile(record: EnvironmentRecord) -> str:
@@ -59,6 +55,7 @@ def render_environment(
     region_secrets: RegionSecrets,
     build_hash: str,
     ca_bundle: str,
+    naming: Naming | None = None,
 ) -> RenderedEnvironment:
     version = record.airflow_version
     timings = PROFILES[settings.timings]
@@ -66,11 +63,11 @@ def render_environment(
         "COMPOSE_PROFILES": profile(record),
         "MWAA_LOCAL_ENV_NAME": record.name,
         "MWAA_LOCAL_REGION": DEFAULT_REGION,
-        "MWAA_LOCAL_REGION_NETWORK": REGION_NETWORK,
+        "MWAA_LOCAL_REGION_NETWORK": (naming or Naming()).region_network,
         "MWAA_LOCAL_AIRFLOW_VERSION": version.version,
         "MWAA_LOCAL_PYTHON_VERSION": version.python,
         "MWAA_LOCAL_AIRFLOW_IMAGE": images.airflow_image(version.version),
-        "MWAA_LOCAL_BASE_IMAGE": images.mirrored(images.python_base(version.python)),
+        "MWAA_LOCAL_BASE_IMAGE": images.python_image(version.python),
         "MWAA_LOCAL_POSTGRES_IMAGE": images.mirrored(images.POSTGRES),
         "MWAA_LOCAL_REDIS_IMAGE": images.mirrored(images.REDIS),
         "MWAA_LOCAL_BUILD_HASH": build_hash,
@@ -79,16 +76,24 @@ def render_environment(
         "MWAA_LOCAL_SCHEDULERS": str(record.schedulers),
         "MWAA_LOCAL_WORKERS": str(record.min_workers),
         "MWAA_LOCAL_WEB_PORT": str(settings.web_port),
-        "MWAA_LOCAL_S3_ENDPOINT": S3_ENDPOINT_IN_REGION,
+        "MWAA_LOCAL_S3_ENDPOINT": aws_access.S3_ENDPOINT_IN_REGION,
         "MWAA_LOCAL_S3_ACCESS_KEY": region_secrets.access_key,
         "MWAA_LOCAL_S3_SECRET_KEY": region_secrets.secret_key,
         "MWAA_LOCAL_BUCKET": record.bucket,
         "MWAA_LOCAL_DAG_S3_PATH": record.dag_s3_path,
         "MWAA_LOCAL_SYNC_INTERVAL": f"{sync_interval(settings):g}",
     }
-    airflow = {k: escape(v) for k, v in component_environment(record, timings, secrets, web_url(settings)).items()}
-    services: dict[str, object] = {name: {"environment": dict(airflow)} for name in AIRFLOW_SERVICES}
-    services["init"] = {"environment": {**airflow, "MWAA_LOCAL_ADMIN_PASSWORD": escape(secrets.admin_password)}}
+    shared = {
+        **component_environment(record, timings, secrets, web_url(settings)),
+        **container_variables.service_variables(record, secrets, settings.environment_id),
+        **aws_access.task_variables(region_secrets.access_key, region_secrets.secret_key, settings.aws_endpoints),
+    }
+    services: dict[str, object] = {}
+    for service in AIRFLOW_SERVICES:
+        variables = {**shared, **container_variables.component_variables(service, record)}
+        if service == "init":
+            variables["MWAA_LOCAL_ADMIN_PASSWORD"] = secrets.admin_password
+        services[service] = {"environment": {key: escape(value) for key, value in variables.items()}}
     return RenderedEnvironment(compose_env, {"services": services})
 
 
@@ -97,7 +102,11 @@ def env_file_text(variables: dict[str, str]) -> str:
     lines = []
     for key, value in variables.items():
         if "'" in value or "\n" in value:
-            raise ValueError(f"{key} holds a character an env file cannot carry literally")
+            raise EnvironmentConfigError(
+                f"{key} would be {value!r}, which holds a quote or a line break that compose's env file "
+                "cannot carry literally.",
+                hint="Remove quotes and line breaks from that setting (a path, a bucket or an image name).",
+            )
         lines.append(f"{key}='{value}'")
     return "\n".join(lines) + "\n"
 

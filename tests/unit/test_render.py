@@ -1,36 +1,70 @@
+import dataclasses
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from emulator.environments.airflow_config import EnvironmentSecrets
+from emulator.environments.airflow_config import API_SERVER_URL, BROKER_URL, DB_HOST, EnvironmentSecrets
 from emulator.environments.record import build_record
 from emulator.environments.state import LocalSettings, RegionSecrets
+from emulator.errors import EnvironmentConfigError
+from emulator.settings import REGION_NETWORK, Naming
 from emulator.stack.render import (
     AIRFLOW_SERVICES,
+    RenderedEnvironment,
     env_file_text,
     override_text,
-    project_name,
     render_environment,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = EnvironmentSecrets("fernet=", "web", "jwt", "pg", "admin$pass")
-REGION = RegionSecrets("access", "secret")
+REGION = RegionSecrets("region-access", "region-secret")
+ENVIRONMENT_ID = "0123456789abcdef"
+NO_EMULATOR = "http://no-aws-emulator-configured.invalid"
+# The container command MWAA runs each compose service's process under (reference §14.1).
+MWAA_COMMANDS = {
+    "init": "migrate-db",
+    "scheduler": "scheduler",
+    "dag-processor": "scheduler",
+    "triggerer": "scheduler",
+    "worker": "worker",
+    "webserver": "webserver",
+    "api-server": "webserver",
+}
 
 
-def rendered(given: dict, settings: LocalSettings | None = None):
-    return render_environment(build_record(given), settings or LocalSettings(), SECRETS, REGION, "hash", "/ca.pem")
+def settings(**changes: Any) -> LocalSettings:
+    return dataclasses.replace(LocalSettings(environment_id=ENVIRONMENT_ID), **changes)
+
+
+def rendered(given: dict, local: LocalSettings | None = None, naming: Naming | None = None) -> RenderedEnvironment:
+    return render_environment(
+        build_record(given), local or settings(), SECRETS, REGION, "hash", "/ca.pem", naming or Naming()
+    )
+
+
+def service_environments(given: dict, local: LocalSettings | None = None) -> dict[str, dict[str, str]]:
+    """Each Airflow service's environment as compose reads it (through the written YAML)."""
+    override = yaml.safe_load(override_text(rendered(given, local).airflow_override))
+    return {name: service["environment"] for name, service in override["services"].items()}
+
+
+def compose_file(name: str = "environment.yaml") -> dict:
+    return yaml.safe_load((ROOT / "compose" / name).read_text())
 
 
 @pytest.fixture(autouse=True)
-def no_mirror(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_image_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MWAA_LOCAL_IMAGE_MIRROR", raising=False)
+    monkeypatch.delenv("MWAA_LOCAL_PYTHON_IMAGE", raising=False)
 
 
 def test_compose_variables_come_from_the_record() -> None:
     env = rendered(
-        {"AirflowVersion": "2.10.3", "MinWorkers": 2, "Schedulers": 3}, LocalSettings(9090, "dev")
+        {"AirflowVersion": "2.10.3", "MinWorkers": 2, "Schedulers": 3}, settings(web_port=9090, timings="dev")
     ).compose_env
     assert env["COMPOSE_PROFILES"] == "airflow2"
     assert env["MWAA_LOCAL_AIRFLOW_IMAGE"] == "mwaa-local/airflow:2.10.3"
@@ -40,34 +74,170 @@ def test_compose_variables_come_from_the_record() -> None:
     assert env["MWAA_LOCAL_WEB_PORT"] == "9090"
     assert env["MWAA_LOCAL_SYNC_INTERVAL"] == "1"
     assert (env["MWAA_LOCAL_BUCKET"], env["MWAA_LOCAL_DAG_S3_PATH"]) == ("mwaa-local", "dags")
+    assert env["MWAA_LOCAL_REGION"] == "us-east-1"
+    assert env["MWAA_LOCAL_S3_ENDPOINT"] == "http://s3:9000"
+    assert (env["MWAA_LOCAL_S3_ACCESS_KEY"], env["MWAA_LOCAL_S3_SECRET_KEY"]) == ("region-access", "region-secret")
 
 
 def test_image_mirror_prefixes_every_third_party_image(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MWAA_LOCAL_IMAGE_MIRROR", "mirror.example/")
     env = rendered({}).compose_env
     assert env["MWAA_LOCAL_BASE_IMAGE"] == "mirror.example/python:3.12-slim-bookworm"
-    assert env["MWAA_LOCAL_POSTGRES_IMAGE"].startswith("mirror.example/postgres:")
+    assert env["MWAA_LOCAL_POSTGRES_IMAGE"] == "mirror.example/postgres:15-bookworm"
+    assert env["MWAA_LOCAL_REDIS_IMAGE"] == "mirror.example/redis:7.2-bookworm"
     assert env["MWAA_LOCAL_AIRFLOW_IMAGE"] == "mwaa-local/airflow:3.3.1", "our own image is never mirrored"
 
 
+def test_python_image_setting_replaces_the_base_image_mirror_or_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MWAA_LOCAL_PYTHON_IMAGE", "registry.example/hardened/python:3.12")
+    assert rendered({}).compose_env["MWAA_LOCAL_BASE_IMAGE"] == "registry.example/hardened/python:3.12"
+    monkeypatch.setenv("MWAA_LOCAL_IMAGE_MIRROR", "mirror.example/")
+    env = rendered({}).compose_env
+    assert env["MWAA_LOCAL_BASE_IMAGE"] == "registry.example/hardened/python:3.12", "taken as is, never mirrored"
+    assert env["MWAA_LOCAL_POSTGRES_IMAGE"] == "mirror.example/postgres:15-bookworm"
+
+
+def test_region_network_follows_the_naming() -> None:
+    assert rendered({}).compose_env["MWAA_LOCAL_REGION_NETWORK"] == "mwaa-local-region"
+    other = Naming("a1b2c3")
+    assert rendered({}, naming=other).compose_env["MWAA_LOCAL_REGION_NETWORK"] == "mwaa-local-region-a1b2c3"
+    assert rendered({}, naming=other).compose_env["MWAA_LOCAL_REGION_NETWORK"] == other.region_network
+
+
 def test_airflow_configuration_reaches_every_airflow_service_with_dollars_escaped() -> None:
-    override = yaml.safe_load(override_text(rendered({"AirflowConfigurationOptions": {"x.y": "a$b"}}).airflow_override))
-    assert set(override["services"]) == set(AIRFLOW_SERVICES)
+    environments = service_environments({"AirflowConfigurationOptions": {"x.y": "a$b"}})
+    assert set(environments) == set(AIRFLOW_SERVICES)
     for service in AIRFLOW_SERVICES:
-        assert override["services"][service]["environment"]["AIRFLOW__X__Y"] == "a$$b"
-    assert override["services"]["init"]["environment"]["MWAA_LOCAL_ADMIN_PASSWORD"] == "admin$$pass"
-    assert "MWAA_LOCAL_ADMIN_PASSWORD" not in override["services"]["worker"]["environment"]
+        assert environments[service]["AIRFLOW__X__Y"] == "a$$b"
+
+
+@pytest.mark.parametrize("version", ["2.10.3", "3.2.1", "3.3.1"])
+def test_each_service_carries_mwaa_component_variables(version: str) -> None:
+    environments = service_environments({"AirflowVersion": version})
+    execution_env = "Amazon_MWAA_" + version.replace(".", "")
+    for service in AIRFLOW_SERVICES:
+        env = environments[service]
+        assert env["MWAA_AIRFLOW_COMPONENT"] == MWAA_COMMANDS[service], service
+        assert env["MWAA_COMMAND"] == MWAA_COMMANDS[service], service
+        assert env["AWS_EXECUTION_ENV"] == execution_env, service
+        assert re.fullmatch(r"Amazon_MWAA_\d+", env["AWS_EXECUTION_ENV"])
+
+
+def test_only_init_gets_the_admin_password() -> None:
+    environments = service_environments({})
+    assert environments["init"]["MWAA_LOCAL_ADMIN_PASSWORD"] == "admin$$pass"
+    for service in AIRFLOW_SERVICES:
+        if service != "init":
+            assert "MWAA_LOCAL_ADMIN_PASSWORD" not in environments[service], service
+
+
+def test_environment_id_and_service_variables_reach_every_service() -> None:
+    environments = service_environments({"AirflowVersion": "3.3.1"}, settings(environment_id="feedface00112233"))
+    for service in AIRFLOW_SERVICES:
+        env = environments[service]
+        assert env["AIRFLOW_ENV_ID"] == "feedface00112233", service
+        assert env["CUSTOMER_ACCOUNT_ID"] == "000000000000", service
+        assert env["MWAA__CORE__EXECUTOR_TYPE"] == "CeleryExecutor", service
+        assert env["MWAA__CORE__API_SERVER_URL"] == "http://api-server:8080", service
+
+
+def test_aws_variables_point_boto3_at_the_local_services() -> None:
+    environments = service_environments({})
+    for service in AIRFLOW_SERVICES:
+        env = environments[service]
+        assert env["AWS_ACCESS_KEY_ID"] == "region-access", service
+        assert env["AWS_SECRET_ACCESS_KEY"] == "region-secret", service
+        assert env["AWS_ENDPOINT_URL_S3"] == "http://s3:9000", service
+        assert env["AWS_ENDPOINT_URL"] == NO_EMULATOR, service
+        assert env["AWS_EC2_METADATA_DISABLED"] == "true", service
+        assert not [key for key in env if key.startswith("AWS_ENDPOINT_URL_") and key != "AWS_ENDPOINT_URL_S3"]
+
+
+def test_user_endpoints_reach_every_service_and_s3_stays_local() -> None:
+    endpoints = {"*": "http://host.docker.internal:4566", "sqs": "http://host.docker.internal:9324"}
+    environments = service_environments({}, settings(aws_endpoints=endpoints))
+    for service in AIRFLOW_SERVICES:
+        env = environments[service]
+        assert env["AWS_ENDPOINT_URL"] == "http://host.docker.internal:4566", service
+        assert env["AWS_ENDPOINT_URL_SQS"] == "http://host.docker.internal:9324", service
+        assert env["AWS_ENDPOINT_URL_S3"] == "http://s3:9000", service
+
+
+def test_env_file_values_are_literal() -> None:
+    assert env_file_text({"A": "x$y#z", "B": "two words"}) == "A='x$y#z'\nB='two words'\n"
+
+
+@pytest.mark.parametrize("value", ["it's", "two\nlines"])
+def test_env_file_refuses_what_it_cannot_carry_and_names_the_variable(value: str) -> None:
+    with pytest.raises(EnvironmentConfigError) as caught:
+        env_file_text({"A": "fine", "MWAA_LOCAL_BUCKET": value})
+    assert caught.value.message.startswith(f"MWAA_LOCAL_BUCKET would be {value!r}, ")
+    assert caught.value.hint
+
+
+def test_project_names_are_lower_case() -> None:
+    assert Naming().environment_project("Team-A") == "mwaa-team-a"
+
+
+# The compose file itself.
 
 
 def test_the_rendered_services_exist_in_the_compose_file() -> None:
-    compose = yaml.safe_load((ROOT / "compose" / "environment.yaml").read_text())
+    compose = compose_file()
     assert set(AIRFLOW_SERVICES) <= set(compose["services"])
     for service in AIRFLOW_SERVICES:
         assert compose["services"][service]["image"].startswith("${MWAA_LOCAL_AIRFLOW_IMAGE")
 
 
+# Services that run DAG code (top-level code, tasks, triggers) reach the S3 service.
+RUN_USER_CODE = ("scheduler", "dag-processor", "triggerer", "worker")
+
+
+def test_services_that_run_dag_code_join_the_region_network_and_reach_the_host() -> None:
+    compose = compose_file()
+    on_airflow_image = {
+        name
+        for name, service in compose["services"].items()
+        if service["image"].startswith("${MWAA_LOCAL_AIRFLOW_IMAGE")
+    }
+    assert on_airflow_image == {*AIRFLOW_SERVICES, "sync"}, "every Airflow service is rendered (sync is not Airflow)"
+    for service in AIRFLOW_SERVICES:
+        definition = compose["services"][service]
+        expected = ["default", "region"] if service in RUN_USER_CODE else ["default"]
+        assert sorted(definition["networks"]) == expected, service
+        assert definition["extra_hosts"] == ["host.docker.internal:host-gateway"], service
+    assert sorted(compose["services"]["sync"]["networks"]) == ["default", "region"]
+
+
+def test_database_and_broker_stay_off_the_region_network() -> None:
+    services = compose_file()["services"]
+    for private in ("postgres", "redis"):
+        assert "networks" not in services[private], f"{private} must stay on the environment's own network"
+
+
+def test_region_network_is_the_one_the_region_creates() -> None:
+    environment_network = compose_file()["networks"]["region"]
+    assert environment_network["external"] is True
+    assert environment_network["name"] == "${MWAA_LOCAL_REGION_NETWORK:-" + REGION_NETWORK + "}"
+    region_network = compose_file("region.yaml")["networks"]["default"]
+    assert region_network["name"] == environment_network["name"]
+
+
+def host_of(url: str) -> str:
+    return url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
+
+
+def test_hosts_airflow_reaches_by_service_name_are_not_shared_on_the_region_network() -> None:
+    services = compose_file()["services"]
+    for host in (host_of(API_SERVER_URL), DB_HOST, host_of(BROKER_URL)):
+        if host in services:
+            assert "region" not in services[host].get("networks", []), (
+                f"`{host}` would resolve to any environment's {host} on the shared region network"
+            )
+
+
 def test_no_user_file_is_bind_mounted() -> None:
-    compose = yaml.safe_load((ROOT / "compose" / "environment.yaml").read_text())
+    compose = compose_file()
     for name, service in compose["services"].items():
         for volume in service.get("volumes", []):
             source = volume.split(":", 1)[0]
@@ -75,20 +245,10 @@ def test_no_user_file_is_bind_mounted() -> None:
 
 
 def test_every_long_running_service_has_a_healthcheck_and_restart_policy() -> None:
-    compose = yaml.safe_load((ROOT / "compose" / "environment.yaml").read_text())
+    compose = compose_file()
     for name, service in compose["services"].items():
         if name == "init":
             assert service["restart"] == "no"
             continue
         assert "healthcheck" in service, name
         assert service["restart"] == "unless-stopped", name
-
-
-def test_env_file_values_are_literal_and_refuse_what_they_cannot_carry() -> None:
-    assert env_file_text({"A": "x$y#z"}) == "A='x$y#z'\n"
-    with pytest.raises(ValueError, match="B holds a character"):
-        env_file_text({"B": "it's"})
-
-
-def test_project_names_are_lower_case() -> None:
-    assert project_name("Team-A") == "mwaa-team-a"
