@@ -1,75 +1,159 @@
 """Shared fixtures. Tests are marked by their folder: unit (no Docker), integration, e2e.
 
-Integration and e2e tests share one running environment per Airflow version, started once
-per session through the real `mwaa-local up` and removed (`down --volumes`) at the end.
-Tests marked `restarts` stop and start the stack, so they run last for each version.
+The session runs in a state home of its own (a temporary MWAA_LOCAL_HOME, with its own S3
+ports): its region and environments get Docker names of their own, so it never touches the
+environments or the S3 service a developer has running.
+
+Integration and e2e tests share one running environment per Airflow version. The versions the
+selected tests need start together, side by side, through the real `mwaa-local up`, and are
+removed (`down --volumes`) at the end. Tests marked `restarts` stop and start a stack, so they
+run after the others; tests marked `last` take every environment down and run at the very end.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from emulator.lifecycle import Context
+from emulator.settings import HOME_VARIABLE
 from emulator.stack.ports import free_port
-from tests.support import Environment, cli, delete_bucket
+from tests.support import Environment, delete_bucket, state_exists
 
 KINDS = ("unit", "integration", "e2e")
 VERSIONS = ("3.3.1", "2.10.3")
+# Options the stacks start with: one kept, and ones MWAA overrules (reported by `up`).
+KEPT_OPTIONS = {"core.default_task_retries": "2", "mwaa_local_test.marker": "a$b'c"}
+IGNORED_OPTIONS = {
+    "core.sql_alchemy_conn": "sqlite:////tmp/not-the-metadata-database.db",
+    "operators.default_queue": "my-own-queue",
+    "celery.worker_concurrency": "9",
+}
+SESSION_HOME = Path(tempfile.mkdtemp(prefix="mwaa-local-tests-"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "restarts: stops and starts the shared stack (runs last per version)")
+    config.addinivalue_line("markers", "restarts: stops and starts a shared stack (runs after the others)")
+    config.addinivalue_line("markers", "last: takes every environment down (runs at the very end)")
+    # Child `mwaa-local` processes and the in-process Context both read these.
+    os.environ[HOME_VARIABLE] = str(SESSION_HOME)
+    os.environ["MWAA_LOCAL_S3_PORT"] = str(free_port())
+    os.environ["MWAA_LOCAL_S3_CONSOLE_PORT"] = str(free_port())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(SESSION_HOME, ignore_errors=True)
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test by its folder (before `-m` selects on the marks), and run the tests of
-    one Airflow version together, those that restart the stack last."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by its folder (before `-m` selects on the marks); run the tests that
+    restart a stack after the others, and those that take everything down last."""
     root = Path(__file__).parent
     for item in items:
         kind = Path(item.fspath).relative_to(root).parts[0]
         if kind in KINDS:
             item.add_marker(getattr(pytest.mark, kind))
 
-    def order(item: pytest.Item) -> tuple[int, int]:
-        callspec = getattr(item, "callspec", None)
-        version = callspec.params.get("environment") if callspec else None
-        group = VERSIONS.index(version) if version in VERSIONS else -1
-        return group, int(item.get_closest_marker("restarts") is not None)
+    def order(item: pytest.Item) -> int:
+        return 2 if item.get_closest_marker("last") else int(item.get_closest_marker("restarts") is not None)
 
     items.sort(key=order)
 
 
-@pytest.fixture(scope="session", params=VERSIONS)
-def environment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
-    version: str = request.param
-    name = "it" + version.replace(".", "")
-    # A fresh bucket per session, never the user's: deploys mirror deletions.
-    bucket = f"mwaa-local-{name}-{secrets.token_hex(3)}"
-    workspace = tmp_path_factory.mktemp(name)
-    (workspace / "dags").mkdir()
-    options = {"core.default_task_retries": "2", "mwaa_local_test.marker": "a$b'c"}
-    record = {
-        "Name": name,
-        "AirflowVersion": version,
-        "SourceBucketArn": f"arn:aws:s3:::{bucket}",
-        "AirflowConfigurationOptions": options,
+class Stacks:
+    """The session's environments, one per Airflow version, started together on first use."""
+
+    def __init__(self, workspace_root: Path) -> None:
+        self.workspace_root = workspace_root
+        self.started: dict[str, Environment] = {}
+        self.failures: dict[str, str] = {}
+
+    def prepare(self, version: str) -> Environment:
+        name = "it" + version.replace(".", "")
+        bucket = f"mwaa-local-{name}-{secrets.token_hex(3)}"
+        workspace = self.workspace_root / name
+        (workspace / "dags").mkdir(parents=True)
+        record = {
+            "Name": name,
+            "AirflowVersion": version,
+            "SourceBucketArn": f"arn:aws:s3:::{bucket}",
+            "AirflowConfigurationOptions": {**KEPT_OPTIONS, **IGNORED_OPTIONS},
+        }
+        (workspace / "environment.json").write_text(json.dumps(record))
+        return Environment(name, version, workspace, free_port(), bucket)
+
+    def start(self, versions: list[str]) -> None:
+        """`mwaa-local up` for every version not started yet, side by side."""
+        wanted = [version for version in versions if version not in self.started and version not in self.failures]
+        environments = [self.prepare(version) for version in wanted]
+
+        def up(environment: Environment) -> subprocess.CompletedProcess[str]:
+            return environment.cli(
+                "up", "--timings", "dev", "--web-port", str(environment.web_port), "--timeout", "900"
+            )
+
+        with ThreadPoolExecutor(max_workers=max(1, len(environments))) as pool:
+            results = list(pool.map(up, environments))
+        for environment, result in zip(environments, results, strict=True):
+            if result.returncode == 0:
+                environment.up_output = result.stdout
+                self.started[environment.version] = environment
+            else:
+                logs = environment.logs() if state_exists(environment.name) else ""
+                self.failures[environment.version] = f"{result.stdout}\n{result.stderr}\n{logs}"
+                self.started[environment.version] = environment  # still removed at the end
+
+    def get(self, version: str, wanted: list[str]) -> Environment:
+        self.start(sorted(set(wanted) | {version}, key=VERSIONS.index))
+        if version in self.failures:
+            pytest.fail(f"mwaa-local up failed for Airflow {version}:\n{self.failures[version]}")
+        return self.started[version]
+
+    def remove_all(self) -> None:
+        problems = []
+        for environment in self.started.values():
+            try:
+                if state_exists(environment.name) and environment.region_running():
+                    delete_bucket(environment.s3(), environment.bucket)
+            finally:
+                finished = environment.cli("down", "--volumes")
+                if finished.returncode != 0:
+                    problems.append(finished.stdout + finished.stderr)
+        assert not problems, problems
+
+
+def needed_versions(session: pytest.Session) -> list[str]:
+    found = {
+        item.callspec.params.get("environment")
+        for item in session.items
+        if getattr(item, "callspec", None) is not None and "environment" in item.callspec.params
     }
-    (workspace / "environment.json").write_text(json.dumps(record))
-    env = Environment(name, version, workspace, free_port(), bucket)
-    cli(workspace, "down", "--volumes", "--name", name)  # a stale run of an earlier session
-    started = env.cli("up", "--timings", "dev", "--web-port", str(env.web_port), "--timeout", "600")
-    if started.returncode != 0:
-        logs = env.logs() if Context.load().state(name).exists() else ""
-        pytest.fail(f"mwaa-local up failed for Airflow {version}:\n{started.stdout}\n{started.stderr}\n{logs}")
-    yield env
-    try:
-        delete_bucket(env.s3(), bucket)
-    finally:
-        finished = env.cli("down", "--volumes")
-        assert finished.returncode == 0, finished.stdout + finished.stderr
+    return [version for version in VERSIONS if version in found]
+
+
+@pytest.fixture(scope="session")
+def stacks(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stacks]:
+    pool = Stacks(tmp_path_factory.mktemp("workspaces"))
+    yield pool
+    pool.remove_all()
+
+
+@pytest.fixture(params=VERSIONS)
+def environment(request: pytest.FixtureRequest, stacks: Stacks) -> Environment:
+    """The running environment of one Airflow version (every test runs on both)."""
+    return stacks.get(request.param, needed_versions(request.session))
+
+
+@pytest.fixture
+def both(request: pytest.FixtureRequest, stacks: Stacks) -> list[Environment]:
+    """Both versions' environments, running side by side."""
+    return [stacks.get(version, list(VERSIONS)) for version in VERSIONS]

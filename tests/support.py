@@ -15,11 +15,14 @@ from typing import Any, TypeVar
 from minio import Minio
 
 from emulator.lifecycle import Context, stack_of
-from emulator.stack.compose import ComposeProject
+from emulator.stack.compose import ComposeProject, ServiceContainer
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = Path(__file__).resolve().parent / "dags"
 T = TypeVar("T")
+# The it_xcom DAG and the side files its first task reads on the worker.
+XCOM_DAG_FILES = ("it_xcom.py", "it_helpers/greeting.py", "sql/it_nested_helper.sql")
+FINISHED = ("success", "failed")
 
 
 def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval: float = 0.5) -> T:
@@ -45,14 +48,20 @@ def delete_bucket(client: Minio, bucket: str) -> None:
     client.remove_bucket(bucket)
 
 
-def cli(workspace: Path, *arguments: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
-    """Run the real `mwaa-local` command in a child process."""
+def state_exists(name: str) -> bool:
+    return Context.load().state(name).exists()
+
+
+def cli(
+    workspace: Path, *arguments: str, timeout: float = 1200, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `mwaa-local` command in a child process (with `env` instead of ours)."""
     return subprocess.run(
         [sys.executable, "-m", "emulator.cli", "--workspace", str(workspace), *arguments],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**(env if env is not None else os.environ), "COLUMNS": "200"},
         cwd=REPO,
     )
 
@@ -64,14 +73,26 @@ class Environment:
     workspace: Path
     web_port: int
     bucket: str
+    up_output: str = ""  # what the session's `mwaa-local up` printed
 
     @property
     def family(self) -> int:
         return int(self.version.split(".")[0])
 
     @property
+    def web_service(self) -> str:
+        return "api-server" if self.family == 3 else "webserver"
+
+    @property
     def project(self) -> ComposeProject:
-        return stack_of(Context.load(), self.name).project
+        """The compose project by name: reads nothing from the state home and writes nothing."""
+        return stack_of(Context.load(), self.name).by_name
+
+    def containers(self, service: str | None = None) -> list[ServiceContainer]:
+        return [c for c in self.project.containers() if service is None or c.service == service]
+
+    def region_running(self) -> bool:
+        return Context.load().region().running()
 
     def cli(self, *arguments: str) -> subprocess.CompletedProcess[str]:
         return cli(self.workspace, *arguments, "--name", self.name)
@@ -81,6 +102,11 @@ class Environment:
 
     def exec(self, service: str, *command: str, check: bool = True) -> str:
         return self.compose("exec", "-T", service, *command, check=check).stdout
+
+    def variables(self, service: str) -> dict[str, str]:
+        """The environment a `docker compose exec` into the service sees."""
+        output = self.exec(service, "python3", "-c", "import json, os; print(json.dumps(dict(os.environ)))")
+        return dict(json.loads(output.strip().splitlines()[-1]))
 
     def airflow_json(self, *arguments: str) -> Any:
         """An Airflow CLI command with `-o json`, run in the scheduler container. Its exit code
@@ -117,6 +143,26 @@ class Environment:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text if text is not None else (SAMPLES / file_name).read_text())
 
+    def ensure_dag(self, dag_id: str, *files: str) -> None:
+        """Deploy a sample DAG with its side files (if not deployed yet) and wait until Airflow
+        lists it: each test brings what it needs, so it passes alone and in any order."""
+        for file_name in files or (f"{dag_id}.py",):
+            self.add_dag(file_name)
+        self.deploy()
+        self.wait_listed(dag_id)
+
+    def wait_listed(self, dag_id: str, timeout: float = 120) -> None:
+        wait_for(lambda: dag_id in self.dag_ids(), timeout, f"{dag_id} in `airflow dags list`", interval=2)
+
+    def run_dag(self, dag_id: str, run_id: str, conf: dict[str, Any] | None = None, timeout: float = 180) -> str:
+        """Trigger a run and wait until it finishes; returns its final state."""
+        self.trigger(dag_id, run_id, conf)
+        return wait_for(
+            lambda: (state := self.run_state(dag_id, run_id)) in FINISHED and state,
+            timeout,
+            f"the run {dag_id}/{run_id} to finish",
+        )
+
     def deploy(self) -> str:
         result = self.cli("deploy")
         assert result.returncode == 0, result.stdout + result.stderr
@@ -129,9 +175,27 @@ class Environment:
         rows = self.sql(f"SELECT state FROM dag_run WHERE dag_id = '{dag_id}' AND run_id = '{run_id}'")
         return rows[0][0] if rows else None
 
-    def trigger(self, dag_id: str, run_id: str) -> None:
+    def trigger(self, dag_id: str, run_id: str, conf: dict[str, Any] | None = None) -> None:
         self.exec("scheduler", "airflow", "dags", "unpause", dag_id)
-        self.exec("scheduler", "airflow", "dags", "trigger", dag_id, "--run-id", run_id)
+        extra = [f"--conf={json.dumps(conf)}"] if conf else []
+        self.exec("scheduler", "airflow", "dags", "trigger", dag_id, f"--run-id={run_id}", *extra)
+
+    def xcoms(self, dag_id: str, run_id: str) -> dict[str, Any]:
+        """The return values of a run's tasks, by task id."""
+        where = f"dag_id = '{dag_id}' AND run_id = '{run_id}' AND key = 'return_value'"
+        rows = self.sql(f"SELECT task_id, value FROM xcom WHERE {where}")
+        return {task: decode_xcom(value) for task, value in rows}
+
+    def task_hosts(self, dag_id: str, run_id: str) -> set[str]:
+        query = f"SELECT hostname FROM task_instance WHERE dag_id = '{dag_id}' AND run_id = '{run_id}'"
+        return {row[0] for row in self.sql(query)}
 
     def logs(self, tail: int = 150) -> str:
-        return self.compose("logs", "--no-color", "--tail", str(tail), check=False).stdout
+        return self.compose("logs", "--no-color", f"--tail={tail}", check=False).stdout
+
+
+def decode_xcom(raw: str) -> Any:
+    """XCom values as psql prints them: JSON (Airflow 3, jsonb) or bytea of JSON (Airflow 2)."""
+    if raw.startswith("\\x"):
+        raw = bytes.fromhex(raw[2:]).decode()
+    return json.loads(raw)

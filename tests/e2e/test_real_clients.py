@@ -12,7 +12,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from emulator.lifecycle import Context
-from tests.support import Environment, cli, wait_for
+from tests.support import XCOM_DAG_FILES, Environment, cli, wait_for
 
 
 @pytest.fixture
@@ -46,6 +46,10 @@ def test_the_s3_service_refuses_strangers(environment: Environment, exports: dic
     with pytest.raises(ClientError) as caught:
         stranger.list_objects_v2(Bucket=environment.bucket)
     assert caught.value.response["Error"]["Code"] == "InvalidAccessKeyId"
+    forger = s3_client(exports, AWS_SECRET_ACCESS_KEY="not-the-secret-of-this-key")
+    with pytest.raises(ClientError) as caught:
+        forger.list_objects_v2(Bucket=environment.bucket)
+    assert caught.value.response["Error"]["Code"] == "SignatureDoesNotMatch", "the key id alone proves nothing"
     code, _ = curl(f"{exports['AWS_ENDPOINT_URL_S3']}/{environment.bucket}/dags/")
     assert code == 403, "anonymous reads are refused"
 
@@ -87,7 +91,7 @@ def curl(*arguments: str) -> tuple[int, str]:
 def test_the_airflow_api_refuses_strangers_and_serves_the_admin(environment: Environment) -> None:
     base = f"http://127.0.0.1:{environment.web_port}"
     password = Context.load().state(environment.name).secrets().admin_password
-    wait_for(environment.dag_ids, 90, "some DAG to be listed", interval=2)
+    environment.ensure_dag("it_xcom", *XCOM_DAG_FILES)
     if environment.family == 3:
         code, _ = curl(f"{base}/api/v2/dags")
         assert code == 401

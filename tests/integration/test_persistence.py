@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import Environment, wait_for
+from emulator.lifecycle import Context, running_environments
+from tests.support import XCOM_DAG_FILES, Environment, wait_for
 
 
 def up(environment: Environment) -> None:
@@ -22,16 +23,15 @@ def init_log(environment: Environment) -> str:
 
 @pytest.mark.restarts
 def test_down_then_up_keeps_history_and_down_volumes_wipes_it(environment: Environment) -> None:
-    environment.add_dag("it_xcom.py")
-    environment.deploy()
-    wait_for(lambda: "it_xcom" in environment.dag_ids(), 90, "it_xcom to be listed", interval=2)
-    environment.trigger("it_xcom", "it_persisted")
-    wait_for(lambda: environment.run_state("it_xcom", "it_persisted") == "success", 120, "the run to succeed")
+    environment.ensure_dag("it_xcom", *XCOM_DAG_FILES)
+    assert environment.run_dag("it_xcom", "it_persisted") == "success", environment.logs()
 
     stopped = environment.cli("down")
     assert stopped.returncode == 0, stopped.stderr
     assert "data kept" in stopped.stdout
-    assert not [c for c in environment.project.containers() if c.state == "running"]
+    assert not [c for c in environment.containers() if c.state == "running"]
+    others = [name for name in running_environments(Context.load()) if name != environment.name]
+    assert environment.region_running() == bool(others), "the region runs while another environment does"
     up(environment)
     assert environment.run_state("it_xcom", "it_persisted") == "success", "the run history survived down/up"
     restarted = init_log(environment)

@@ -1,0 +1,5 @@
+"""A helper module DAGs import from the dags folder."""
+
+
+def greeting() -> str:
+    return "hello from it_helpers"
