@@ -7,8 +7,9 @@ from pathlib import Path
 from rich.markup import escape
 
 from emulator import images, ui
+from emulator.environments.private_files import write_private
 from emulator.environments.record import EnvironmentRecord
-from emulator.environments.state import EnvironmentState, LocalSettings, RegionSecrets, write_private
+from emulator.environments.state import EnvironmentState, LocalSettings, RegionSecrets
 from emulator.settings import Naming, Paths, ca_bundle
 from emulator.stack import build, ports, render, startup
 from emulator.stack.compose import ComposeProject, ServiceContainer, published_ports

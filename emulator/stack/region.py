@@ -9,7 +9,8 @@ from pathlib import Path
 from minio import Minio
 
 from emulator import images
-from emulator.environments.state import RegionSecrets, RegionState, write_private
+from emulator.environments.private_files import write_private
+from emulator.environments.state import RegionSecrets, RegionState
 from emulator.errors import MwaaLocalError
 from emulator.settings import DEFAULT_REGION, Naming, Paths
 from emulator.stack import ports, render, startup

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from emulator.environments import state as state_module
-from emulator.environments.state import EnvironmentState, LocalSettings, RegionState, write_private
+from emulator.environments import private_files
+from emulator.environments.private_files import write_private
+from emulator.environments.state import EnvironmentState, LocalSettings, RegionState
 from emulator.errors import StateError
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -76,7 +77,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(
     def fail(source: Any, target: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(state_module.os, "replace", fail)
+    monkeypatch.setattr(private_files.os, "replace", fail)
     with pytest.raises(OSError, match="No space left on device"):
         write_private(path, '{"web_port": 9090}')
     monkeypatch.undo()
