@@ -2,6 +2,9 @@
 
 Every error carries a `hint`: the next thing to do. The CLI prints both and exits non-zero;
 nothing is lost on the way out (a failed `up` leaves the stack running for inspection).
+
+Every error also carries the AWS identity the MWAA API answers with (`aws_code`, the error
+code botocore reads from `x-amzn-ErrorType`, and `http_status`), reference §5.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ class MwaaLocalError(Exception):
     """A problem the user can fix; `hint` says how."""
 
     exit_code = 1
+    aws_code = "InternalServerException"
+    http_status = 500
 
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
@@ -46,7 +51,16 @@ class EnvironmentConfigError(MwaaLocalError):
     """An environment record breaks MWAA's rules (shape, values, versions)."""
 
     exit_code = 2
+    aws_code = "ValidationException"
+    http_status = 400
 
 
 class StateError(MwaaLocalError):
     """The saved state of an environment is missing or unreadable."""
+
+
+class EnvironmentNotFoundError(StateError):
+    """No environment has the name (or ARN) asked for."""
+
+    aws_code = "ResourceNotFoundException"
+    http_status = 404

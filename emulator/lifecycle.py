@@ -24,6 +24,7 @@ from emulator.environments.record import (
 )
 from emulator.environments.state import DEFAULT_WEB_PORT, EnvironmentState, LocalSettings, known_environments
 from emulator.environments.timings import PROFILES
+from emulator.environments.update import check_major_version
 from emulator.errors import EnvironmentConfigError
 from emulator.s3.bucket import ensure_bucket
 from emulator.s3.deploy import ObjectChange, deploy_workspace
@@ -127,13 +128,7 @@ def check_change(context: Context, record: EnvironmentRecord) -> None:
     if not state.exists():
         return
     before = str(state.load_record_fields().get("AirflowVersion", ""))
-    after = record.airflow_version
-    if before.split(".")[0] != str(after.family):
-        raise EnvironmentConfigError(
-            f"Environment {record.name} runs Airflow {before}; MWAA cannot change it to {after.version} "
-            "(updates stay within one major version).",
-            hint=f"Delete it first with `mwaa-local down --volumes --name {record.name}`, or use another name.",
-        )
+    check_major_version(record.name, before, record.airflow_version)
 
 
 def free_web_port(context: Context, name: str) -> int:
