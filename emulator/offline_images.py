@@ -153,6 +153,8 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--rebuild", action="store_true", help="rebuild images that exist already")
     options = parser.parse_args(argv)
+    if not RECIPES.is_dir():
+        raise SystemExit(f"offline-images runs from a checkout of mwaa-local: {RECIPES} is missing")
     explicit = {}
     for item in options.python:
         minor, _, path = item.partition("=")

@@ -19,14 +19,30 @@ REGION_NETWORK = "mwaa-local-region"
 DEFAULT_REGION = "us-east-1"
 ACCOUNT_ID = "000000000000"
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The checkout around the package (when running from one; else the folder it is installed in).
+PROJECT_ROOT = PACKAGE_DIR.parent
+# Where an installed wheel keeps the checkout's files mwaa-local needs (pyproject.toml's
+# force-include): compose/, Dockerfile, .dockerignore, scripts/docker/.
+DATA_FOLDER = "_data"
 
 
 @dataclass(frozen=True)
 class Paths:
-    """The files of the project checkout that drive Docker."""
+    """The files that drive Docker: the compose files, and what the image is built from.
+
+    `root` holds compose/, Dockerfile, .dockerignore and scripts/docker/ (a checkout, or an
+    installed package's `emulator/_data`); `package_root` is the folder holding the `emulator`
+    package, whose container side (runtime, sync, versions data) goes into the image too.
+    """
 
     root: Path
+    package_root: Path | None = None
+
+    @property
+    def sources(self) -> Path:
+        """The folder holding the `emulator` package (the checkout itself in a checkout)."""
+        return self.package_root if self.package_root is not None else self.root
 
     @property
     def compose_dir(self) -> Path:
@@ -44,15 +60,40 @@ class Paths:
     def no_extra_ca(self) -> Path:
         return self.compose_dir / "no-extra-ca.pem"
 
+    @property
+    def dockerfile(self) -> Path:
+        return self.root / "Dockerfile"
 
-def project_paths() -> Paths:
-    paths = Paths(PROJECT_ROOT)
-    if not paths.environment_compose.exists():
-        raise MwaaLocalError(
-            f"mwaa-local's compose files are missing under {paths.compose_dir}.",
-            hint="Run mwaa-local from a checkout of its repository (scripts/mwaa-local, or pip install -e .).",
+    def missing(self) -> list[Path]:
+        """Which of the files `up` needs are not there."""
+        needed = (
+            self.region_compose,
+            self.environment_compose,
+            self.no_extra_ca,
+            self.dockerfile,
+            self.root / ".dockerignore",
+            self.root / "scripts" / "docker" / "pip-install",
         )
-    return paths
+        return [path for path in needed if not path.is_file()]
+
+
+def project_paths(package_dir: Path = PACKAGE_DIR) -> Paths:
+    """The checkout's files when the package runs from a checkout (scripts/mwaa-local,
+    pip install -e .), else the copies an installed wheel carries in `emulator/_data`."""
+    checkout = Paths(package_dir.parent)
+    if not checkout.missing():
+        return checkout
+    installed = Paths(package_dir / DATA_FOLDER, package_dir.parent)
+    if not installed.missing():
+        return installed
+    raise MwaaLocalError(
+        "mwaa-local's compose files and image build files are missing: neither the checkout "
+        f"{checkout.root} nor the installed package's {installed.root} has "
+        + ", ".join(path.relative_to(installed.root).as_posix() for path in installed.missing())
+        + ".",
+        hint="Reinstall mwaa-local (pip install --force-reinstall mwaa-local), or run it from a checkout "
+        "of its repository (scripts/mwaa-local, or pip install -e .).",
+    )
 
 
 def default_home() -> Path:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import shutil
+import tempfile
+import uuid
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import docker.errors
 
 from emulator.errors import ImageBuildError
+from emulator.settings import Paths
 from emulator.stack.compose import ComposeProject
 from emulator.stack.docker_engine import client
 
@@ -17,31 +22,99 @@ HASH_LABEL = "org.mwaa-local.build-hash"
 _STEP = re.compile(r"^#\d+ \[[^\]]+\] ")
 
 
-# What the Dockerfile copies from the checkout (the versions data: only the built version's).
+# What the Dockerfile copies (the versions data: only the built version's). Paths starting with
+# `emulator/` come from the package's own folder, the others from the checkout (or the copies
+# an installed wheel keeps in emulator/_data): see settings.Paths.
 IMAGE_FILES = ("Dockerfile", ".dockerignore", "emulator/__init__.py")
 IMAGE_FOLDERS = ("scripts/docker", "emulator/runtime", "emulator/sync")
+CONTEXTS_FOLDER = "build"
 
 
-def build_inputs(root: Path, airflow_version: str) -> list[Path]:
-    files = [root / name for name in IMAGE_FILES]
+def _origin(paths: Paths, name: str) -> Path:
+    return paths.sources if name.split("/", 1)[0] == "emulator" else paths.root
+
+
+def image_files(source: Path | Paths, airflow_version: str) -> dict[str, Path]:
+    """Every file the image is built from, by its path in the build context, in the order the
+    build hash reads them. `source` is a checkout, an assembled build context, or Paths."""
+    paths = source if isinstance(source, Paths) else Paths(source)
+    files = {name: _origin(paths, name) / name for name in IMAGE_FILES}
     for folder in (*IMAGE_FOLDERS, f"emulator/versions/data/{airflow_version}"):
-        files += [
-            path
-            for path in (root / folder).rglob("*")
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
-        ]
-    return sorted(files)
+        base = _origin(paths, folder)
+        for path in (base / folder).rglob("*"):
+            name = path.relative_to(base)
+            if path.is_file() and "__pycache__" not in name.parts and path.suffix != ".pyc":
+                files[name.as_posix()] = path
+    return dict(sorted(files.items(), key=lambda item: PurePosixPath(item[0]).parts))
 
 
-def build_hash(root: Path, airflow_version: str, *build_args: str) -> str:
-    """A digest of everything the image is built from: files and build arguments."""
+def build_inputs(source: Path | Paths, airflow_version: str) -> list[Path]:
+    return list(image_files(source, airflow_version).values())
+
+
+def build_hash(source: Path | Paths, airflow_version: str, *build_args: str) -> str:
+    """A digest of everything the image is built from: files (by their path in the build
+    context, so a checkout, an installed wheel and an assembled context agree) and build arguments."""
     digest = hashlib.sha256()
     for argument in (airflow_version, *build_args):
         digest.update(argument.encode() + b"\0")
-    for path in build_inputs(root, airflow_version):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+    for name, path in image_files(source, airflow_version).items():
+        digest.update(name.encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def context_folder(home: Path, airflow_version: str) -> Path:
+    """Where `up` assembles the build context of a version's image, under the state home."""
+    return home / CONTEXTS_FOLDER / airflow_version
+
+
+def _holds(folder: Path, files: dict[str, Path]) -> bool:
+    """Whether `folder` holds exactly `files` (same names, same bytes, same executable bits)."""
+    if not folder.is_dir():
+        return False
+    present = {path.relative_to(folder).as_posix() for path in folder.rglob("*") if not path.is_dir()}
+    if present != set(files):
+        return False
+    return all(
+        (folder / name).read_bytes() == source.read_bytes()
+        and (folder / name).stat().st_mode & 0o111 == source.stat().st_mode & 0o111
+        for name, source in files.items()
+    )
+
+
+def assemble_context(source: Path | Paths, airflow_version: str, target: Path) -> Path:
+    """Make `target` hold exactly the files the image is built from, copied from the checkout
+    or the installed package: the build then never depends on where mwaa-local lives (and never
+    writes into it). Kept as it is when already current; else assembled beside it and swapped in."""
+    files = image_files(source, airflow_version)
+    if _holds(target, files):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    stale = target.with_name(f".{target.name}-old-{uuid.uuid4().hex[:8]}")
+    try:
+        scratch.chmod(0o755)
+        for name, path in files.items():
+            destination = scratch / name
+            for folder in reversed(destination.relative_to(scratch).parents[:-1]):
+                (scratch / folder).mkdir(mode=0o755, exist_ok=True)
+            shutil.copyfile(path, destination)
+            destination.chmod(0o755 if path.stat().st_mode & 0o111 else 0o644)
+        if target.exists():
+            with contextlib.suppress(FileNotFoundError):  # another `up` swapped it out first
+                target.rename(stale)
+        with contextlib.suppress(OSError):  # another `up` put the same files in place first
+            scratch.rename(target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(stale, ignore_errors=True)
+    if not _holds(target, files):
+        raise ImageBuildError(
+            f"The image's build context in {target} could not be assembled.",
+            hint=f"Remove {target.parent} and run mwaa-local up again.",
+        )
+    return target
 
 
 def image_hash(image: str) -> str | None:

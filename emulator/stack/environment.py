@@ -41,10 +41,14 @@ class EnvironmentStack:
         return cls(paths, state, naming, render.profile(record))
 
     def render(self, record: EnvironmentRecord, settings: LocalSettings, region_secrets: RegionSecrets) -> str:
-        """Write the compose inputs for `record`; returns the image's build hash."""
+        """Write the compose inputs for `record`, with the image's build context assembled under
+        the state home (from the checkout or the installed package); returns the build hash."""
         version = record.airflow_version
         base_image = images.python_image(version.python)
-        digest = build.build_hash(self.paths.root, version.version, version.python, base_image)
+        digest = build.build_hash(self.paths, version.version, version.python, base_image)
+        context = build.assemble_context(
+            self.paths, version.version, build.context_folder(self.state.home, version.version)
+        )
         rendered = render.render_environment(
             record,
             settings,
@@ -53,6 +57,7 @@ class EnvironmentStack:
             digest,
             str(ca_bundle(self.paths)),
             self.naming,
+            build_context=str(context),
         )
         write_private(self.state.compose_env_path, render.env_file_text(rendered.compose_env))
         write_private(self.state.airflow_env_path, render.override_text(rendered.airflow_override))

@@ -56,7 +56,10 @@ def render_environment(
     build_hash: str,
     ca_bundle: str,
     naming: Naming | None = None,
+    build_context: str | None = None,
 ) -> RenderedEnvironment:
+    """`build_context`: the folder the image is built from (`up` assembles it under the state
+    home); without it compose/environment.yaml falls back to the checkout around it."""
     version = record.airflow_version
     timings = PROFILES[settings.timings]
     compose_env = {
@@ -83,6 +86,8 @@ def render_environment(
         "MWAA_LOCAL_DAG_S3_PATH": record.dag_s3_path,
         "MWAA_LOCAL_SYNC_INTERVAL": f"{sync_interval(settings):g}",
     }
+    if build_context is not None:
+        compose_env["MWAA_LOCAL_BUILD_CONTEXT"] = build_context
     shared = {
         **component_environment(record, timings, secrets, web_url(settings)),
         **container_variables.service_variables(record, secrets, settings.environment_id),

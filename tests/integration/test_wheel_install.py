@@ -1,0 +1,129 @@
+"""`pip install` of the wheel, outside any checkout, gives a working `mwaa-local up`.
+
+Its own state home, venv and workspace (not the session's environments): the wheel is built
+from this checkout and installed with --no-deps into a fresh venv whose dependencies come from
+the project's venv (a .pth line, processed after the venv's own site-packages, so `emulator` is
+the wheel's). The image of the same build hash exists already, so `up` builds nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+
+from emulator import images, versions
+from emulator.settings import HOME_VARIABLE, PROJECT_ROOT
+from emulator.stack.build import HASH_LABEL, build_hash
+from emulator.stack.ports import free_port
+
+NAME = "itwheel"
+VERSION = "2.10.3"
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def status_rows(output: str, name: str) -> dict[str, list[list[str]]]:
+    section = output.split(f"environment {name}", 1)[1]
+    rows = [[cell.strip() for cell in line.strip("│ ").split("│")] for line in section.splitlines() if "│" in line]
+    by_service: dict[str, list[list[str]]] = {}
+    for row in rows:
+        if len(row) == 5 and row[0] != "service":
+            by_service.setdefault(row[0], []).append(row)
+    return by_service
+
+
+def test_an_installed_wheel_starts_an_environment_outside_the_checkout() -> None:
+    outside = Path(tempfile.mkdtemp(prefix="mwaa-local-wheel-"))  # not under the checkout
+    assert PROJECT_ROOT not in outside.parents
+    home, workspace, venv = outside / "home", outside / "workspace", outside / "venv"
+    workspace.mkdir()
+    built = run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(outside), str(PROJECT_ROOT)],
+        outside,
+        dict(os.environ),
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = outside.glob("mwaa_local-*.whl")
+    made = run([sys.executable, "-m", "venv", str(venv)], outside, dict(os.environ))
+    assert made.returncode == 0, made.stderr
+    python = venv / "bin" / "python"
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    installed = run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], outside, env)
+    assert installed.returncode == 0, installed.stderr
+    site = Path(
+        run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], outside, env).stdout.strip()
+    )
+    (site / "zz-project-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    where = run([str(python), "-c", "import emulator; print(emulator.__file__)"], workspace, env)
+    assert Path(where.stdout.strip()).is_relative_to(site), where.stdout + where.stderr
+
+    env.update(
+        {
+            HOME_VARIABLE: str(home),
+            "MWAA_LOCAL_S3_PORT": str(free_port()),
+            "MWAA_LOCAL_S3_CONSOLE_PORT": str(free_port()),
+            "COLUMNS": "200",
+        }
+    )
+    mwaa_local = [str(venv / "bin" / "mwaa-local"), "--workspace", str(workspace)]
+    try:
+        up = run(
+            [
+                *mwaa_local,
+                "up",
+                "--name",
+                NAME,
+                "--airflow-version",
+                VERSION,
+                "--timings",
+                "dev",
+                "--web-port",
+                str(free_port()),
+                "--timeout",
+                "600",
+            ],
+            workspace,
+            env,
+            timeout=900,
+        )
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert f"Environment {NAME} is AVAILABLE" in up.stdout, up.stdout
+
+        python_minor = versions.get(VERSION).python
+        digest = build_hash(PROJECT_ROOT, VERSION, python_minor, images.python_image(python_minor, env))
+        label = run(
+            [
+                "docker",
+                "image",
+                "inspect",
+                "--format",
+                f'{{{{index .Config.Labels "{HASH_LABEL}"}}}}',
+                images.airflow_image(VERSION),
+            ],
+            workspace,
+            env,
+        ).stdout.strip()
+        assert label == digest, "the image built from the checkout is current for the wheel too"
+        assert not (home / "environments" / NAME / "build.log").exists(), "no build happened"
+        context = home / "build" / VERSION
+        assert f"MWAA_LOCAL_BUILD_CONTEXT='{context}'" in (home / "environments" / NAME / "compose.env").read_text()
+        assert build_hash(context, VERSION, python_minor, images.python_image(python_minor, env)) == digest
+
+        status = run([*mwaa_local, "status"], workspace, env)
+        assert status.returncode == 0, status.stderr
+        by_service = status_rows(status.stdout, NAME)
+        for service in ("postgres", "redis", "sync", "scheduler", "triggerer", "worker", "webserver"):
+            assert by_service.get(service), f"{service} missing from status:\n{status.stdout}"
+            for _, _, state, health, _ in by_service[service]:
+                assert (state, health) == ("running", "healthy"), f"{service}: {state} {health}"
+    finally:
+        down = run([*mwaa_local, "down", "--volumes", "--name", NAME], workspace, env)
+        shutil.rmtree(outside, ignore_errors=True)
+    assert down.returncode == 0, down.stdout + down.stderr
