@@ -196,7 +196,7 @@ def status() -> None:
             ui.console.print(f"environment {name}: stopped")
 
 
-def tail_value(value: str) -> str:
+def tail_value(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
     if value != "all" and not value.isdigit():
         raise click.BadParameter(f"{value!r} is neither a number of lines nor `all`.")
     return value
@@ -210,7 +210,7 @@ def tail_value(value: str) -> str:
     "--tail",
     default="200",
     show_default=True,
-    callback=lambda _context, _parameter, value: tail_value(value),
+    callback=tail_value,
     help="Lines to show from the end of each log (or `all`).",
 )
 @click.pass_context

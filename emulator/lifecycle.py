@@ -203,8 +203,7 @@ def stack_of(context: Context, name: str) -> EnvironmentStack:
     """The stack of a saved environment, for stopping and reading: nothing is rendered or
     written (reading never writes), and a stack rendered by an older mwaa-local still works."""
     state = context.state(name)
-    if not state.exists():
-        state.load_record_fields()  # raises the "no such environment" StateError
+    state.require()
     return EnvironmentStack(context.paths, state, context.naming)
 
 

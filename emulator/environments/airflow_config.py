@@ -160,8 +160,7 @@ def opinionated(record: EnvironmentRecord, timings: Timings) -> dict[str, str]:
 def api_server_type(record: EnvironmentRecord) -> dict[str, str]:
     """MWAA runs Airflow 3's API server under gunicorn with a rolling 12 h worker refresh;
     Airflow has the choice (and the refresh) from 3.2 on, and uvicorn alone before."""
-    major, minor = (int(part) for part in record.airflow_version.version.split(".")[:2])
-    if (major, minor) < (3, 2):
+    if record.airflow_version.release < (3, 2):
         return {}
     return {
         "AIRFLOW__API__SERVER_TYPE": "gunicorn",

@@ -28,8 +28,13 @@ ENDPOINT = re.compile(r"https?://[^\s'\"]+")
 
 
 @cache
+def _botocore() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@cache
 def known_services() -> frozenset[str]:
-    return frozenset(botocore.session.get_session().get_available_services())
+    return frozenset(_botocore().get_available_services())
 
 
 def endpoint_variable(service: str) -> str:
@@ -37,7 +42,7 @@ def endpoint_variable(service: str) -> str:
     service's id, not its client name: `secretsmanager` → AWS_ENDPOINT_URL_SECRETS_MANAGER."""
     if service == ALL_SERVICES:
         return "AWS_ENDPOINT_URL"
-    service_id = botocore.session.get_session().get_service_model(service).service_id
+    service_id = _botocore().get_service_model(service).service_id
     return "AWS_ENDPOINT_URL_" + str(service_id.hyphenize()).upper().replace("-", "_")
 
 

@@ -58,7 +58,7 @@ def check(record: dict[str, Any]) -> list[str]:
     elif "'" in dag_path or "\n" in dag_path:
         errors.append("DagS3Path must not contain quotes or line breaks.")
 
-    if record.get("WebserverAccessMode") == "PUBLIC_AND_PRIVATE" and version and _minor(version.version) < (3, 2):
+    if record.get("WebserverAccessMode") == "PUBLIC_AND_PRIVATE" and version and version.release < (3, 2):
         errors.append("WebserverAccessMode PUBLIC_AND_PRIVATE needs Airflow 3.2 or later.")
 
     for key in record.get("AirflowConfigurationOptions") or {}:
@@ -78,8 +78,3 @@ def check(record: dict[str, Any]) -> list[str]:
 def _equal_positive_pair(value: str) -> bool:
     match = _AUTOSCALE.fullmatch(value)
     return match is not None and int(match[1]) == int(match[2]) > 0
-
-
-def _minor(version: str) -> tuple[int, int]:
-    major, minor = version.split(".")[:2]
-    return int(major), int(minor)

@@ -30,7 +30,7 @@ from emulator.environments.locks import locked
 from emulator.environments.private_files import create_private, load_checked, read_json, write_private
 from emulator.environments.record import EnvironmentRecord, build_record
 from emulator.environments.timings import PROFILES
-from emulator.errors import EnvironmentConfigError, StateError
+from emulator.errors import EnvironmentConfigError, EnvironmentNotFoundError, StateError
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -207,13 +207,17 @@ class EnvironmentState:
             "data and secrets are kept."
         )
 
-    def load_record_fields(self) -> dict[str, Any]:
-        """The saved record's members as they are in the file (a JSON object, not validated)."""
+    def require(self) -> None:
+        """EnvironmentNotFoundError unless this environment has a saved record."""
         if not self.exists():
-            raise StateError(
+            raise EnvironmentNotFoundError(
                 f"There is no environment named {self.name} on this machine.",
                 hint="Start one with `mwaa-local up` (see `mwaa-local status` for what exists).",
             )
+
+    def load_record_fields(self) -> dict[str, Any]:
+        """The saved record's members as they are in the file (a JSON object, not validated)."""
+        self.require()
         return read_json(self.record_path, self._record_hint())
 
     def load_record(self) -> EnvironmentRecord:

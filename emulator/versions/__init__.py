@@ -32,6 +32,11 @@ class AirflowVersion:
     constraints_url: str
 
     @property
+    def release(self) -> tuple[int, ...]:
+        """The version as numbers, for comparisons: `3.2.1` → (3, 2, 1)."""
+        return _sort_key(self.version)
+
+    @property
     def data_dir(self) -> Path:
         return DATA_DIR / self.version
 
