@@ -184,8 +184,6 @@ def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: 
         "AIRFLOW__CELERY__DEFAULT_QUEUE": celery_queue(record),
         "AIRFLOW__METRICS__STATSD_ON": "False",
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
-        # mwaa-local's health checks read the scheduler's own health endpoint.
-        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
     }
     if record.airflow_version.family == 2:
         settings |= {

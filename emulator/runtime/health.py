@@ -75,7 +75,10 @@ def sync_fresh() -> str | None:
 
 
 CHECKS = {
-    "scheduler": lambda: http_ok("http://127.0.0.1:8974/health"),
+    # The scheduler's heartbeat, read from the database like the triggerer's. Not Airflow's own
+    # health server: on 2.10 that forked process shares the scheduler's database connection and
+    # can steal a query's answer, leaving the scheduler waiting forever (seen under load).
+    "scheduler": lambda: job_alive("SchedulerJob"),
     "dag-processor": lambda: job_alive("DagProcessorJob"),
     "triggerer": lambda: job_alive("TriggererJob"),
     "worker": lambda: tcp_open(8793),
