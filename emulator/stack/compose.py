@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from emulator.stack.docker_engine import client
+from emulator.stack.docker_engine import inspect_containers
 
 
 @dataclass(frozen=True)
@@ -90,9 +90,7 @@ class ComposeProject:
         """The project's containers, from the engine by project label: unlike `compose ps`, this
         works whatever state the compose files and rendered settings are in."""
         label = f"com.docker.compose.project={self.name}"
-        return [
-            from_inspect(container.attrs) for container in client().containers.list(all=True, filters={"label": label})
-        ]
+        return [from_inspect(attrs) for attrs in inspect_containers(label)]
 
 
 def published_ports(containers: list[ServiceContainer]) -> set[int]:

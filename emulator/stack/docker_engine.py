@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 from functools import cache
+from typing import Any
 
 import docker
 import docker.errors
@@ -32,6 +33,19 @@ def client() -> docker.DockerClient:
             hint="Start Docker (Docker Desktop, or `sudo systemctl start docker`) and check `docker info` answers.",
         ) from error
     return engine
+
+
+def inspect_containers(label: str) -> list[dict[str, Any]]:
+    """`docker inspect` of every container with this label, skipping any removed between the list
+    and its inspect: compose recreates containers while others watch them."""
+    api = client().api
+    found = []
+    for summary in api.containers(all=True, filters={"label": label}):
+        try:
+            found.append(api.inspect_container(summary["Id"]))
+        except docker.errors.NotFound:
+            continue
+    return found
 
 
 def parse_version(text: str) -> tuple[int, ...] | None:

@@ -15,7 +15,7 @@ from emulator.errors import MwaaLocalError
 from emulator.settings import DEFAULT_REGION, Naming, Paths
 from emulator.stack import ports, render, startup
 from emulator.stack.compose import ComposeProject, published_ports
-from emulator.stack.docker_engine import client
+from emulator.stack.docker_engine import inspect_containers
 from emulator.sync.client import make_client
 
 S3_PORT_VARIABLE = "MWAA_LOCAL_S3_PORT"
@@ -69,9 +69,8 @@ class Region:
 
     def check_owner(self) -> None:
         """The region is one per machine; refuse to take over one another state home runs."""
-        filters = {"label": f"com.docker.compose.project={self.naming.region_project}"}
-        for container in client().containers.list(all=True, filters=filters):
-            owner = (container.labels or {}).get(HOME_LABEL)
+        for attrs in inspect_containers(f"com.docker.compose.project={self.naming.region_project}"):
+            owner = ((attrs.get("Config") or {}).get("Labels") or {}).get(HOME_LABEL)
             if owner and owner != str(self.state.home):
                 raise MwaaLocalError(
                     f"The region on this machine belongs to the mwaa-local state in {owner}.",

@@ -4,9 +4,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import docker.errors
 import pytest
 
-from emulator.stack import compose
+from emulator.stack import compose, docker_engine
 from emulator.stack.compose import ComposeProject, ServiceContainer
 
 FILES = (Path("/repo/compose/environment.yaml"), Path("/state/environments/team/airflow-env.yaml"))
@@ -82,17 +83,24 @@ def test_created_services_come_from_the_containers(monkeypatch: pytest.MonkeyPat
     assert ComposeProject.by_name("mwaa-team").created_services() == []
 
 
-def test_containers_are_looked_up_by_project_label(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_containers_are_looked_up_by_project_label_and_vanished_ones_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[dict[str, Any]] = []
 
-    class Containers:
-        def list(self, **options: Any) -> list[Any]:
+    class Api:
+        def containers(self, **options: Any) -> list[dict[str, str]]:
             asked.append(options)
-            return []
+            return [{"Id": "gone"}, {"Id": "kept"}]
+
+        def inspect_container(self, container_id: str) -> dict[str, Any]:
+            if container_id == "gone":  # compose removed it between the list and the inspect
+                raise docker.errors.NotFound("No such container: gone")
+            labels = {"com.docker.compose.service": "worker"}
+            return {"Name": "/kept", "Config": {"Labels": labels}, "State": {"Status": "running"}}
 
     class Client:
-        containers = Containers()
+        api = Api()
 
-    monkeypatch.setattr(compose, "client", lambda: Client())
-    assert ComposeProject.by_name("mwaa_a1b2c3-team").containers() == []
+    monkeypatch.setattr(docker_engine, "client", lambda: Client())
+    (kept,) = ComposeProject.by_name("mwaa_a1b2c3-team").containers()
+    assert (kept.name, kept.service, kept.state) == ("kept", "worker", "running")
     assert asked == [{"all": True, "filters": {"label": "com.docker.compose.project=mwaa_a1b2c3-team"}}]
