@@ -73,3 +73,19 @@ ENV AIRFLOW_HOME=/usr/local/airflow \
 USER airflow
 WORKDIR /usr/local/airflow
 ENTRYPOINT ["/opt/mwaa-local/venv/bin/python", "-m", "emulator.runtime"]
+
+# The region's control plane (the MWAA API): mwaa-local itself, driving Docker through the
+# engine's socket with the standalone Compose v2 binary. Its build context is the package and
+# the files `up` needs (emulator/stack/build.py assembles it), laid out as a checkout.
+FROM ${BASE_IMAGE} AS control-plane
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 HOME=/tmp MWAA_LOCAL_COMPOSE_COMMAND=docker-compose
+COPY scripts/docker/pip-install /usr/local/bin/pip-install
+COPY emulator/control/requirements.txt /build/control-plane-requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca_bundle \
+    pip-install python3 -m pip install -r /build/control-plane-requirements.txt
+COPY . /opt/mwaa-local/src/
+RUN mv /opt/mwaa-local/src/airflow-image.dockerignore /opt/mwaa-local/src/.dockerignore
+ENV PYTHONPATH=/opt/mwaa-local/src
+WORKDIR /opt/mwaa-local/src
+ENTRYPOINT ["python3", "-m", "emulator.control"]

@@ -2,7 +2,8 @@
 
 For each Airflow version it measures mwaa-local (cold `up` → healthy on empty volumes, bucket
 upload → file in the dags folder → DAG visible in Airflow, trigger → success of a 2-task XCom
-DAG, idle memory, then `up` after `down` and `up` of a running environment)
+DAG, idle memory, GetEnvironment's latency, UpdateEnvironment of an option → AVAILABLE, then
+`up` after `down`, `up` of a running environment, and CreateEnvironment → AVAILABLE)
 and then plain Airflow from the same image (scripts/plain-airflow.yaml) the same way, and
 prints one JSON document. Images must be built already: builds are not timed. Latencies are
 polled from inside the containers and include a `docker exec` (about 0.1 s).
@@ -17,6 +18,7 @@ import json
 import os
 import platform
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,11 +28,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from emulator import images, versions
+from emulator import images, lifecycle, versions
+from emulator.control.client import ControlPlaneClient
+from emulator.environments.record import build_record
 from emulator.lifecycle import Context, stack_of
 from emulator.stack.compose import ComposeProject
 from emulator.stack.docker_engine import client
 from emulator.stack.ports import free_port
+from emulator.stack.readiness import Readiness
 
 DAG_ID = "bench_xcom"
 DAG_FILE = f"{DAG_ID}.py"
@@ -168,11 +173,50 @@ def bench_mwaa_local(version: str, settle: float) -> dict[str, Any]:
     family = versions.get(version).family
     result["trigger_to_success_seconds"] = trigger_to_success(f"http://127.0.0.1:{port}", family, password, postgres)
     s3.remove_object(BUCKET, f"dags/{DAG_FILE}")
+    result |= bench_api(context, name)
     cli("down")
     result["up_warm_seconds"] = timed(lambda: cli(*up))  # stopped with its data, started again
     result["up_running_seconds"] = timed(lambda: cli(*up))  # `up` on a running environment
     cli("down", "--volumes")
+    api = lifecycle.api(context)
+    members = build_record(record).fields
+    result["api_create_to_available_seconds"] = timed(lambda: settled(context, api, "create_environment", members))
+    settled(context, api, "delete_environment", {"Name": name})
     return result
+
+
+class Quiet:
+    """A lifecycle.Display that shows nothing."""
+
+    def step(self, text: str) -> None:
+        pass
+
+    def services(self, title: str, readiness: Readiness, elapsed: float) -> None:
+        pass
+
+
+def settled(context: Context, api: ControlPlaneClient, operation: str, members: dict[str, Any]) -> None:
+    """One MWAA operation, then wait until its job finished (AVAILABLE, or gone for a delete)."""
+    api.call(operation, **members)
+    found = lifecycle.wait_settled(context, api, str(members["Name"]), Quiet(), 900)
+    if found is not None and found["Status"] != "AVAILABLE":
+        raise RuntimeError(f"{operation} ended {found['Status']}: {found.get('LastUpdate')}")
+
+
+def bench_api(context: Context, name: str) -> dict[str, Any]:
+    """GetEnvironment's latency (median of 50 calls) and UpdateEnvironment of one option → AVAILABLE."""
+    api = lifecycle.api(context)
+    latencies = []
+    for _ in range(50):
+        started = time.perf_counter()
+        api.call("get_environment", Name=name)
+        latencies.append(time.perf_counter() - started)
+    options = {"core.default_task_retries": "1"}
+    update = {"Name": name, "AirflowConfigurationOptions": options}
+    return {
+        "get_environment_ms": round(statistics.median(latencies) * 1000, 1),
+        "api_update_option_to_available_seconds": timed(lambda: settled(context, api, "update_environment", update)),
+    }
 
 
 def bench_plain(version: str, settle: float) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,15 +13,20 @@ from typing import Any, TypeVar
 
 import click
 from rich.markup import escape
+from rich.table import Table
 
 from emulator import lifecycle, ui
+from emulator.control.client import ControlPlaneClient, failure
 from emulator.environments.aws_access import parse_endpoints
+from emulator.environments.mirror import create_input_from
+from emulator.environments.record import build_record, check_name
 from emulator.environments.timings import PROFILES
-from emulator.errors import MwaaLocalError
+from emulator.errors import EnvironmentConfigError, MwaaLocalError
 from emulator.s3.deploy import ObjectChange
 from emulator.settings import DEFAULT_REGION
 from emulator.stack import render
 from emulator.stack.docker_engine import require_docker
+from emulator.stack.region import Region
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -126,7 +132,8 @@ def up(
     record, source = lifecycle.up_record(lifecycle.Context.load(), workspace, name, airflow_version)
     ui.console.print(f"Environment {record.name}: settings from {escape(source)}.", soft_wrap=True)
     options = lifecycle.UpOptions(web_port, timings, sync_interval, rebuild, deploy, timeout, endpoints)
-    report = lifecycle.up(lifecycle.Context.load(), record, options, workspace)
+    with ui.SpinnerDisplay() as display:
+        report = lifecycle.up(lifecycle.Context.load(), record, options, display, workspace)
     if report.deployed:
         show_changes(report.deployed)
     show_status_block(report)
@@ -134,19 +141,20 @@ def up(
 
 def show_status_block(report: lifecycle.UpReport) -> None:
     record, settings = report.record, report.settings
-    region, region_secrets = report.region, report.region.secrets()
+    region = report.region
     timings = PROFILES[settings.timings]
     every = render.sync_interval(settings)
     version, environment_class = record.airflow_version.version, record.fields["EnvironmentClass"]
     login = f"login [bold]admin[/] / [bold]{escape(report.secrets.admin_password)}[/]"
     sync = f"synced every {every:g}s, {timings.name} timings"
-    exports = export_line(region.endpoint(), region_secrets.access_key, region_secrets.secret_key)
+    exports = export_line(region)
     lines = [
         f"\n[bold green]Environment {record.name} is AVAILABLE[/] "
         f"(Airflow {version}, {environment_class}, ready in {report.seconds:.0f}s)",
         f"  Airflow UI    {render.web_url(settings)}   {login}",
         f"  DAG folder    s3://{record.bucket}/{record.dag_s3_path}/  ({sync})",
         f"  S3 endpoint   {region.endpoint()}   console http://127.0.0.1:{region.console_port}",
+        f"  MWAA API      {region.api_endpoint()}   `mwaa-local get {record.name}` shows its record",
         "  For boto3 and the aws CLI:",
         f"    export {escape(exports)}",
         *(
@@ -159,10 +167,14 @@ def show_status_block(report: lifecycle.UpReport) -> None:
         ui.console.print(line, soft_wrap=True)
 
 
-def export_line(endpoint: str, access_key: str, secret_key: str) -> str:
+def export_line(region: Region) -> str:
+    """What boto3 and the aws CLI need to reach this machine's S3 service and MWAA API.
+    botocore prefixes MWAA's host with `api.`/`env.` unless told not to."""
+    secrets = region.secrets()
     return (
-        f"AWS_ENDPOINT_URL_S3={endpoint} AWS_ACCESS_KEY_ID={access_key} "
-        f"AWS_SECRET_ACCESS_KEY={secret_key} AWS_DEFAULT_REGION={DEFAULT_REGION}"
+        f"AWS_ENDPOINT_URL_S3={region.endpoint()} AWS_ENDPOINT_URL_MWAA={region.api_endpoint()} "
+        f"AWS_DISABLE_HOST_PREFIX_INJECTION=true AWS_ACCESS_KEY_ID={secrets.access_key} "
+        f"AWS_SECRET_ACCESS_KEY={secrets.secret_key} AWS_DEFAULT_REGION={DEFAULT_REGION}"
     )
 
 
@@ -174,26 +186,29 @@ def export_line(endpoint: str, access_key: str, secret_key: str) -> str:
 def down(context: click.Context, name: str | None, volumes: bool) -> None:
     """Stop an environment; its data is kept unless --volumes is given."""
     environment = lifecycle.environment_name(workspace_of(context), name)
-    region_stopped = lifecycle.down(lifecycle.Context.load(), environment, volumes)
+    with ui.SpinnerDisplay() as display:
+        region_stopped = lifecycle.down(lifecycle.Context.load(), environment, volumes, display)
     kept = "data and saved settings deleted" if volumes else "data kept"
     ui.console.print(f"Environment {environment} stopped ({kept}).")
     if region_stopped:
-        ui.console.print("No environment is running any more: the region (S3 service) stopped too.")
+        ui.console.print("No environment is running any more: the region (S3 service, MWAA API) stopped too.")
 
 
 @main.command()
 @reports_errors
 def status() -> None:
     """Show the region and every environment, service by service."""
-    region, environments = lifecycle.status(lifecycle.Context.load())
-    ui.console.print(ui.containers_table("region (mwaa_region)", region))
+    cli_context = lifecycle.Context.load()
+    region, environments = lifecycle.services(cli_context)
+    ui.console.print(ui.containers_table("region (S3 service, MWAA API)", region))
     if not environments:
         ui.console.print("No environments yet: start one with `mwaa-local up`.")
     for name, containers in environments.items():
+        record = lifecycle.record_status(cli_context, name)
         if containers:
-            ui.console.print(ui.containers_table(f"environment {name}", containers))
+            ui.console.print(ui.containers_table(f"environment {name} ({record})", containers))
         else:
-            ui.console.print(f"environment {name}: stopped")
+            ui.console.print(f"environment {name} ({record}): stopped")
 
 
 def tail_value(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
@@ -257,10 +272,199 @@ def show_changes(changes: list[ObjectChange]) -> None:
 @main.command("env")
 @reports_errors
 def env_command() -> None:
-    """Print the shell exports that point boto3 and the aws CLI at the local S3 service."""
-    region = lifecycle.Context.load().region()
-    secrets = region.secrets()
-    click.echo("export " + export_line(region.endpoint(), secrets.access_key, secrets.secret_key))
+    """Print the shell exports that point boto3 and the aws CLI at the local S3 service and MWAA API."""
+    click.echo("export " + export_line(lifecycle.Context.load().region()))
+
+
+def json_text(data: Any) -> str:
+    """JSON as the aws CLI prints it: timestamps in ISO 8601."""
+    return json.dumps(
+        data, indent=4, default=lambda value: value.isoformat() if hasattr(value, "isoformat") else str(value)
+    )
+
+
+def finish(context: lifecycle.Context, client: ControlPlaneClient, name: str, timeout: float) -> None:
+    """Wait for the environment's operation to end; an error when it did not end AVAILABLE (or gone)."""
+    with ui.SpinnerDisplay() as display:
+        settled = lifecycle.wait_settled(context, client, name, display, timeout)
+    if settled is None:
+        ui.console.print(f"Environment {name} is deleted.")
+    elif settled["Status"] != "AVAILABLE":
+        raise failure(settled)
+    else:
+        ui.console.print(f"Environment {name} is AVAILABLE: http://{settled['WebserverUrl']}")
+
+
+def read_json_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise EnvironmentConfigError(f"Cannot read {path}: {error}", hint="Give a JSON file.") from error
+
+
+wait_options = [
+    click.option("--no-wait", is_flag=True, help="Return once the control plane accepted the request."),
+    click.option("--timeout", type=click.FloatRange(min=1), default=1800, show_default=True, help="Seconds to wait."),
+]
+
+
+def from_option(help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "--from", "source", type=click.Path(exists=True, dir_okay=False, path_type=Path), help=help_text
+    )
+
+
+def with_wait_options(command: F) -> F:
+    for option in reversed(wait_options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@name_option
+@from_option("A CreateEnvironment input JSON, or `aws mwaa get-environment` output to mirror.")
+@click.option("--airflow-version", help="Airflow version (default: the file's, else MWAA's newest).")
+@with_wait_options
+@click.pass_context
+@reports_errors
+def create(
+    context: click.Context,
+    name: str | None,
+    source: Path | None,
+    airflow_version: str | None,
+    no_wait: bool,
+    timeout: float,
+) -> None:
+    """CreateEnvironment: from --from FILE, else the workspace's environment.json. The bucket must exist."""
+    cli_context = lifecycle.Context.load()
+    if source is not None:
+        mirrored = create_input_from(read_json_file(source), airflow_version)
+        for note in mirrored.notes:
+            ui.console.print(f"[yellow]Note:[/] {escape(note)}", soft_wrap=True)
+        members = {**mirrored.members, **({"Name": check_name(name)} if name else {})}
+        record = build_record(members)
+    else:
+        record, _ = lifecycle.up_record(cli_context, workspace_of(context), name, airflow_version)
+    require_docker()
+    with ui.SpinnerDisplay() as display:
+        client = lifecycle.api(cli_context, lifecycle.region_up(cli_context, display, timeout))
+    arn = client.call("create_environment", **record.fields)["Arn"]
+    ui.console.print(f"CreateEnvironment accepted: {arn}")
+    if not no_wait:
+        finish(cli_context, client, record.name, timeout)
+
+
+def options_value(_context: click.Context, _parameter: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    pairs = [value.split("=", 1) for value in values]
+    bad = [value for value, pair in zip(values, pairs, strict=True) if len(pair) != 2]
+    if bad:
+        raise click.BadParameter(f"{bad[0]!r} is not SECTION.KEY=VALUE.")
+    return {key: value for key, value in pairs}
+
+
+@main.command()
+@name_option
+@from_option("UpdateEnvironment members as JSON (members left out keep their values).")
+@click.option("--environment-class", help="mw1.micro … mw1.2xlarge.")
+@click.option("--min-workers", type=int)
+@click.option("--max-workers", type=int)
+@click.option("--schedulers", type=int)
+@click.option("--airflow-version", help="Another minor version of the same major version.")
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="SECTION.KEY=VALUE",
+    callback=options_value,
+    help="An Airflow configuration option, set on top of the current ones; repeatable.",
+)
+@with_wait_options
+@click.pass_context
+@reports_errors
+def update(
+    context: click.Context,
+    name: str | None,
+    source: Path | None,
+    environment_class: str | None,
+    min_workers: int | None,
+    max_workers: int | None,
+    schedulers: int | None,
+    airflow_version: str | None,
+    options: dict[str, str],
+    no_wait: bool,
+    timeout: float,
+) -> None:
+    """UpdateEnvironment: only the members given change."""
+    environment = lifecycle.environment_name(workspace_of(context), name)
+    cli_context = lifecycle.Context.load()
+    require_docker()
+    with ui.SpinnerDisplay() as display:
+        client = lifecycle.api(cli_context, lifecycle.region_up(cli_context, display, timeout))
+    members: dict[str, Any] = dict(read_json_file(source)) if source else {}
+    given = {
+        "EnvironmentClass": environment_class,
+        "MinWorkers": min_workers,
+        "MaxWorkers": max_workers,
+        "Schedulers": schedulers,
+        "AirflowVersion": airflow_version,
+    }
+    members.update({member: value for member, value in given.items() if value is not None})
+    if options:
+        current = client.call("get_environment", Name=environment)["Environment"]
+        members["AirflowConfigurationOptions"] = {**(current.get("AirflowConfigurationOptions") or {}), **options}
+    client.call("update_environment", **{**members, "Name": environment})
+    ui.console.print(f"UpdateEnvironment accepted for {environment}.")
+    if not no_wait:
+        finish(cli_context, client, environment, timeout)
+
+
+@main.command()
+@name_option
+@with_wait_options
+@click.pass_context
+@reports_errors
+def delete(context: click.Context, name: str | None, no_wait: bool, timeout: float) -> None:
+    """DeleteEnvironment: its containers, data and record go; the bucket stays (it is yours)."""
+    environment = lifecycle.environment_name(workspace_of(context), name)
+    cli_context = lifecycle.Context.load()
+    require_docker()
+    client = lifecycle.api(cli_context)
+    client.call("delete_environment", Name=environment)
+    ui.console.print(f"DeleteEnvironment accepted for {environment}.")
+    if not no_wait:
+        finish(cli_context, client, environment, timeout)
+
+
+@main.command("list")
+@reports_errors
+def list_command() -> None:
+    """ListEnvironments, with each one's status."""
+    require_docker()
+    client = lifecycle.api(lifecycle.Context.load())
+    names = [name for page in client.pages("list_environments", "Environments") for name in page]
+    table = Table(title="environments", title_justify="left")
+    for column in ("name", "status", "airflow", "class", "web server"):
+        table.add_column(column)
+    for environment_name in names:
+        found = client.environment(environment_name)
+        if found:
+            table.add_row(
+                environment_name,
+                found["Status"],
+                found.get("AirflowVersion", ""),
+                found.get("EnvironmentClass", ""),
+                found.get("WebserverUrl", ""),
+            )
+    ui.console.print(table if names else "No environments.")
+
+
+@main.command()
+@click.argument("name")
+@reports_errors
+def get(name: str) -> None:
+    """GetEnvironment: the environment's MWAA record as JSON."""
+    require_docker()
+    click.echo(json_text(lifecycle.api(lifecycle.Context.load()).call("get_environment", Name=name)))
 
 
 if __name__ == "__main__":

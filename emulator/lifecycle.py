@@ -1,18 +1,26 @@
 """What the commands do, apart from how they are asked for: up, down, status, deploy.
 
-The CLI calls these today; the MWAA control plane (CreateEnvironment, DeleteEnvironment …)
-drives the same functions next.
+Everything that creates, changes or deletes an environment goes through the control plane's
+MWAA API (emulator.control), so the CLI and boto3 can never disagree; stopping an environment
+without deleting it (`down`) and reading its state are local.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import docker.errors
+
+from emulator import images
+from emulator.control.client import IN_PROGRESS, ControlPlaneClient, failure
+from emulator.control.store import FileStore
+from emulator.environments import shapes
 from emulator.environments.airflow_config import EnvironmentSecrets, user_variables
 from emulator.environments.defaults import DEFAULT_NAME
 from emulator.environments.record import (
@@ -23,9 +31,9 @@ from emulator.environments.record import (
     read_workspace_file,
 )
 from emulator.environments.state import DEFAULT_WEB_PORT, EnvironmentState, LocalSettings, known_environments
+from emulator.environments.status import AVAILABLE, CREATE_FAILED
 from emulator.environments.timings import PROFILES
-from emulator.environments.update import check_major_version
-from emulator.errors import EnvironmentConfigError
+from emulator.errors import EnvironmentConfigError, MwaaLocalError
 from emulator.s3.bucket import ensure_bucket
 from emulator.s3.deploy import ObjectChange, deploy_workspace
 from emulator.s3.errors import s3_errors
@@ -34,7 +42,11 @@ from emulator.stack import ports
 from emulator.stack.compose import ServiceContainer
 from emulator.stack.docker_engine import require_docker
 from emulator.stack.environment import EnvironmentStack
+from emulator.stack.readiness import Readiness
 from emulator.stack.region import Region
+
+# CreateEnvironment members MWAA cannot change afterwards (UpdateEnvironment has no such member).
+FIXED_MEMBERS = ("KmsKey", "EndpointManagement")
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,7 @@ class UpReport:
     seconds: float
     ignored_options: list[str]
     deployed: list[ObjectChange]
+    environment: dict[str, Any]  # GetEnvironment's Environment
 
 
 def environment_name(workspace: Path, name: str | None) -> str:
@@ -112,23 +125,6 @@ def up_record(
     if airflow_version:
         members["AirflowVersion"] = airflow_version
     return build_record(members), source
-
-
-def check_change(context: Context, record: EnvironmentRecord) -> None:
-    """Refuse what MWAA refuses: a major-version change, and two names one project can't tell apart."""
-    clash = [
-        name for name in known_environments(context.home) if name.lower() == record.name.lower() and name != record.name
-    ]
-    if clash:
-        raise EnvironmentConfigError(
-            f"Environment {record.name} would share its Docker project with environment {clash[0]}.",
-            hint="Names that differ only in letter case cannot both run locally; choose another name.",
-        )
-    state = context.state(record.name)
-    if not state.exists():
-        return
-    before = str(state.load_record_fields().get("AirflowVersion", ""))
-    check_major_version(record.name, before, record.airflow_version)
 
 
 def free_web_port(context: Context, name: str) -> int:
@@ -165,38 +161,146 @@ def local_settings_for_up(context: Context, state: EnvironmentState, options: Up
     return settings
 
 
-def up(context: Context, record: EnvironmentRecord, options: UpOptions, workspace: Path | None = None) -> UpReport:
+class Display(Protocol):
+    """How a command shows long work (the CLI: a spinner); lifecycle code never prints."""
+
+    def step(self, text: str) -> None: ...
+    def services(self, title: str, readiness: Readiness, elapsed: float) -> None: ...
+
+
+def region_up(context: Context, display: Display, timeout: float) -> Region:
+    region = context.region()
+    with region.state.lock():
+        region.up(
+            timeout,
+            lambda step: display.step(f"Building the control plane's image: {step}"),
+            lambda readiness, elapsed: display.services("region", readiness, elapsed),
+        )
+    return region
+
+
+def api(context: Context, region: Region | None = None) -> ControlPlaneClient:
+    """A client of the MWAA API of this machine's region (with the S3 service's credentials)."""
+    region = region or context.region()
+    secrets = region.secrets()
+    return ControlPlaneClient(region.api_endpoint(), secrets.access_key, secrets.secret_key)
+
+
+def wait_settled(
+    context: Context, client: ControlPlaneClient, name: str, display: Display, timeout: float
+) -> dict[str, Any] | None:
+    """The environment once its operation finished (None when deleted), showing its job's progress."""
+    store = FileStore(context.home)
+
+    def progress() -> str:
+        try:
+            entry = store.load(name)
+        except MwaaLocalError:
+            return ""
+        return entry.progress if entry else ""
+
+    def show(doing: str, elapsed: float) -> None:
+        display.step(f"Environment {name}: {doing} ({elapsed:.0f}s)")
+
+    return client.wait(name, timeout, show, progress)
+
+
+def update_request(record: EnvironmentRecord, current: dict[str, Any]) -> dict[str, Any]:
+    """UpdateEnvironment members that make the environment `current` (GetEnvironment's) run
+    `record`: every member the update takes, so members left out of environment.json go back
+    to MWAA's defaults. Members MWAA cannot change after creation must not differ."""
+    for member in FIXED_MEMBERS:
+        if record.fields.get(member) != current.get(member) and member in record.fields:
+            raise EnvironmentConfigError(
+                f"Environment {record.name}: {member} cannot change after the environment is created (as on MWAA).",
+                hint=f"Delete it first with `mwaa-local down --volumes --name {record.name}`, or use another name.",
+            )
+    subnets = (record.fields.get("NetworkConfiguration") or {}).get("SubnetIds")
+    if subnets is not None and subnets != (current.get("NetworkConfiguration") or {}).get("SubnetIds"):
+        raise EnvironmentConfigError(
+            f"Environment {record.name}: NetworkConfiguration.SubnetIds cannot change after the environment is "
+            "created (as on MWAA).",
+            hint=f"Delete it first with `mwaa-local down --volumes --name {record.name}`.",
+        )
+    members = shapes.operation("UpdateEnvironment").input_shape.members
+    request = {member: record.fields[member] for member in members if member in record.fields and member != "Teams"}
+    if "NetworkConfiguration" in request:
+        groups = request["NetworkConfiguration"].get("SecurityGroupIds")
+        request["NetworkConfiguration"] = {"SecurityGroupIds": groups} if groups else None
+    if "AirflowConfigurationOptions" not in request and current.get("AirflowConfigurationOptions"):
+        request["AirflowConfigurationOptions"] = {}
+    teams, before = record.fields.get("Teams") or {}, current.get("Teams") or {}
+    if teams != before:
+        request["Teams"] = {"AddOrUpdate": teams, "Remove": sorted(set(before) - set(teams))}
+    return {member: value for member, value in request.items() if value is not None}
+
+
+def sync_tags(client: ControlPlaneClient, record: EnvironmentRecord, current: dict[str, Any]) -> None:
+    """Tags are not UpdateEnvironment members: TagResource and UntagResource, as on MWAA."""
+    tags, before = record.fields.get("Tags") or {}, current.get("Tags") or {}
+    removed = sorted(set(before) - set(tags))
+    if removed:
+        client.call("untag_resource", ResourceArn=current["Arn"], tagKeys=removed)
+    if tags and tags != before:
+        client.call("tag_resource", ResourceArn=current["Arn"], Tags=tags)
+
+
+def forget_image(record: EnvironmentRecord) -> None:
+    """`up --build`: untag the environment's image, so its update builds it again."""
+    with contextlib.suppress(docker.errors.ImageNotFound):
+        require_docker().images.remove(images.airflow_image(record.airflow_version.version), force=True, noprune=True)
+
+
+def up(
+    context: Context, record: EnvironmentRecord, options: UpOptions, display: Display, workspace: Path | None = None
+) -> UpReport:
+    """Region up, then CreateEnvironment (or UpdateEnvironment of an existing one) through the
+    control plane, then wait for AVAILABLE."""
     require_docker()
+    started = time.monotonic()
     state = context.state(record.name)
     with state.lock():
-        check_change(context, record)
         settings = local_settings_for_up(context, state, options)
-        region = context.region()
-        stack = context.stack(record)
-        stack.check_ports(settings)
-        with region.state.lock():
-            region.up(options.timeout)
-        digest = stack.render(record, settings, region.secrets())
-        state.save_record(record)
+        context.stack(record).check_ports(settings)
+        state.directory.mkdir(parents=True, exist_ok=True)
         state.save_local_settings(settings)
+    region = region_up(context, display, options.timeout)
+    with s3_errors(region.endpoint()):
+        s3 = region.client()
+        ensure_bucket(s3, record.bucket)  # MWAA wants the bucket first; `up` makes it for the user
+        deployed = deploy_workspace(s3, record, workspace) if options.deploy and workspace else []
+    client = api(context, region)
 
-        with s3_errors(region.endpoint()):
-            client = region.client()
-            ensure_bucket(client, record.bucket)
-            deployed = deploy_workspace(client, record, workspace) if options.deploy and workspace else []
+    def remaining() -> float:
+        return max(1.0, options.timeout - (time.monotonic() - started))
 
-        if options.rebuild or not stack.image_current(record, digest):
-            stack.build()
-        seconds = stack.start(options.timeout)
-        return UpReport(
-            record=record,
-            settings=settings,
-            secrets=state.secrets(),
-            region=region,
-            seconds=seconds,
-            ignored_options=user_variables(record)[1],
-            deployed=deployed,
-        )
+    current = client.environment(record.name)
+    if current is not None and current["Status"] in IN_PROGRESS:
+        current = wait_settled(context, client, record.name, display, remaining())
+    if options.rebuild:
+        forget_image(record)
+    if current is not None and current["Status"] == CREATE_FAILED:
+        display.step(f"Environment {record.name} is CREATE_FAILED: deleting it to create it again")
+        client.call("delete_environment", Name=record.name)
+        current = wait_settled(context, client, record.name, display, remaining())
+    if current is None:
+        client.call("create_environment", **record.fields)
+    else:
+        sync_tags(client, record, current)
+        client.call("update_environment", Name=record.name, **update_request(record, current))
+    settled = wait_settled(context, client, record.name, display, remaining())
+    if settled is None or settled["Status"] != AVAILABLE:
+        raise failure(settled or {"Name": record.name, "Status": "DELETED"})
+    return UpReport(
+        record=record,
+        settings=state.local_settings(),
+        secrets=state.secrets(),
+        region=region,
+        seconds=time.monotonic() - started,
+        ignored_options=user_variables(record)[1],
+        deployed=deployed,
+        environment=settled,
+    )
 
 
 def stack_of(context: Context, name: str) -> EnvironmentStack:
@@ -215,17 +319,30 @@ def running_environments(context: Context) -> list[str]:
     ]
 
 
-def down(context: Context, name: str, volumes: bool) -> bool:
-    """Stop an environment. With `volumes` also delete it: its data and its saved state (record,
-    secrets), as DeleteEnvironment would. The region stops with the last running environment;
-    its bucket is wiped only when no other environment is left. Returns whether the region
-    was stopped too."""
+def delete(context: Context, name: str, display: Display, timeout: float = 600.0) -> None:
+    """DeleteEnvironment through the control plane, waiting until the environment is gone."""
     require_docker()
-    state = context.state(name)
-    with state.lock():
-        stack_of(context, name).down(volumes)
-        if volumes:
-            shutil.rmtree(state.directory)
+    context.state(name).require()
+    client = api(context, region_up(context, display, timeout))
+    current = client.environment(name)
+    if current is not None and current["Status"] in IN_PROGRESS:
+        current = wait_settled(context, client, name, display, timeout)
+    if current is not None:
+        client.call("delete_environment", Name=name)
+        wait_settled(context, client, name, display, timeout)
+
+
+def down(context: Context, name: str, volumes: bool, display: Display) -> bool:
+    """Stop an environment. With `volumes` delete it (DeleteEnvironment: its data and its saved
+    state). The region stops with the last running environment; its bucket is wiped only when
+    no other environment is left. Returns whether the region was stopped too."""
+    require_docker()
+    if volumes:
+        delete(context, name, display)
+    else:
+        state = context.state(name)
+        with state.lock():
+            stack_of(context, name).down(volumes=False)
     region = context.region()
     with region.state.lock():
         others = [other for other in running_environments(context) if other != name]
@@ -236,11 +353,20 @@ def down(context: Context, name: str, volumes: bool) -> bool:
     return True
 
 
-def status(context: Context) -> tuple[list[ServiceContainer], dict[str, list[ServiceContainer]]]:
+def services(context: Context) -> tuple[list[ServiceContainer], dict[str, list[ServiceContainer]]]:
     require_docker()
     region_containers = context.region().project.containers()
     environments = {name: stack_of(context, name).containers() for name in known_environments(context.home)}
     return region_containers, environments
+
+
+def record_status(context: Context, name: str) -> str:
+    """The environment's MWAA status as its record holds it (read from the state home)."""
+    try:
+        entry = FileStore(context.home).load(name)
+    except MwaaLocalError as error:
+        return f"record unreadable: {error.message}"
+    return entry.lifecycle.status if entry else "no record"
 
 
 def deploy(context: Context, workspace: Path, name: str) -> list[ObjectChange]:

@@ -48,3 +48,25 @@ def show_error(error: MwaaLocalError) -> None:
     errors.print(f"[bold red]Error:[/] {escape(error.message)}", soft_wrap=True)
     if error.hint:
         errors.print(f"[bold]What to do:[/] {escape(error.hint)}", soft_wrap=True)
+
+
+class SpinnerDisplay:
+    """Long work shown on one spinner line (lifecycle.Display), cleared when it is done."""
+
+    def __init__(self) -> None:
+        self._status = console.status("")
+
+    def __enter__(self) -> SpinnerDisplay:
+        self._status.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._status.stop()
+
+    def step(self, text: str) -> None:
+        self._status.update(escape(text))
+
+    def services(self, title: str, readiness: Readiness, elapsed: float) -> None:
+        waiting = {**readiness.waiting, **readiness.failed}
+        doing = ", ".join(f"{service} {what}" for service, what in waiting.items()) or "ready"
+        self._status.update(escape(f"{title} ({elapsed:.0f}s): {doing}"))

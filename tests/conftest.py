@@ -47,6 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ[HOME_VARIABLE] = str(SESSION_HOME)
     os.environ["MWAA_LOCAL_S3_PORT"] = str(free_port())
     os.environ["MWAA_LOCAL_S3_CONSOLE_PORT"] = str(free_port())
+    os.environ["MWAA_LOCAL_API_PORT"] = str(free_port())
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -101,7 +101,12 @@ class Environment:
         return self.project.run(*arguments, check=check)
 
     def exec(self, service: str, *command: str, check: bool = True) -> str:
-        return self.compose("exec", "-T", service, *command, check=check).stdout
+        result = self.compose("exec", "-T", service, *command, check=False)
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"`{' '.join(command)}` in {service} exited {result.returncode}: {result.stderr[-2000:]}"
+            )
+        return result.stdout
 
     def variables(self, service: str) -> dict[str, str]:
         """The environment a `docker compose exec` into the service sees."""

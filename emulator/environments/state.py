@@ -58,6 +58,7 @@ class RegionSettings:
 
     s3_port: int = 9000
     console_port: int = 9001
+    api_port: int = 9010  # the MWAA API (the control plane)
 
 
 @dataclass(frozen=True)
@@ -130,9 +131,10 @@ class RegionState:
             return RegionSettings()
         hint = (
             f"Restore {path} from a backup, or remove it: the next `mwaa-local up` then publishes the S3 service "
-            "on port 9000 and its console on 9001 (or on MWAA_LOCAL_S3_PORT and MWAA_LOCAL_S3_CONSOLE_PORT)."
+            "on port 9000, its console on 9001 and the MWAA API on 9010 (or on MWAA_LOCAL_S3_PORT, "
+            "MWAA_LOCAL_S3_CONSOLE_PORT and MWAA_LOCAL_API_PORT)."
         )
-        return load_checked(RegionSettings, path, hint, _ports("s3_port", "console_port"))
+        return load_checked(RegionSettings, path, hint, _ports("s3_port", "console_port", "api_port"))
 
     def save_settings(self, settings: RegionSettings) -> None:
         write_private(self.settings_path, json.dumps(asdict(settings), indent=2))

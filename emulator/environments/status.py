@@ -198,6 +198,14 @@ def rollback_finished(lifecycle: Lifecycle) -> Lifecycle:
     return replace(lifecycle, status=UPDATE_FAILED)
 
 
+def rollback_failed(lifecycle: Lifecycle, why: str) -> Lifecycle:
+    """The previous configuration did not come back either: UNAVAILABLE, both errors kept."""
+    _require(lifecycle, (ROLLING_BACK,), "failing a rollback")
+    first = lifecycle.last_update.error_message or ""
+    message = f"{first[:400]} The rollback failed too: {why}"
+    return _move(lifecycle, UNAVAILABLE, FAILED, lifecycle.last_update.error_code, message[:1024])
+
+
 def deleting(lifecycle: Lifecycle) -> Lifecycle:
     _require(lifecycle, SETTLED, "DeleteEnvironment")
     return replace(lifecycle, status=DELETING)
@@ -206,6 +214,12 @@ def deleting(lifecycle: Lifecycle) -> Lifecycle:
 def deleted(lifecycle: Lifecycle) -> Lifecycle:
     _require(lifecycle, (DELETING,), "finishing a delete")
     return replace(lifecycle, status=DELETED)
+
+
+def interrupted_message(lifecycle: Lifecycle, operation: str) -> str:
+    return (
+        f"The {operation} of environment {lifecycle.name} was interrupted by a restart of the mwaa-local control plane."
+    )
 
 
 def settle_interrupted(lifecycle: Lifecycle) -> Lifecycle:
@@ -220,7 +234,5 @@ def settle_interrupted(lifecycle: Lifecycle) -> Lifecycle:
         return lifecycle
     if lifecycle.status == ROLLING_BACK:
         return replace(lifecycle, status=settled)
-    message = (
-        f"The {operation} of environment {lifecycle.name} was interrupted by a restart of the mwaa-local control plane."
-    )
+    message = interrupted_message(lifecycle, operation)
     return _move(lifecycle, settled, update_status=FAILED, error_code=INTERRUPTED, error_message=message)

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 import docker.errors
 
 from emulator.errors import ImageBuildError
-from emulator.settings import Paths
+from emulator.settings import DATA_FOLDER, Paths
 from emulator.stack.compose import ComposeProject
 from emulator.stack.docker_engine import client
 
@@ -39,12 +39,36 @@ def image_files(source: Path | Paths, airflow_version: str) -> dict[str, Path]:
     build hash reads them. `source` is a checkout, an assembled build context, or Paths."""
     paths = source if isinstance(source, Paths) else Paths(source)
     files = {name: _origin(paths, name) / name for name in IMAGE_FILES}
-    for folder in (*IMAGE_FOLDERS, f"emulator/versions/data/{airflow_version}"):
+    files.update(_folder_files(paths, (*IMAGE_FOLDERS, f"emulator/versions/data/{airflow_version}")))
+    return dict(sorted(files.items(), key=lambda item: PurePosixPath(item[0]).parts))
+
+
+# The control plane's image: the whole package, as a checkout lays it out (settings.Paths).
+CONTROL_PLANE_FILES = ("Dockerfile",)
+CONTROL_PLANE_FOLDERS = ("compose", "scripts/docker", "emulator")
+CONTROL_PLANE_CONTEXT = "control-plane"
+CONTROL_PLANE_DOCKERIGNORE = "airflow-image.dockerignore"
+
+
+def _folder_files(paths: Paths, folders: tuple[str, ...]) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for folder in folders:
         base = _origin(paths, folder)
         for path in (base / folder).rglob("*"):
             name = path.relative_to(base)
-            if path.is_file() and "__pycache__" not in name.parts and path.suffix != ".pyc":
+            skipped = "__pycache__" in name.parts or path.suffix == ".pyc" or DATA_FOLDER in name.parts
+            if path.is_file() and not skipped:
                 files[name.as_posix()] = path
+    return files
+
+
+def control_plane_files(source: Path | Paths) -> dict[str, Path]:
+    """Every file the control plane's image is built from, by its path in the build context."""
+    paths = source if isinstance(source, Paths) else Paths(source)
+    files = {name: _origin(paths, name) / name for name in CONTROL_PLANE_FILES}
+    # The Airflow image's .dockerignore, under a name that does not filter this build's context.
+    files[CONTROL_PLANE_DOCKERIGNORE] = paths.root / ".dockerignore"
+    files.update(_folder_files(paths, CONTROL_PLANE_FOLDERS))
     return dict(sorted(files.items(), key=lambda item: PurePosixPath(item[0]).parts))
 
 
@@ -55,10 +79,15 @@ def build_inputs(source: Path | Paths, airflow_version: str) -> list[Path]:
 def build_hash(source: Path | Paths, airflow_version: str, *build_args: str) -> str:
     """A digest of everything the image is built from: files (by their path in the build
     context, so a checkout, an installed wheel and an assembled context agree) and build arguments."""
+    return hash_files(image_files(source, airflow_version), airflow_version, *build_args)
+
+
+def hash_files(files: dict[str, Path], *build_args: str) -> str:
+    """A digest of build arguments and files (by name and bytes)."""
     digest = hashlib.sha256()
-    for argument in (airflow_version, *build_args):
+    for argument in build_args:
         digest.update(argument.encode() + b"\0")
-    for name, path in image_files(source, airflow_version).items():
+    for name, path in files.items():
         digest.update(name.encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
@@ -86,8 +115,13 @@ def _holds(folder: Path, files: dict[str, Path]) -> bool:
 def assemble_context(source: Path | Paths, airflow_version: str, target: Path) -> Path:
     """Make `target` hold exactly the files the image is built from, copied from the checkout
     or the installed package: the build then never depends on where mwaa-local lives (and never
-    writes into it). Kept as it is when already current; else assembled beside it and swapped in."""
-    files = image_files(source, airflow_version)
+    writes into it)."""
+    return assemble_files(image_files(source, airflow_version), target)
+
+
+def assemble_files(files: dict[str, Path], target: Path) -> Path:
+    """Make `target` hold exactly `files` (by their path in it). Kept as it is when already
+    current; else assembled beside it and swapped in."""
     if _holds(target, files):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -135,7 +169,13 @@ def failing_step(output: str, limit: int = 40) -> str:
     return "\n".join(excerpt[-limit:])
 
 
-def build_image(project: ComposeProject, service: str, log_file: Path, on_step: Callable[[str], None]) -> None:
+def build_image(
+    project: ComposeProject,
+    service: str,
+    log_file: Path,
+    on_step: Callable[[str], None],
+    what: str = "the Airflow image",
+) -> None:
     """`docker compose build <service>` with plain progress; raises ImageBuildError on failure."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     process = project.popen("--progress", "plain", "build", service)
@@ -149,7 +189,7 @@ def build_image(project: ComposeProject, service: str, log_file: Path, on_step: 
                 on_step(line.split("] ", 1)[-1].strip()[:100])
     if process.wait() != 0:
         raise ImageBuildError(
-            "Building the Airflow image failed:\n" + failing_step("\n".join(lines)),
+            f"Building {what} failed:\n" + failing_step("\n".join(lines)),
             hint=f"The whole build log is in {log_file}. Behind a TLS-intercepting proxy, set "
             "MWAA_LOCAL_CA_BUNDLE to your CA bundle; without a registry, see the README's offline section.",
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from emulator.stack.docker_engine import inspect_containers
+from emulator.stack.docker_engine import compose_command, inspect_containers
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class ServiceContainer:
     health: str  # healthy, unhealthy, starting, or "" without a health check
     exit_code: int
     publishers: tuple[str, ...] = ()
+    restarts: int = 0  # times the engine restarted it (restart policy)
+    error: str = ""  # why the engine could not start it (a port taken, a mount missing …)
 
     @property
     def ready(self) -> bool:
@@ -50,7 +52,7 @@ class ComposeProject:
         return None if self.files else NO_FILES_DIRECTORY
 
     def command(self, *arguments: str) -> list[str]:
-        command = ["docker", "compose", "--project-name", self.name]
+        command = [*compose_command(), "--project-name", self.name]
         if self.env_file is not None:
             command += ["--env-file", str(self.env_file)]
         for file in self.files:
@@ -112,4 +114,6 @@ def from_inspect(attrs: dict[str, Any]) -> ServiceContainer:
         health=str((state.get("Health") or {}).get("Status", "")),
         exit_code=int(state.get("ExitCode") or 0),
         publishers=tuple(publishers),
+        restarts=int(attrs.get("RestartCount") or 0),
+        error=str(state.get("Error") or ""),
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import shutil
 import subprocess
 from functools import cache
@@ -14,12 +16,19 @@ import docker.errors
 from emulator.errors import DockerUnavailableError
 
 MINIMUM_COMPOSE = (2, 20, 0)
+# How Compose v2 is run: the docker CLI's plugin on a user's machine; inside the control
+# plane's container, which has no docker CLI, the standalone Compose v2 binary.
+COMPOSE_COMMAND_VARIABLE = "MWAA_LOCAL_COMPOSE_COMMAND"
+
+
+def compose_command() -> list[str]:
+    return shlex.split(os.environ.get(COMPOSE_COMMAND_VARIABLE) or "docker compose")
 
 
 @cache
 def client() -> docker.DockerClient:
     """A client of the engine that answers, or DockerUnavailableError saying what to do."""
-    if shutil.which("docker") is None:
+    if shutil.which(compose_command()[0]) is None:
         raise DockerUnavailableError(
             "The docker command is not installed.",
             hint="Install Docker (Docker Desktop, or Docker Engine with the compose plugin): https://docs.docker.com/get-docker/",
@@ -48,6 +57,16 @@ def inspect_containers(label: str) -> list[dict[str, Any]]:
     return found
 
 
+def published_host_ports() -> set[int]:
+    """The host ports any running container publishes."""
+    return {
+        int(port["PublicPort"])
+        for summary in client().api.containers()
+        for port in summary.get("Ports") or []
+        if port.get("PublicPort")
+    }
+
+
 def parse_version(text: str) -> tuple[int, ...] | None:
     found = re.search(r"(\d+)\.(\d+)\.(\d+)", text)
     return tuple(int(part) for part in found.groups()) if found else None
@@ -56,7 +75,7 @@ def parse_version(text: str) -> tuple[int, ...] | None:
 @cache
 def compose_version() -> tuple[int, ...]:
     """The Compose v2 version `docker compose` runs; DockerUnavailableError without one."""
-    probe = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True)
+    probe = subprocess.run([*compose_command(), "version", "--short"], capture_output=True, text=True)
     version = parse_version(probe.stdout) if probe.returncode == 0 else None
     if version is None:
         legacy = shutil.which("docker-compose")

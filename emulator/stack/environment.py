@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from rich.markup import escape
-
-from emulator import images, ui
+from emulator import images
 from emulator.environments.private_files import write_private
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import EnvironmentState, LocalSettings, RegionSecrets
@@ -66,13 +65,8 @@ class EnvironmentStack:
     def image_current(self, record: EnvironmentRecord, digest: str) -> bool:
         return build.image_hash(images.airflow_image(record.airflow_version.version)) == digest
 
-    def build(self) -> None:
-        with ui.console.status("Building the Airflow image…") as spinner:
-
-            def on_step(step: str) -> None:
-                spinner.update(f"Building the Airflow image: {escape(step)}")
-
-            build.build_image(self.project, BUILD_SERVICE, self.log_file, on_step)
+    def build(self, on_step: Callable[[str], None]) -> None:
+        build.build_image(self.project, BUILD_SERVICE, self.log_file, on_step)
 
     def check_ports(self, settings: LocalSettings) -> None:
         ports.check_free(
@@ -80,11 +74,13 @@ class EnvironmentStack:
             published_ports(self.containers()),
         )
 
-    def start(self, timeout: float) -> float:
+    def start(self, timeout: float, on_progress: startup.Progress) -> float:
         # A finished one-shot container (init) from an earlier `up` would read as this run's
         # result (a failure, or a success before init ran again): start from a fresh one.
         self.project.run("rm", "--force", "--stop", *ONE_SHOT, check=False)
-        return startup.start(self.project, self.project.services(), f"environment {self.state.name}", timeout)
+        return startup.start(
+            self.project, self.project.services(), f"environment {self.state.name}", timeout, on_progress
+        )
 
     def containers(self) -> list[ServiceContainer]:
         return self.by_name.containers()

@@ -9,6 +9,9 @@ from emulator.stack.compose import ServiceContainer
 
 ONE_SHOT = frozenset({"init"})
 NOT_CREATED = "not created yet"
+# A service the engine restarted this often while it starts is crash-looping: a failure to
+# report now, not a wait until the timeout.
+CRASH_LOOP_RESTARTS = 3
 
 
 @dataclass
@@ -49,6 +52,10 @@ def assess(containers: Iterable[ServiceContainer], expected: Iterable[str]) -> R
                 result.waiting[service] = "running"
         elif all(container.ready for container in found):
             result.ready.append(service)
+        elif unstarted := [container for container in found if container.state == "created" and container.error]:
+            result.failed[service] = f"could not start: {unstarted[0].error}"
+        elif looping := [container for container in found if container.restarts >= CRASH_LOOP_RESTARTS]:
+            result.failed[service] = f"keeps crashing (restarted {looping[0].restarts} times, {describe(looping[0])})"
         else:
             pending = next(container for container in found if not container.ready)
             result.waiting[service] = describe(pending)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from minio import Minio
@@ -12,20 +13,27 @@ from emulator import images
 from emulator.environments.private_files import write_private
 from emulator.environments.state import RegionSecrets, RegionState
 from emulator.errors import MwaaLocalError
-from emulator.settings import DEFAULT_REGION, Naming, Paths
-from emulator.stack import ports, render, startup
+from emulator.settings import CA_BUNDLE_VARIABLE, DEFAULT_REGION, Naming, Paths, ca_bundle
+from emulator.stack import build, ports, render, startup
 from emulator.stack.compose import ComposeProject, published_ports
 from emulator.stack.docker_engine import inspect_containers
 from emulator.sync.client import make_client
 
 S3_PORT_VARIABLE = "MWAA_LOCAL_S3_PORT"
 S3_CONSOLE_PORT_VARIABLE = "MWAA_LOCAL_S3_CONSOLE_PORT"
+API_PORT_VARIABLE = "MWAA_LOCAL_API_PORT"
+# Set inside the control plane's container: the S3 service as the region network names it.
+S3_ENDPOINT_VARIABLE = "MWAA_LOCAL_S3_ENDPOINT"
 S3_SERVICE = "s3"
+CONTROL_PLANE_SERVICE = "control-plane"
+CONTROL_PLANE_PYTHON = "3.12"
+DOCKER_SOCKET = "/var/run/docker.sock"
 HOME_LABEL = "org.mwaa-local.home"
 
 
 class Region:
     def __init__(self, home: Path, paths: Paths) -> None:
+        self.paths = paths
         self.state = RegionState(home)
         self.naming = Naming.for_home(home)
         self.env_file = self.state.directory / "compose.env"
@@ -40,6 +48,14 @@ class Region:
     def console_port(self) -> int:
         return self.settings.console_port
 
+    @property
+    def api_port(self) -> int:
+        return self.settings.api_port
+
+    def api_endpoint(self) -> str:
+        """The MWAA API, for boto3 and the aws CLI (AWS_ENDPOINT_URL_MWAA)."""
+        return f"http://127.0.0.1:{self.api_port}"
+
     def secrets(self) -> RegionSecrets:
         """The S3 service's credentials (StateError before the region's first `up`)."""
         return self.state.secrets()
@@ -48,14 +64,23 @@ class Region:
         """Ports from MWAA_LOCAL_S3_PORT / MWAA_LOCAL_S3_CONSOLE_PORT when set, else as kept."""
         changes = {
             field: int(os.environ[variable])
-            for field, variable in (("s3_port", S3_PORT_VARIABLE), ("console_port", S3_CONSOLE_PORT_VARIABLE))
+            for field, variable in (
+                ("s3_port", S3_PORT_VARIABLE),
+                ("console_port", S3_CONSOLE_PORT_VARIABLE),
+                ("api_port", API_PORT_VARIABLE),
+            )
             if os.environ.get(variable)
         }
         self.settings = dataclasses.replace(self.settings, **changes)
         self.state.save_settings(self.settings)
 
-    def render(self) -> None:
+    def render(self) -> str:
+        """Write the region's compose variables; returns the control plane's build hash."""
         secrets = self.state.create_secrets()
+        files = build.control_plane_files(self.paths)
+        base_image = images.mirrored(images.python_base(CONTROL_PLANE_PYTHON))
+        digest = build.hash_files(files, base_image)
+        context = build.assemble_files(files, self.state.home / build.CONTEXTS_FOLDER / build.CONTROL_PLANE_CONTEXT)
         variables = {
             "MWAA_LOCAL_MINIO_IMAGE": images.mirrored(images.MINIO),
             "MWAA_LOCAL_S3_ACCESS_KEY": secrets.access_key,
@@ -64,8 +89,42 @@ class Region:
             "MWAA_LOCAL_S3_CONSOLE_PORT": str(self.console_port),
             "MWAA_LOCAL_REGION_NETWORK": self.naming.region_network,
             "MWAA_LOCAL_HOME": str(self.state.home),
+            "MWAA_LOCAL_API_PORT": str(self.api_port),
+            "MWAA_LOCAL_CONTROL_PLANE_HASH": digest,
+            "MWAA_LOCAL_CONTROL_PLANE_CONTEXT": str(context),
+            "MWAA_LOCAL_CONTROL_PLANE_BASE_IMAGE": base_image,
+            **self.engine_access(),
+            **self.passed_settings(),
         }
         write_private(self.env_file, render.env_file_text(variables))
+        return digest
+
+    def engine_access(self) -> dict[str, str]:
+        """Who the control plane runs as (the state home's owner) and the engine socket it drives."""
+        configured = os.environ.get("DOCKER_HOST", "")
+        socket = configured.removeprefix("unix://") if configured.startswith("unix://") else DOCKER_SOCKET
+        socket_group = os.stat(socket).st_gid if os.path.exists(socket) else 0
+        return {
+            "MWAA_LOCAL_UID": str(os.getuid()),
+            "MWAA_LOCAL_GID": str(os.getgid()),
+            "MWAA_LOCAL_DOCKER_GID": str(socket_group),
+            "MWAA_LOCAL_DOCKER_SOCKET": socket,
+        }
+
+    def passed_settings(self) -> dict[str, str]:
+        """The settings of this machine the control plane builds and starts environments with."""
+        bundle = ca_bundle(self.paths)
+        copy = ""
+        if os.environ.get(CA_BUNDLE_VARIABLE):
+            copy_path = self.state.directory / "ca-bundle.pem"
+            write_private(copy_path, bundle.read_text())
+            copy = str(copy_path)
+        return {
+            "MWAA_LOCAL_CA_BUNDLE_FILE": str(bundle),
+            "MWAA_LOCAL_CA_BUNDLE_COPY": copy,
+            images.MIRROR_VARIABLE: os.environ.get(images.MIRROR_VARIABLE, ""),
+            images.PYTHON_IMAGE_VARIABLE: os.environ.get(images.PYTHON_IMAGE_VARIABLE, ""),
+        }
 
     def check_owner(self) -> None:
         """The region is one per machine; refuse to take over one another state home runs."""
@@ -77,18 +136,21 @@ class Region:
                     hint=f"Use MWAA_LOCAL_HOME={owner}, or stop that region first (`mwaa-local down` with it).",
                 )
 
-    def up(self, timeout: float) -> None:
+    def up(self, timeout: float, on_step: Callable[[str], None], on_progress: startup.Progress) -> None:
         self.check_owner()
         self.configure_ports()
         ports.check_free(
             [
                 ports.HostPort(self.s3_port, "the S3 service", f"set {S3_PORT_VARIABLE}"),
                 ports.HostPort(self.console_port, "the MinIO console", f"set {S3_CONSOLE_PORT_VARIABLE}"),
+                ports.HostPort(self.api_port, "the MWAA API", f"set {API_PORT_VARIABLE}"),
             ],
             published_ports(self.project.containers()),
         )
-        self.render()
-        startup.start(self.project, [S3_SERVICE], "region (S3 service)", timeout)
+        digest = self.render()
+        if build.image_hash(f"mwaa-local/control-plane:{digest}") != digest:
+            build.build_image(self.project, CONTROL_PLANE_SERVICE, self.state.directory / "build.log", on_step)
+        startup.start(self.project, [S3_SERVICE, CONTROL_PLANE_SERVICE], "region (S3, MWAA API)", timeout, on_progress)
 
     def down(self, volumes: bool) -> None:
         """Stop the region (by project name: no rendered file is read or written)."""
@@ -98,7 +160,8 @@ class Region:
         project.run("down", *(["--volumes"] if volumes else []), capture=False)
 
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.s3_port}"
+        """The S3 service: from the host, or (in the control plane) from the region network."""
+        return os.environ.get(S3_ENDPOINT_VARIABLE) or f"http://127.0.0.1:{self.s3_port}"
 
     def running(self) -> bool:
         return any(container.service == S3_SERVICE and container.ready for container in self.project.containers())

@@ -39,6 +39,12 @@ def web_url(settings: LocalSettings) -> str:
     return f"http://localhost:{settings.web_port}"
 
 
+def web_bind(record: EnvironmentRecord) -> str:
+    """WebserverAccessMode: PRIVATE_ONLY serves the UI on this machine only (loopback),
+    PUBLIC_ONLY on every interface, as MWAA's public web server is reachable from anywhere."""
+    return "0.0.0.0" if record.fields.get("WebserverAccessMode") == "PUBLIC_ONLY" else "127.0.0.1"
+
+
 def sync_interval(settings: LocalSettings) -> float:
     """Seconds between two syncs: the environment's own setting, else its timings profile's."""
     return settings.sync_interval or PROFILES[settings.timings].sync_interval
@@ -79,6 +85,7 @@ def render_environment(
         "MWAA_LOCAL_SCHEDULERS": str(record.schedulers),
         "MWAA_LOCAL_WORKERS": str(record.min_workers),
         "MWAA_LOCAL_WEB_PORT": str(settings.web_port),
+        "MWAA_LOCAL_WEB_BIND": web_bind(record),
         "MWAA_LOCAL_S3_ENDPOINT": aws_access.S3_ENDPOINT_IN_REGION,
         "MWAA_LOCAL_S3_ACCESS_KEY": region_secrets.access_key,
         "MWAA_LOCAL_S3_SECRET_KEY": region_secrets.secret_key,

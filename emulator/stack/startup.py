@@ -1,49 +1,53 @@
-"""Starting a compose project and watching it become ready, with live progress."""
+"""Starting a compose project and watching it become ready, reporting progress to a callback."""
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from rich.live import Live
-
-from emulator import ui
 from emulator.errors import MwaaLocalError, StartTimeoutError
 from emulator.images import MIRROR_VARIABLE
 from emulator.stack.compose import ComposeProject
 from emulator.stack.readiness import NOT_CREATED, Readiness, assess
 
 POLL_SECONDS = 1.0
+Progress = Callable[[Readiness, float], None]  # where the services are, seconds since the start
 
 
-def start(project: ComposeProject, expected: Sequence[str], title: str, timeout: float) -> float:
+def start(project: ComposeProject, expected: Sequence[str], title: str, timeout: float, on_progress: Progress) -> float:
     """`docker compose up -d`, then wait until every expected service is ready.
 
     Returns the seconds it took. On a failure or timeout it raises, saying what is still
     starting and how to see why, and leaves the stack running for inspection.
     """
     started = time.monotonic()
+    # Restarts before this start are not this start's crash loop (compose keeps unchanged containers).
+    before = {container.name: container.restarts for container in project.containers()}
     with tempfile.TemporaryFile("w+") as output:
         process = project.popen("up", "--detach", "--remove-orphans", output=output)
-        with Live(console=ui.console, refresh_per_second=4, transient=False) as live:
-            while True:
-                elapsed = time.monotonic() - started
-                readiness = assess(project.containers(), expected)
-                live.update(ui.readiness_table(title, readiness, elapsed))
-                finished = process.poll() is not None
-                # `up --detach` creates every container before it returns, so a missing one
-                # means compose failed (some wrappers of compose lose its exit code).
-                never_created = finished and NOT_CREATED in readiness.waiting.values()
-                if readiness.failed or (finished and (process.returncode != 0 or never_created)):
-                    output.seek(0)
-                    raise failure(project, readiness, output.read() if finished else "")
-                if finished and readiness.complete:
-                    return elapsed
-                if elapsed > timeout:
-                    output.seek(0)
-                    raise timed_out(title, timeout, readiness, output.read())
-                time.sleep(POLL_SECONDS)
+        while True:
+            elapsed = time.monotonic() - started
+            containers = [
+                dataclasses.replace(c, restarts=max(0, c.restarts - before.get(c.name, 0)))
+                for c in project.containers()
+            ]
+            readiness = assess(containers, expected)
+            on_progress(readiness, elapsed)
+            finished = process.poll() is not None
+            # `up --detach` creates every container before it returns, so a missing one
+            # means compose failed (some wrappers of compose lose its exit code).
+            never_created = finished and NOT_CREATED in readiness.waiting.values()
+            if readiness.failed or (finished and (process.returncode != 0 or never_created)):
+                output.seek(0)
+                raise failure(project, readiness, output.read() if finished else "")
+            if finished and readiness.complete:
+                return elapsed
+            if elapsed > timeout:
+                output.seek(0)
+                raise timed_out(title, timeout, readiness, output.read())
+            time.sleep(POLL_SECONDS)
 
 
 def timed_out(title: str, timeout: float, readiness: Readiness, compose_output: str) -> StartTimeoutError:

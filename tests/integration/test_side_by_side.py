@@ -37,12 +37,12 @@ def test_the_region_stops_with_the_last_environment_and_keeps_the_buckets(both: 
 
     stopped = first.cli("down")
     assert stopped.returncode == 0, stopped.stderr
-    assert "the region (S3 service) stopped too" not in stopped.stdout
+    assert "the region (S3 service, MWAA API) stopped too" not in stopped.stdout
     assert first.region_running(), "the region stays while another environment runs"
 
     last = second.cli("down")
     assert last.returncode == 0, last.stderr
-    assert "No environment is running any more: the region (S3 service) stopped too." in last.stdout
+    assert "No environment is running any more: the region (S3 service, MWAA API) stopped too." in last.stdout
     context = Context.load()
     assert not context.region().running()
 

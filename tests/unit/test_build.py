@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from emulator.stack.build import build_hash, build_inputs, failing_step
+from emulator.stack.build import build_hash, build_inputs, control_plane_files, failing_step
 
 BUILDKIT_FAILURE = """#10 [build 5/8] RUN python3 -c "import sys"
 #10 DONE 0.1s
@@ -54,11 +54,22 @@ def test_build_hash_follows_the_image_inputs_only(tmp_path: Path) -> None:
 
 def test_the_hashed_inputs_are_what_the_dockerfile_copies() -> None:
     root = Path(__file__).resolve().parents[2]
-    copied = {
-        line.split()[-2].removesuffix("/").replace("${AIRFLOW_VERSION}", "3.3.1")
-        for line in (root / "Dockerfile").read_text().splitlines()
-        if line.startswith("COPY ") and "--from=" not in line
-    }
+    dockerfile = (root / "Dockerfile").read_text()
+    airflow_stages, control_plane_stage = dockerfile.split("AS control-plane\n")
+
+    def copied(stages: str) -> set[str]:
+        return {
+            line.split()[-2].removesuffix("/").replace("${AIRFLOW_VERSION}", "3.3.1")
+            for line in stages.splitlines()
+            if line.startswith("COPY ") and "--from=" not in line
+        }
+
     hashed = {path.relative_to(root).as_posix() for path in build_inputs(root, "3.3.1")}
-    for source in copied:
+    for source in copied(airflow_stages):
         assert any(path == source or path.startswith(source + "/") for path in hashed), source
+    control_plane = set(control_plane_files(root))
+    assert "." in copied(control_plane_stage), "the control plane copies its whole assembled context"
+    for source in copied(control_plane_stage) - {"."}:
+        assert source in control_plane, source
+    assert {"Dockerfile", "compose/region.yaml", "emulator/cli.py", "emulator/control/plane.py"} <= control_plane
+    assert not [name for name in control_plane if "__pycache__" in name or "/_data/" in name]

@@ -57,3 +57,16 @@ def test_containers_are_read_from_docker_inspect() -> None:
         }
     )
     assert (exited.state, exited.health, exited.exit_code, exited.ready) == ("exited", "", 3, False)
+
+
+def test_a_crash_looping_service_fails_at_once_instead_of_waiting_for_the_timeout() -> None:
+    looping = ServiceContainer("scheduler", "s-1", "restarting", "", 1, restarts=3)
+    once = ServiceContainer("worker", "w-1", "running", "starting", 0, restarts=1)
+    readiness = assess([looping, once], ["scheduler", "worker"])
+    assert readiness.failed == {"scheduler": "keeps crashing (restarted 3 times, restarting)"}
+    assert readiness.waiting == {"worker": "starting"}
+
+
+def test_a_container_the_engine_could_not_start_is_a_failure() -> None:
+    blocked = ServiceContainer("api-server", "a-1", "created", "", 128, error="Bind for 127.0.0.1:8081 failed")
+    assert assess([blocked], ["api-server"]).failed == {"api-server": "could not start: Bind for 127.0.0.1:8081 failed"}

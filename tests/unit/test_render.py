@@ -62,6 +62,11 @@ def no_image_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MWAA_LOCAL_PYTHON_IMAGE", raising=False)
 
 
+def test_a_public_web_server_listens_on_every_interface() -> None:
+    env = rendered({"WebserverAccessMode": "PUBLIC_ONLY"}, settings()).compose_env
+    assert env["MWAA_LOCAL_WEB_BIND"] == "0.0.0.0"
+
+
 def test_compose_variables_come_from_the_record() -> None:
     env = rendered(
         {"AirflowVersion": "2.10.3", "MinWorkers": 2, "Schedulers": 3}, settings(web_port=9090, timings="dev")
@@ -72,6 +77,7 @@ def test_compose_variables_come_from_the_record() -> None:
     assert env["MWAA_LOCAL_BASE_IMAGE"] == "python:3.11-slim-bookworm"
     assert (env["MWAA_LOCAL_WORKERS"], env["MWAA_LOCAL_SCHEDULERS"]) == ("2", "3")
     assert env["MWAA_LOCAL_WEB_PORT"] == "9090"
+    assert env["MWAA_LOCAL_WEB_BIND"] == "127.0.0.1", "PRIVATE_ONLY (the default) serves this machine only"
     assert env["MWAA_LOCAL_SYNC_INTERVAL"] == "1"
     assert (env["MWAA_LOCAL_BUCKET"], env["MWAA_LOCAL_DAG_S3_PATH"]) == ("mwaa-local", "dags")
     assert env["MWAA_LOCAL_REGION"] == "us-east-1"

@@ -1,0 +1,122 @@
+"""The control plane's Docker side: environments as compose projects (reference §12.1 for the bucket).
+
+`apply` renders an environment's compose inputs from its record, builds its image when the
+inputs changed and starts it, reporting each step; `remove` deletes its containers, volumes
+and state. Nothing here prints: progress goes to the `report` callback (into the record).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import uuid
+from pathlib import Path
+
+from minio.commonconfig import ENABLED
+
+from emulator.control.plane import Report
+from emulator.environments.record import EnvironmentRecord
+from emulator.environments.state import DEFAULT_WEB_PORT, EnvironmentState, LocalSettings, known_environments
+from emulator.errors import EnvironmentConfigError
+from emulator.s3.errors import s3_errors
+from emulator.settings import Naming, Paths
+from emulator.stack.docker_engine import published_host_ports
+from emulator.stack.environment import EnvironmentStack
+from emulator.stack.readiness import Readiness
+from emulator.stack.region import Region
+
+START_TIMEOUT_VARIABLE = "MWAA_LOCAL_START_TIMEOUT"
+DEFAULT_START_TIMEOUT = 900.0
+
+
+def start_timeout() -> float:
+    return float(os.environ.get(START_TIMEOUT_VARIABLE) or DEFAULT_START_TIMEOUT)
+
+
+def starting(readiness: Readiness) -> str:
+    """The progress line of a start: what is not ready yet."""
+    waiting = {**readiness.waiting, **readiness.failed}
+    return "starting: " + (", ".join(f"{service} ({doing})" for service, doing in waiting.items()) or "finishing")
+
+
+class DockerProvisioner:
+    def __init__(self, home: Path, paths: Paths) -> None:
+        self._ports = threading.Lock()  # two creates at once must not pick the same web port
+        self.home = home
+        self.paths = paths
+        self.naming = Naming.for_home(self.home)
+
+    def region(self) -> Region:
+        return Region(self.home, self.paths)
+
+    def state(self, name: str) -> EnvironmentState:
+        return EnvironmentState(self.home, name)
+
+    # -- checks at request time ----------------------------------------------------------------
+
+    def check_new(self, record: EnvironmentRecord) -> None:
+        """MWAA refuses a bucket that does not exist or has no versioning (reference §5, §12.1).
+        AWS documents no wording for these two; ours follows its `Invalid request provided:` style."""
+        region = self.region()
+        with s3_errors(region.endpoint()):
+            client = region.client()
+            if not client.bucket_exists(record.bucket):
+                raise EnvironmentConfigError(
+                    f"Invalid request provided: Provided bucket {record.bucket} does not exist.",
+                    hint=f"Create it with versioning enabled first (aws s3api create-bucket --bucket {record.bucket}).",
+                )
+            if client.get_bucket_versioning(record.bucket).status != ENABLED:
+                raise EnvironmentConfigError(
+                    f"Invalid request provided: Provided bucket does not have versioning enabled for s3 bucket "
+                    f"{record.bucket}.",
+                    hint=f"aws s3api put-bucket-versioning --bucket {record.bucket} "
+                    "--versioning-configuration Status=Enabled",
+                )
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def settings_for(self, state: EnvironmentState) -> LocalSettings:
+        """The environment's local settings (`up` saves them before it asks); a new environment
+        created through the API gets a web port of its own and an id."""
+        settings = state.local_settings()
+        if not state.has_local_settings():
+            settings = dataclasses.replace(settings, web_port=self.free_web_port(state.name))
+        if not settings.environment_id:
+            settings = dataclasses.replace(settings, environment_id=str(uuid.uuid4()))
+        return settings
+
+    def free_web_port(self, name: str) -> int:
+        """The first port from 8080 up that no other environment is given or publishes (a port
+        held by something outside Docker shows up when the environment starts)."""
+        given = {
+            self.state(other).local_settings().web_port for other in known_environments(self.home) if other != name
+        }
+        given |= published_host_ports()
+        port = DEFAULT_WEB_PORT
+        while port in given:
+            port += 1
+        return port
+
+    def apply(self, record: EnvironmentRecord, report: Report) -> None:
+        state = self.state(record.name)
+        with state.lock():
+            with self._ports:
+                settings = self.settings_for(state)
+                state.save_local_settings(settings)
+            stack = EnvironmentStack.for_record(self.paths, state, self.naming, record)
+            report("preparing")
+            digest = stack.render(record, settings, self.region().secrets())
+            if not stack.image_current(record, digest):
+                report("building the Airflow image")
+                stack.build(lambda step: report(f"building the Airflow image: {step}"))
+            stack.start(start_timeout(), lambda readiness, _elapsed: report(starting(readiness)))
+
+    def remove(self, name: str, report: Report) -> None:
+        state = self.state(name)
+        with state.lock():
+            report("removing containers and volumes")
+            EnvironmentStack(self.paths, state, self.naming).down(volumes=True)
+
+    def webserver_url(self, name: str) -> str:
+        return f"localhost:{self.state(name).local_settings().web_port}"

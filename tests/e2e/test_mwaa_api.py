@@ -1,0 +1,356 @@
+"""The MWAA API of the running region, through unmodified boto3 and the aws CLI configured only
+from `mwaa-local env`: records, the status machine, errors, and the Docker work behind them."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from emulator.lifecycle import Context
+from tests.support import SAMPLES, XCOM_DAG_FILES, Environment, cli, wait_for
+
+SETTLED = ("AVAILABLE", "CREATE_FAILED", "UPDATE_FAILED", "UNAVAILABLE")
+ROLE = "arn:aws:iam::000000000000:role/mwaa-local-execution-role"
+NETWORK = {"SubnetIds": ["subnet-a", "subnet-b"], "SecurityGroupIds": ["sg-a"]}
+
+
+@pytest.fixture
+def exports(both: list[Environment]) -> dict[str, str]:
+    printed = cli(both[0].workspace, "env")
+    assert printed.returncode == 0, printed.stderr
+    return dict(item.split("=", 1) for item in shlex.split(printed.stdout.removeprefix("export ")))
+
+
+@pytest.fixture
+def mwaa(exports: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """boto3's MWAA client configured by nothing but the exported variables, as a user's script."""
+    for variable, value in exports.items():
+        monkeypatch.setenv(variable, value)
+    return boto3.session.Session().client("mwaa")
+
+
+@pytest.fixture
+def s3(mwaa: Any) -> Any:
+    return boto3.session.Session().client("s3")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "dags").mkdir()
+    return tmp_path
+
+
+def new_bucket(s3: Any, versioned: bool = True) -> str:
+    bucket = f"mwaa-local-api-{secrets.token_hex(4)}"
+    s3.create_bucket(Bucket=bucket)
+    if versioned:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    return bucket
+
+
+def create_input(name: str, bucket: str, **members: Any) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "ExecutionRoleArn": ROLE,
+        "SourceBucketArn": f"arn:aws:s3:::{bucket}",
+        "DagS3Path": "dags",
+        "NetworkConfiguration": NETWORK,
+        **members,
+    }
+
+
+def error_of(call: Any, **arguments: Any) -> tuple[int, str, str]:
+    with pytest.raises(ClientError) as caught:
+        call(**arguments)
+    response = caught.value.response
+    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"], response["Error"]["Message"]
+
+
+def wait_settled(mwaa: Any, name: str, timeout: float = 600) -> tuple[dict[str, Any], list[str]]:
+    """The environment once its status settles, and every status seen on the way."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        environment = mwaa.get_environment(Name=name)["Environment"]
+        if not seen or seen[-1] != environment["Status"]:
+            seen.append(environment["Status"])
+        if environment["Status"] in SETTLED:
+            return environment, seen
+        time.sleep(1)
+    raise AssertionError(f"{name} did not settle in {timeout:.0f}s; statuses seen: {seen}\n{diagnosis(name)}")
+
+
+def diagnosis(name: str) -> str:
+    """What the control plane says about an environment's job: its record's progress and its log."""
+    status_file = Context.load().state(name).directory / "status.json"
+    progress = status_file.read_text() if status_file.exists() else "no status.json"
+    names = [c.name for c in Context.load().region().project.containers() if c.service == "control-plane"]
+    logs = subprocess.run(["docker", "logs", "--tail", "60", *names[:1]], capture_output=True, text=True)
+    return f"status.json: {progress}\ncontrol plane log:\n{logs.stdout[-4000:]}{logs.stderr[-4000:]}"
+
+
+def wait_deleted(mwaa: Any, name: str, timeout: float = 300) -> list[str]:
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            status = mwaa.get_environment(Name=name)["Environment"]["Status"]
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "ResourceNotFoundException"
+            return seen
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        time.sleep(1)
+    raise AssertionError(f"{name} was not deleted in {timeout:.0f}s; statuses seen: {seen}")
+
+
+def local(name: str, version: str, workspace: Path, environment: dict[str, Any]) -> Environment:
+    """The test helpers for an environment the API created."""
+    port = int(environment["WebserverUrl"].rsplit(":", 1)[1])
+    return Environment(name, version, workspace, port, environment["SourceBucketArn"].rsplit(":", 1)[1])
+
+
+@pytest.fixture
+def cleanup(mwaa: Any) -> Iterator[list[str]]:
+    """Names to delete after the test, whatever it left."""
+    names: list[str] = []
+    yield names
+    for name in names:
+        try:
+            wait_settled(mwaa, name, 600)
+            mwaa.delete_environment(Name=name)
+        except ClientError:
+            continue
+        wait_deleted(mwaa, name)
+
+
+def test_the_up_environments_have_mwaa_records(mwaa: Any, both: list[Environment]) -> None:
+    names = mwaa.list_environments()["Environments"]
+    for environment in both:
+        assert environment.name in names
+        found = mwaa.get_environment(Name=environment.name)["Environment"]
+        assert found["Status"] == "AVAILABLE"
+        assert found["Arn"] == f"arn:aws:airflow:us-east-1:000000000000:environment/{environment.name}"
+        assert found["AirflowVersion"] == environment.version
+        assert found["WebserverUrl"] == f"localhost:{environment.web_port}"
+        assert found["LastUpdate"]["Status"] == "SUCCESS"
+        assert found["SourceBucketArn"] == f"arn:aws:s3:::{environment.bucket}"
+        printed = cli(environment.workspace, "get", environment.name)
+        assert printed.returncode == 0, printed.stderr
+        assert json.loads(printed.stdout)["Environment"]["Arn"] == found["Arn"], "the CLI and boto3 see one record"
+
+
+def test_errors_are_mwaas(mwaa: Any, s3: Any, both: list[Environment]) -> None:
+    taken = both[0].name
+    assert error_of(mwaa.get_environment, Name="nosuchenvironment") == (
+        404,
+        "ResourceNotFoundException",
+        "Environment nosuchenvironment not found.",
+    )
+    bucket = new_bucket(s3)
+    assert error_of(mwaa.create_environment, **create_input(taken, bucket)) == (
+        400,
+        "ValidationException",
+        f"Environment {taken} already exists.",
+    )
+    assert error_of(mwaa.create_environment, **create_input("itnobucket", "mwaa-local-api-missing")) == (
+        400,
+        "ValidationException",
+        "Invalid request provided: Provided bucket mwaa-local-api-missing does not exist.",
+    )
+    unversioned = new_bucket(s3, versioned=False)
+    assert error_of(mwaa.create_environment, **create_input("itunversioned", unversioned)) == (
+        400,
+        "ValidationException",
+        f"Invalid request provided: Provided bucket does not have versioning enabled for s3 bucket {unversioned}.",
+    )
+    workers = create_input("itworkers", bucket, MinWorkers=5, MaxWorkers=2)
+    assert error_of(mwaa.create_environment, **workers) == (
+        400,
+        "ValidationException",
+        "1 validation error detected: MinWorkers (5) must not exceed MaxWorkers (2).",
+    )
+    unknown_arn = "arn:aws:airflow:us-east-1:000000000000:environment/nosuchenvironment"
+    assert error_of(mwaa.tag_resource, ResourceArn=unknown_arn, Tags={"a": "b"})[:2] == (
+        404,
+        "ResourceNotFoundException",
+    )
+    assert error_of(mwaa.list_environments, NextToken="garbage")[:2] == (400, "ValidationException")
+    names = mwaa.list_environments()["Environments"]
+    assert not {"itnobucket", "itunversioned", "itworkers"} & set(names), "nothing refused was kept"
+
+
+def test_create_update_roll_back_and_delete(
+    mwaa: Any, s3: Any, workspace: Path, cleanup: list[str], both: list[Environment]
+) -> None:
+    first, second = f"itapi{secrets.token_hex(2)}", f"itapi{secrets.token_hex(2)}"
+    cleanup += [first, second]
+    bucket = new_bucket(s3)
+    # In the bucket before the create: an environment with MWAA's timings lists new files only
+    # every 300 s, but parses what is there when it starts.
+    for file_name in XCOM_DAG_FILES:
+        s3.upload_file(str(SAMPLES / file_name), bucket, f"dags/{file_name}")
+    requests = [
+        create_input(
+            first,
+            bucket,
+            AirflowVersion="2.10.3",
+            EnvironmentClass="mw1.medium",
+            MinWorkers=1,
+            MaxWorkers=3,
+            Tags={"team": "data"},
+        ),
+        create_input(second, new_bucket(s3), AirflowVersion="3.3.1", EnvironmentClass="mw1.large"),
+    ]
+    with ThreadPoolExecutor(2) as pool:  # two creates at once both succeed
+        arns = list(pool.map(lambda request: mwaa.create_environment(**request)["Arn"], requests))
+    assert arns == [f"arn:aws:airflow:us-east-1:000000000000:environment/{name}" for name in (first, second)]
+    creating = mwaa.get_environment(Name=first)["Environment"]
+    assert (creating["Status"], creating["LastUpdate"]["Status"]) == ("CREATING", "PENDING")
+    for name in (first, second):
+        settled, seen = wait_settled(mwaa, name)
+        assert settled["Status"] == "AVAILABLE", settled.get("LastUpdate")
+        assert seen[0] == "CREATING" and settled["LastUpdate"]["Status"] == "SUCCESS"
+
+    listed = [
+        name
+        for page in mwaa.get_paginator("list_environments").paginate(PaginationConfig={"PageSize": 1})
+        for name in page["Environments"]
+    ]
+    assert {first, second, *(environment.name for environment in both)} <= set(listed)
+    assert len(listed) == len(set(listed)), "pages do not repeat"
+
+    environment = mwaa.get_environment(Name=first)["Environment"]
+    assert (environment["EnvironmentClass"], environment["MinWorkers"], environment["MaxWorkers"]) == (
+        "mw1.medium",
+        1,
+        3,
+    )
+    assert environment["Tags"] == {"team": "data"}
+    assert environment["Schedulers"] == 2 and environment["WebserverAccessMode"] == "PRIVATE_ONLY"
+
+    mwaa.delete_environment(Name=second)
+    assert mwaa.get_environment(Name=second)["Environment"]["Status"] == "DELETING"
+    wait_deleted(mwaa, second)
+    assert error_of(mwaa.get_environment, Name=second)[1] == "ResourceNotFoundException"
+    assert not Context.load().state(second).exists(), "its state went with it"
+
+    arn = environment["Arn"]
+    mwaa.tag_resource(ResourceArn=arn, Tags={"env": "prod-1"})
+    mwaa.untag_resource(ResourceArn=arn, tagKeys=["team"])
+    assert mwaa.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"env": "prod-1"}
+
+    options = {"core.default_task_retries": "3"}
+    mwaa.update_environment(Name=first, EnvironmentClass="mw1.large", MaxWorkers=4, AirflowConfigurationOptions=options)
+    assert error_of(mwaa.update_environment, Name=first, MaxWorkers=5) == (
+        400,
+        "ValidationException",
+        f"Environment {first} is UPDATING; UpdateEnvironment needs it to be AVAILABLE or UPDATE_FAILED.",
+    )
+    updated, seen = wait_settled(mwaa, first)
+    assert updated["Status"] == "AVAILABLE" and seen[0] == "UPDATING", (seen, updated.get("LastUpdate"))
+    assert (updated["EnvironmentClass"], updated["MinWorkers"], updated["MaxWorkers"]) == ("mw1.large", 1, 4)
+    assert updated["AirflowConfigurationOptions"] == options, "options replace the map; other members kept"
+    assert updated["Tags"] == {"env": "prod-1"}
+    running = local(first, "2.10.3", workspace, updated)
+    assert running.variables("worker")["AIRFLOW__CORE__DEFAULT_TASK_RETRIES"] == "3", "the change reached the workers"
+    wait_for(lambda: running.sql("SELECT 1 FROM dag WHERE dag_id = 'it_xcom'"), 180, "it_xcom in the database")
+    assert running.run_dag("it_xcom", "after_update") == "success", running.logs()
+
+    mwaa.update_environment(Name=first, AirflowConfigurationOptions={"database.sql_alchemy_pool_size": "many"})
+    failed, seen = wait_settled(mwaa, first)
+    assert failed["Status"] == "UPDATE_FAILED", (seen, failed.get("LastUpdate"))
+    assert "ROLLING_BACK" in seen or seen[0] == "UPDATING"
+    assert failed["LastUpdate"]["Status"] == "FAILED"
+    assert "SQL_ALCHEMY_POOL_SIZE" in failed["LastUpdate"]["Error"]["ErrorMessage"]
+    assert failed["AirflowConfigurationOptions"] == options, "the previous configuration is the record again"
+    assert running.variables("worker")["AIRFLOW__CORE__DEFAULT_TASK_RETRIES"] == "3"
+    assert running.run_dag("it_xcom", "after_failed_update") == "success", running.logs()
+
+    mwaa.delete_environment(Name=first)
+    assert "DELETING" in wait_deleted(mwaa, first) or True
+    assert error_of(mwaa.get_environment, Name=first)[:2] == (404, "ResourceNotFoundException")
+    assert not running.containers(), "its containers are gone"
+
+
+def aws(exports: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).with_name("aws")), "mwaa", *arguments, "--output", "json"]
+    return subprocess.run(command, capture_output=True, text=True, env={**os.environ, **exports}, timeout=120)
+
+
+def test_the_aws_cli_drives_the_same_flow(exports: dict[str, str], s3: Any, cleanup: list[str]) -> None:
+    name = f"itcli{secrets.token_hex(2)}"
+    cleanup.append(name)
+    bucket = new_bucket(s3)
+    created = aws(
+        exports,
+        "create-environment",
+        "--name",
+        name,
+        "--airflow-version",
+        "2.10.3",
+        "--source-bucket-arn",
+        f"arn:aws:s3:::{bucket}",
+        "--dag-s3-path",
+        "dags",
+        "--execution-role-arn",
+        ROLE,
+        "--network-configuration",
+        json.dumps(NETWORK),
+    )
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["Arn"].endswith(f":environment/{name}")
+
+    def status() -> str:
+        shown = aws(exports, "get-environment", "--name", name)
+        assert shown.returncode == 0, shown.stderr
+        return str(json.loads(shown.stdout)["Environment"]["Status"])
+
+    assert wait_for(lambda: (found := status()) in SETTLED and found, 600, f"{name} settled") == "AVAILABLE"
+    assert name in json.loads(aws(exports, "list-environments").stdout)["Environments"]
+    arn = f"arn:aws:airflow:us-east-1:000000000000:environment/{name}"
+    assert aws(exports, "tag-resource", "--resource-arn", arn, "--tags", "owner=cli").returncode == 0
+    assert json.loads(aws(exports, "list-tags-for-resource", "--resource-arn", arn).stdout) == {
+        "Tags": {"owner": "cli"}
+    }
+    updated = aws(exports, "update-environment", "--name", name, "--max-workers", "2")
+    assert updated.returncode == 0, updated.stderr
+    assert wait_for(lambda: (found := status()) in SETTLED and found, 600, f"{name} updated") == "AVAILABLE"
+    shown = json.loads(aws(exports, "get-environment", "--name", name).stdout)["Environment"]
+    assert shown["MaxWorkers"] == 2
+    assert aws(exports, "delete-environment", "--name", name).returncode == 0
+    wait_for(lambda: aws(exports, "get-environment", "--name", name).returncode != 0, 300, f"{name} deleted")
+    gone = aws(exports, "get-environment", "--name", name)
+    assert "ResourceNotFoundException" in gone.stderr and f"Environment {name} not found." in gone.stderr
+
+
+@pytest.mark.restarts
+def test_a_create_cut_short_by_a_control_plane_restart_settles(
+    mwaa: Any, s3: Any, cleanup: list[str], both: list[Environment]
+) -> None:
+    name = f"itcut{secrets.token_hex(2)}"
+    cleanup.append(name)
+    mwaa.create_environment(**create_input(name, new_bucket(s3), AirflowVersion="2.10.3"))
+    state = Context.load().state(name)
+    wait_for(lambda: "starting" in (state.directory / "status.json").read_text(), 300, f"{name} starting")
+    (control_plane,) = [c.name for c in Context.load().region().project.containers() if c.service == "control-plane"]
+    subprocess.run(["docker", "restart", "--time", "1", control_plane], check=True, capture_output=True)
+    settled = wait_for(lambda: wait_settled(mwaa, name, 120)[0], 180, f"{name} settled after the restart")
+    assert settled["Status"] == "CREATE_FAILED", settled
+    assert settled["LastUpdate"]["Error"]["ErrorCode"] == "INTERRUPTED"
+    assert "interrupted by a restart of the mwaa-local control plane" in settled["LastUpdate"]["Error"]["ErrorMessage"]
+    names = mwaa.list_environments()["Environments"]
+    assert {environment.name for environment in both} <= set(names), "records survive the restart"
