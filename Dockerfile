@@ -60,6 +60,10 @@ COPY emulator/__init__.py /opt/mwaa-local/src/emulator/__init__.py
 COPY emulator/runtime/ /opt/mwaa-local/src/emulator/runtime/
 COPY emulator/sync/ /opt/mwaa-local/src/emulator/sync/
 RUN echo /opt/mwaa-local/src > "$(/opt/mwaa-local/venv/bin/python -c 'import site; print(site.getsitepackages()[0])')/mwaa-local.pth"
+# Airflow processes import redis.client before Celery's 1 s send timeout can interrupt that
+# import and leave a half-imported module that fails every later task send ("module 'redis'
+# has no attribute 'client'"): the fix of apache/airflow#61362, for versions that predate it.
+COPY --chown=airflow:airflow scripts/docker/redis-preimport.pth /usr/local/airflow/.local/lib/python${PYTHON_VERSION}/site-packages/mwaa_local_redis_preimport.pth
 # The image-level variables MWAA's image sets (reference §14.3).
 ENV AIRFLOW_HOME=/usr/local/airflow \
     AIRFLOW_USER_HOME=/usr/local/airflow \
