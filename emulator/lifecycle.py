@@ -287,7 +287,7 @@ def up(
         client.call("create_environment", **record.fields)
     else:
         sync_tags(client, record, current)
-        client.call("update_environment", Name=record.name, **update_request(record, current))
+        client.call("update_environment", **update_request(record, current))
     settled = wait_settled(context, client, record.name, display, remaining())
     if settled is None or settled["Status"] != AVAILABLE:
         raise failure(settled or {"Name": record.name, "Status": "DELETED"})
