@@ -23,6 +23,7 @@ class ServiceContainer:
     publishers: tuple[str, ...] = ()
     restarts: int = 0  # times the engine restarted it (restart policy)
     error: str = ""  # why the engine could not start it (a port taken, a mount missing …)
+    id: str = ""  # the engine's id: compose renames a container it replaces, the id stays
 
     @property
     def ready(self) -> bool:
@@ -116,4 +117,5 @@ def from_inspect(attrs: dict[str, Any]) -> ServiceContainer:
         publishers=tuple(publishers),
         restarts=int(attrs.get("RestartCount") or 0),
         error=str(state.get("Error") or ""),
+        id=str(attrs.get("Id", "")),
     )

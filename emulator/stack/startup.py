@@ -23,14 +23,15 @@ def start(project: ComposeProject, expected: Sequence[str], title: str, timeout:
     starting and how to see why, and leaves the stack running for inspection.
     """
     started = time.monotonic()
-    # Restarts before this start are not this start's crash loop (compose keeps unchanged containers).
-    before = {container.name: container.restarts for container in project.containers()}
+    # Restarts before this start are not this start's crash loop: compose keeps unchanged
+    # containers, and renames the ones it replaces until their successors exist.
+    before = {container.id: container.restarts for container in project.containers()}
     with tempfile.TemporaryFile("w+") as output:
         process = project.popen("up", "--detach", "--remove-orphans", output=output)
         while True:
             elapsed = time.monotonic() - started
             containers = [
-                dataclasses.replace(c, restarts=max(0, c.restarts - before.get(c.name, 0)))
+                dataclasses.replace(c, restarts=max(0, c.restarts - before.get(c.id, 0)))
                 for c in project.containers()
             ]
             readiness = assess(containers, expected)
