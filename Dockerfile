@@ -83,11 +83,15 @@ ENTRYPOINT ["/opt/mwaa-local/venv/bin/python", "-m", "emulator.runtime"]
 # the files `up` needs (emulator/stack/build.py assembles it), laid out as a checkout.
 FROM ${BASE_IMAGE} AS control-plane
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore PYTHONUNBUFFERED=1 \
-    PYTHONDONTWRITEBYTECODE=1 HOME=/tmp MWAA_LOCAL_COMPOSE_COMMAND=docker-compose
+    PYTHONDONTWRITEBYTECODE=1 HOME=/tmp MWAA_LOCAL_COMPOSE_COMMAND=compose-v2
 COPY scripts/docker/pip-install /usr/local/bin/pip-install
 COPY emulator/control/requirements.txt /build/control-plane-requirements.txt
 RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca_bundle \
-    pip-install python3 -m pip install -r /build/control-plane-requirements.txt
+    pip-install python3 -m pip install -r /build/control-plane-requirements.txt \
+ && ln -s "$(python3 -c 'import compose, pathlib; print(pathlib.Path(compose.__file__).parent / "docker-compose")')" \
+      /usr/local/bin/compose-v2
+# compose-v2 is the Go binary itself: the package's `docker-compose` Python wrapper loses its
+# exit code, and a failed build or start must fail the job.
 COPY . /opt/mwaa-local/src/
 RUN mv /opt/mwaa-local/src/airflow-image.dockerignore /opt/mwaa-local/src/.dockerignore
 ENV PYTHONPATH=/opt/mwaa-local/src
