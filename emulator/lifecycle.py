@@ -30,7 +30,7 @@ from emulator.environments.record import (
     check_name,
     read_workspace_file,
 )
-from emulator.environments.state import DEFAULT_WEB_PORT, EnvironmentState, LocalSettings, known_environments
+from emulator.environments.state import EnvironmentState, LocalSettings, free_web_port, known_environments
 from emulator.environments.status import AVAILABLE, CREATE_FAILED
 from emulator.environments.timings import PROFILES
 from emulator.errors import EnvironmentConfigError, MwaaLocalError
@@ -127,25 +127,13 @@ def up_record(
     return build_record(members), source
 
 
-def free_web_port(context: Context, name: str) -> int:
-    """A new environment's UI port: the first from 8080 up that no other environment is given
-    and nothing listens on (each MWAA environment has a web server of its own)."""
-    given = {
-        context.state(other).local_settings().web_port for other in known_environments(context.home) if other != name
-    }
-    port = DEFAULT_WEB_PORT
-    while port in given or ports.in_use(port):
-        port += 1
-    return port
-
-
 def local_settings_for_up(context: Context, state: EnvironmentState, options: UpOptions) -> LocalSettings:
     """The environment's local settings with this `up`'s options applied (kept afterwards)."""
     settings = state.local_settings()
     if options.web_port is not None:
         settings = dataclasses.replace(settings, web_port=options.web_port)
     elif not state.has_local_settings():
-        settings = dataclasses.replace(settings, web_port=free_web_port(context, state.name))
+        settings = dataclasses.replace(settings, web_port=free_web_port(context.home, state.name, ports.in_use))
     if not settings.environment_id:
         settings = dataclasses.replace(settings, environment_id=str(uuid.uuid4()))
     if options.timings is not None:

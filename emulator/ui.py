@@ -16,17 +16,6 @@ errors = Console(stderr=True, highlight=False)
 MARKS = {"ready": "[green]✔[/]", "waiting": "[yellow]…[/]", "failed": "[red]✘[/]"}
 
 
-def readiness_table(title: str, readiness: Readiness, elapsed: float) -> Table:
-    table = Table(title=f"{title} [dim]({elapsed:.0f}s)[/]", title_justify="left", show_header=False, box=None)
-    for service in readiness.ready:
-        table.add_row(MARKS["ready"], service, "[green]ready[/]")
-    for service, doing in readiness.waiting.items():
-        table.add_row(MARKS["waiting"], service, escape(doing))
-    for service, why in readiness.failed.items():
-        table.add_row(MARKS["failed"], service, f"[red]{escape(why)}[/]")
-    return table
-
-
 def containers_table(title: str, containers: list[ServiceContainer]) -> Table:
     table = Table(title=title, title_justify="left")
     for column in ("service", "container", "state", "health", "ports"):

@@ -17,7 +17,7 @@ from minio.commonconfig import ENABLED
 
 from emulator.control.plane import Report
 from emulator.environments.record import EnvironmentRecord
-from emulator.environments.state import DEFAULT_WEB_PORT, EnvironmentState, LocalSettings, known_environments
+from emulator.environments.state import EnvironmentState, LocalSettings, free_web_port
 from emulator.errors import EnvironmentConfigError
 from emulator.s3.errors import s3_errors
 from emulator.settings import Naming, Paths
@@ -81,22 +81,14 @@ class DockerProvisioner:
         created through the API gets a web port of its own and an id."""
         settings = state.local_settings()
         if not state.has_local_settings():
-            settings = dataclasses.replace(settings, web_port=self.free_web_port(state.name))
+            # Inside the container a host listener cannot be seen: ports containers publish can.
+            published = published_host_ports()
+            settings = dataclasses.replace(
+                settings, web_port=free_web_port(self.home, state.name, published.__contains__)
+            )
         if not settings.environment_id:
             settings = dataclasses.replace(settings, environment_id=str(uuid.uuid4()))
         return settings
-
-    def free_web_port(self, name: str) -> int:
-        """The first port from 8080 up that no other environment is given or publishes (a port
-        held by something outside Docker shows up when the environment starts)."""
-        given = {
-            self.state(other).local_settings().web_port for other in known_environments(self.home) if other != name
-        }
-        given |= published_host_ports()
-        port = DEFAULT_WEB_PORT
-        while port in given:
-            port += 1
-        return port
 
     def apply(self, record: EnvironmentRecord, report: Report) -> None:
         state = self.state(record.name)

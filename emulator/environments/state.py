@@ -286,6 +286,17 @@ class EnvironmentState:
         )
 
 
+def free_web_port(home: Path, name: str, taken: Callable[[int], bool]) -> int:
+    """A new environment's UI port: the first from 8080 up that no other environment is given
+    and `taken` does not refuse (each MWAA environment has a web server of its own)."""
+    others = [other for other in known_environments(home) if other != name]
+    given = {EnvironmentState(home, other).local_settings().web_port for other in others}
+    port = DEFAULT_WEB_PORT
+    while port in given or taken(port):
+        port += 1
+    return port
+
+
 def known_environments(home: Path) -> list[str]:
     root = home / "environments"
     if not root.is_dir():

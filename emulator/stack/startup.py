@@ -31,8 +31,7 @@ def start(project: ComposeProject, expected: Sequence[str], title: str, timeout:
         while True:
             elapsed = time.monotonic() - started
             containers = [
-                dataclasses.replace(c, restarts=max(0, c.restarts - before.get(c.id, 0)))
-                for c in project.containers()
+                dataclasses.replace(c, restarts=max(0, c.restarts - before.get(c.id, 0))) for c in project.containers()
             ]
             readiness = assess(containers, expected)
             on_progress(readiness, elapsed)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from emulator.environments.record import build_record
-from emulator.environments.state import LocalSettings
+from emulator.environments.state import LocalSettings, free_web_port
 from emulator.errors import EnvironmentConfigError, MwaaLocalError
-from emulator.lifecycle import Context, environment_name, free_web_port, up_record
+from emulator.lifecycle import Context, environment_name, up_record
 from emulator.s3.deploy import deploy_workspace
 from emulator.settings import PROJECT_ROOT, Paths
 from emulator.stack import ports
@@ -70,6 +70,6 @@ def test_a_new_environment_gets_a_web_port_no_other_environment_has(context: Con
         holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         holder.bind(("127.0.0.1", 8081))
         holder.listen()
-        chosen = free_web_port(context, "second")
+        chosen = free_web_port(context.home, "second", ports.in_use)
     assert chosen >= 8082, "8080 is first's, 8081 is taken"
     assert not ports.in_use(chosen)
