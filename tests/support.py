@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from minio import Minio
 
-from emulator.lifecycle import Context, stack_of
+from emulator.lifecycle import Context
 from emulator.stack.compose import ComposeProject, ServiceContainer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,8 +85,9 @@ class Environment:
 
     @property
     def project(self) -> ComposeProject:
-        """The compose project by name: reads nothing from the state home and writes nothing."""
-        return stack_of(Context.load(), self.name).by_name
+        """The compose project by name: reads nothing from the state home (which a deleted
+        environment no longer has) and writes nothing."""
+        return ComposeProject.by_name(Context.load().naming.environment_project(self.name))
 
     def containers(self, service: str | None = None) -> list[ServiceContainer]:
         return [c for c in self.project.containers() if service is None or c.service == service]

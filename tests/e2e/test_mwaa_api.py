@@ -273,7 +273,7 @@ def test_create_update_roll_back_and_delete(
     mwaa.update_environment(Name=first, AirflowConfigurationOptions={"database.sql_alchemy_pool_size": "many"})
     failed, seen = wait_settled(mwaa, first)
     assert failed["Status"] == "UPDATE_FAILED", (seen, failed.get("LastUpdate"))
-    assert "ROLLING_BACK" in seen or seen[0] == "UPDATING"
+    assert seen[0] == "UPDATING" and "ROLLING_BACK" in seen, seen  # the rollback restarts containers: seconds
     assert failed["LastUpdate"]["Status"] == "FAILED"
     assert "SQL_ALCHEMY_POOL_SIZE" in failed["LastUpdate"]["Error"]["ErrorMessage"]
     assert failed["AirflowConfigurationOptions"] == options, "the previous configuration is the record again"
@@ -281,7 +281,8 @@ def test_create_update_roll_back_and_delete(
     assert running.run_dag("it_xcom", "after_failed_update") == "success", running.logs()
 
     mwaa.delete_environment(Name=first)
-    assert "DELETING" in wait_deleted(mwaa, first) or True
+    assert mwaa.get_environment(Name=first)["Environment"]["Status"] == "DELETING"
+    wait_deleted(mwaa, first)
     assert error_of(mwaa.get_environment, Name=first)[:2] == (404, "ResourceNotFoundException")
     assert not running.containers(), "its containers are gone"
 

@@ -69,6 +69,7 @@ def test_an_installed_wheel_starts_an_environment_outside_the_checkout() -> None
             HOME_VARIABLE: str(home),
             "MWAA_LOCAL_S3_PORT": str(free_port()),
             "MWAA_LOCAL_S3_CONSOLE_PORT": str(free_port()),
+            "MWAA_LOCAL_API_PORT": str(free_port()),  # its own region beside the session's
             "COLUMNS": "200",
         }
     )
