@@ -9,6 +9,7 @@ machine with no registry at all, the stand-ins that `scripts/offline-images` bui
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 MIRROR_VARIABLE = "MWAA_LOCAL_IMAGE_MIRROR"
 PYTHON_IMAGE_VARIABLE = "MWAA_LOCAL_PYTHON_IMAGE"
@@ -25,17 +26,23 @@ def python_base(python_minor: str) -> str:
     return f"python:{python_minor}-slim-bookworm"
 
 
-def mirrored(image: str, environ: dict[str, str] | None = None) -> str:
+def mirrored(image: str, environ: Mapping[str, str] | None = None) -> str:
     """`image` as it is pulled on this machine, with the configured mirror prefix."""
     mirror = (environ if environ is not None else os.environ).get(MIRROR_VARIABLE, "")
     return f"{mirror}{image}"
 
 
-def python_image(python_minor: str, environ: dict[str, str] | None = None) -> str:
+def python_image(python_minor: str, environ: Mapping[str, str] | None = None) -> str:
     """The base of the Airflow image: `MWAA_LOCAL_PYTHON_IMAGE` when set (a hardened or
     pre-configured Python image of the same minor version), else the mirrored official one."""
     configured = (environ if environ is not None else os.environ).get(PYTHON_IMAGE_VARIABLE)
     return configured or mirrored(python_base(python_minor), environ)
+
+
+def image_settings(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables that pick this machine's images (the mirror, the Python base) that are set."""
+    source = environ if environ is not None else os.environ
+    return {variable: source[variable] for variable in (MIRROR_VARIABLE, PYTHON_IMAGE_VARIABLE) if source.get(variable)}
 
 
 def airflow_image(airflow_version: str) -> str:

@@ -136,6 +136,8 @@ def local_settings_for_up(context: Context, state: EnvironmentState, options: Up
         settings = dataclasses.replace(settings, web_port=free_web_port(context.home, state.name, ports.in_use))
     if not settings.environment_id:
         settings = dataclasses.replace(settings, environment_id=str(uuid.uuid4()))
+    # `up` builds with the images this shell names (a mirror, a Python base), as it always has.
+    settings = dataclasses.replace(settings, image_settings=images.image_settings())
     if options.timings is not None:
         if options.timings not in PROFILES:
             raise EnvironmentConfigError(

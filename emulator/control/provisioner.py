@@ -78,7 +78,7 @@ class DockerProvisioner:
 
     def settings_for(self, state: EnvironmentState) -> LocalSettings:
         """The environment's local settings (`up` saves them before it asks); a new environment
-        created through the API gets a web port of its own and an id."""
+        created through the API gets a web port of its own, an id and the region's images."""
         settings = state.local_settings()
         if not state.has_local_settings():
             # Inside the container a host listener cannot be seen: ports containers publish can.
@@ -88,6 +88,8 @@ class DockerProvisioner:
             )
         if not settings.environment_id:
             settings = dataclasses.replace(settings, environment_id=str(uuid.uuid4()))
+        if settings.image_settings is None:  # fixed now: later jobs (a rollback too) build the same
+            settings = dataclasses.replace(settings, image_settings=self.region().settings.image_settings)
         return settings
 
     def apply(self, record: EnvironmentRecord, report: Report) -> None:
@@ -102,6 +104,7 @@ class DockerProvisioner:
             if not stack.image_current(record, digest):
                 report("building the Airflow image")
                 stack.build(lambda step: report(f"building the Airflow image: {step}"))
+            stack.follow_version(record, report)
             stack.start(start_timeout(), lambda readiness, _elapsed: report(starting(readiness)))
 
     def remove(self, name: str, report: Report) -> None:

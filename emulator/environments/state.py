@@ -50,6 +50,10 @@ class LocalSettings:
     sync_interval: float | None = None  # seconds; None: the timings profile's interval
     environment_id: str = ""  # AIRFLOW_ENV_ID, made at the first `up`; a deleted environment's dies with it
     aws_endpoints: dict[str, str] = field(default_factory=dict)  # `--aws-endpoint`: service (or *) → URL
+    # The image mirror and Python base it is built with (images.image_settings), fixed by `up` or
+    # at its create, so a later command run with other variables never rebuilds it by surprise;
+    # None: not fixed yet (the control plane then uses the region's).
+    image_settings: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,10 @@ class RegionSettings:
     s3_port: int = 9000
     console_port: int = 9001
     api_port: int = 9010  # the MWAA API (the control plane)
+    # The image mirror and Python base of the last `up` (images.image_settings): what environments
+    # created through the API are built with. A file, not the control plane's variables, so a
+    # command run with other variables never recreates the control plane under running jobs.
+    image_settings: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

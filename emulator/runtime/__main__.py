@@ -1,4 +1,4 @@
-"""Container entrypoint: `<component>`, `init`, `sync` or `health <check>`."""
+"""Container entrypoint: `<component>`, `init`, `downgrade <version>`, `sync` or `health <check>`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import sys
 
 from emulator.runtime import components
 
-USAGE = f"usage: <component> | init | sync | health <check>\ncomponents: {', '.join(components.COMPONENTS)}"
+USAGE = (
+    "usage: <component> | init | downgrade <version> | sync | health <check>\n"
+    f"components: {', '.join(components.COMPONENTS)}"
+)
 
 
 def main(argv: list[str]) -> int:
@@ -17,10 +20,10 @@ def main(argv: list[str]) -> int:
     if command in components.COMPONENTS:
         components.start(components.COMPONENTS[command])
         return 0  # not reached: the Airflow process replaces this one
-    if command == "init":
+    if command in ("init", "downgrade"):
         from emulator.runtime import init
 
-        return init.main()
+        return init.main([command, *arguments])
     if command == "sync":
         from emulator.sync import sidecar
 

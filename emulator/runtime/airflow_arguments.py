@@ -29,3 +29,8 @@ def users_create(username: str, password: str, role: str, firstname: str, lastna
 def users_reset_password(username: str, password: str) -> list[str]:
     """`airflow users reset-password` to this password."""
     return ["users", "reset-password", option("username", username), option("password", password)]
+
+
+def db_downgrade(to_version: str) -> list[str]:
+    """`airflow db downgrade` to an older version's schema, without asking."""
+    return ["db", "downgrade", option("to-version", to_version), "--yes"]

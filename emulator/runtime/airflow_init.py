@@ -1,5 +1,6 @@
 """Initialise an environment: migrate the metadata database (MWAA's `migrate-db` step) and make
-sure the login user `admin` exists with the password kept in the environment's state.
+sure the login user `admin` exists with the password kept in the environment's state; or, with
+`downgrade <version>`, take the database back to an older minor version's schema.
 
 Runs on Airflow's own interpreter (it imports Airflow, psycopg2 and werkzeug from there, and of
 mwaa-local's only the standard-library module airflow_arguments next to it), so the Airflow CLI
@@ -20,9 +21,9 @@ import psycopg2
 from werkzeug.security import check_password_hash
 
 if __package__:  # imported as part of mwaa-local (tests, type checks)
-    from emulator.runtime.airflow_arguments import users_create, users_reset_password
+    from emulator.runtime.airflow_arguments import db_downgrade, users_create, users_reset_password
 else:  # run as a script on Airflow's interpreter (init.py): this folder is sys.path[0]
-    from airflow_arguments import users_create, users_reset_password  # type: ignore[import-not-found,no-redef]
+    from airflow_arguments import db_downgrade, users_create, users_reset_password  # type: ignore[import-not-found,no-redef]
 
 ADMIN_USER = "admin"
 PASSWORD_VARIABLE = "MWAA_LOCAL_ADMIN_PASSWORD"
@@ -93,7 +94,16 @@ class AirflowCli:
         log(f"airflow {arguments[0]} {arguments[1]} done in {time.monotonic() - started:.1f}s")
 
 
-def main() -> int:
+def downgrade(target: str) -> int:
+    """Undo the migrations newer than `target` (run with the newer Airflow, before `target` starts)."""
+    with connect() as connection, connection.cursor() as cursor:
+        AirflowCli()(*db_downgrade(target))
+        remember_migration(cursor, target)
+    log(f"database downgraded for Airflow {target}")
+    return 0
+
+
+def init() -> int:
     password = os.environ.get(PASSWORD_VARIABLE)
     if not password:
         log(f"{PASSWORD_VARIABLE} is not set")
@@ -120,5 +130,14 @@ def main() -> int:
     return 0
 
 
+def main(arguments: list[str]) -> int:
+    if arguments[:1] == ["downgrade"] and len(arguments) == 2:
+        return downgrade(arguments[1])
+    if arguments in ([], ["init"]):
+        return init()
+    log(f"usage: init | downgrade <version> (got {' '.join(arguments)})")
+    return 2
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

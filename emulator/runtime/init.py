@@ -1,4 +1,5 @@
-"""`init`: hand over to airflow_init.py on Airflow's own interpreter (see its docstring)."""
+"""`init` and `downgrade <version>`: hand over to airflow_init.py on Airflow's own interpreter (see
+its docstring)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 AIRFLOW_PYTHON = "/usr/local/bin/python3"
 
 
-def main() -> int:
+def main(arguments: list[str]) -> int:
     script = str(Path(__file__).with_name("airflow_init.py"))
-    os.execv(AIRFLOW_PYTHON, [AIRFLOW_PYTHON, script])
+    os.execv(AIRFLOW_PYTHON, [AIRFLOW_PYTHON, script, *arguments])
     return 0  # not reached

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -62,13 +63,17 @@ class ComposeProject:
             command += ["--profile", profile]
         return command + list(arguments)
 
-    def run(self, *arguments: str, capture: bool = True, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *arguments: str, capture: bool = True, check: bool = True, environ: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """A compose command; `environ` adds variables, which win over the env file's."""
         return subprocess.run(
             self.command(*arguments),
             capture_output=capture,
             text=True,
             check=check,
             cwd=self.directory,
+            env={**os.environ, **environ} if environ else None,
         )
 
     def popen(self, *arguments: str, output: IO[str] | None = None) -> subprocess.Popen[str]:

@@ -10,7 +10,7 @@ from emulator.environments.private_files import write_private
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import EnvironmentState, LocalSettings, RegionSecrets
 from emulator.settings import Naming, Paths, ca_bundle
-from emulator.stack import build, ports, render, startup
+from emulator.stack import build, database, ports, render, startup
 from emulator.stack.compose import ComposeProject, ServiceContainer, published_ports
 from emulator.stack.readiness import ONE_SHOT
 
@@ -43,7 +43,7 @@ class EnvironmentStack:
         """Write the compose inputs for `record`, with the image's build context assembled under
         the state home (from the checkout or the installed package); returns the build hash."""
         version = record.airflow_version
-        base_image = images.python_image(version.python)
+        base_image = images.python_image(version.python, settings.image_settings)
         digest = build.build_hash(self.paths, version.version, version.python, base_image)
         context = build.assemble_context(
             self.paths, version.version, build.context_folder(self.state.home, version.version)
@@ -73,6 +73,10 @@ class EnvironmentStack:
             [ports.HostPort(settings.web_port, "the Airflow UI", "mwaa-local up --web-port N")],
             published_ports(self.containers()),
         )
+
+    def follow_version(self, record: EnvironmentRecord, report: Callable[[str], None]) -> None:
+        """A database a newer minor version migrated is downgraded before this version starts."""
+        database.follow_version(self.project, self.project.services(), record.airflow_version.version, report)
 
     def start(self, timeout: float, on_progress: startup.Progress) -> float:
         # A finished one-shot container (init) from an earlier `up` would read as this run's

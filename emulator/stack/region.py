@@ -6,6 +6,7 @@ import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from minio import Minio
 
@@ -62,7 +63,7 @@ class Region:
 
     def configure_ports(self) -> None:
         """Ports from MWAA_LOCAL_S3_PORT / MWAA_LOCAL_S3_CONSOLE_PORT when set, else as kept."""
-        changes = {
+        changes: dict[str, Any] = {
             field: int(os.environ[variable])
             for field, variable in (
                 ("s3_port", S3_PORT_VARIABLE),
@@ -74,9 +75,13 @@ class Region:
         self.settings = dataclasses.replace(self.settings, **changes)
         self.state.save_settings(self.settings)
 
-    def render(self) -> str:
-        """Write the region's compose variables; returns the control plane's build hash."""
+    def render(self, starting: bool = True) -> str:
+        """Write the region's compose variables; returns the control plane's build hash. The `up`
+        `starting` the control plane also names the images of environments created through the API."""
         secrets = self.state.create_secrets()
+        if starting:
+            self.settings = dataclasses.replace(self.settings, image_settings=images.image_settings())
+            self.state.save_settings(self.settings)
         files = build.control_plane_files(self.paths)
         base_image = images.mirrored(images.python_base(CONTROL_PLANE_PYTHON))
         digest = build.hash_files(files, base_image)
@@ -122,8 +127,6 @@ class Region:
         return {
             "MWAA_LOCAL_CA_BUNDLE_FILE": str(bundle),
             "MWAA_LOCAL_CA_BUNDLE_COPY": copy,
-            images.MIRROR_VARIABLE: os.environ.get(images.MIRROR_VARIABLE, ""),
-            images.PYTHON_IMAGE_VARIABLE: os.environ.get(images.PYTHON_IMAGE_VARIABLE, ""),
         }
 
     def check_owner(self) -> None:
@@ -147,7 +150,8 @@ class Region:
             ],
             published_ports(self.project.containers()),
         )
-        digest = self.render()
+        running = any(c.service == CONTROL_PLANE_SERVICE and c.state == "running" for c in self.project.containers())
+        digest = self.render(starting=not running)
         if build.image_hash(f"mwaa-local/control-plane:{digest}") != digest:
             build.build_image(self.project, CONTROL_PLANE_SERVICE, self.state.directory / "build.log", on_step)
         startup.start(self.project, [S3_SERVICE, CONTROL_PLANE_SERVICE], "region (S3, MWAA API)", timeout, on_progress)

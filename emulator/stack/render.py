@@ -68,6 +68,7 @@ def render_environment(
     home); without it compose/environment.yaml falls back to the checkout around it."""
     version = record.airflow_version
     timings = PROFILES[settings.timings]
+    chosen = settings.image_settings  # None: this process's variables
     compose_env = {
         "COMPOSE_PROFILES": profile(record),
         "MWAA_LOCAL_ENV_NAME": record.name,
@@ -76,9 +77,9 @@ def render_environment(
         "MWAA_LOCAL_AIRFLOW_VERSION": version.version,
         "MWAA_LOCAL_PYTHON_VERSION": version.python,
         "MWAA_LOCAL_AIRFLOW_IMAGE": images.airflow_image(version.version),
-        "MWAA_LOCAL_BASE_IMAGE": images.python_image(version.python),
-        "MWAA_LOCAL_POSTGRES_IMAGE": images.mirrored(images.POSTGRES),
-        "MWAA_LOCAL_REDIS_IMAGE": images.mirrored(images.REDIS),
+        "MWAA_LOCAL_BASE_IMAGE": images.python_image(version.python, chosen),
+        "MWAA_LOCAL_POSTGRES_IMAGE": images.mirrored(images.POSTGRES, chosen),
+        "MWAA_LOCAL_REDIS_IMAGE": images.mirrored(images.REDIS, chosen),
         "MWAA_LOCAL_BUILD_HASH": build_hash,
         "MWAA_LOCAL_CA_BUNDLE": ca_bundle,
         "MWAA_LOCAL_POSTGRES_PASSWORD": secrets.postgres_password,

@@ -117,6 +117,21 @@ def wait_deleted(mwaa: Any, name: str, timeout: float = 300) -> list[str]:
     raise AssertionError(f"{name} was not deleted in {timeout:.0f}s; statuses seen: {seen}")
 
 
+def version_after_update(mwaa: Any, name: str, version: str, running: Environment) -> str:
+    """UpdateEnvironment to another minor version; the Airflow the scheduler then runs."""
+    mwaa.update_environment(Name=name, AirflowVersion=version)
+    updated, seen = wait_settled(mwaa, name)
+    assert (updated["Status"], updated["AirflowVersion"]) == ("AVAILABLE", version), (seen, updated.get("LastUpdate"))
+    return running.exec("scheduler", "airflow", "version").strip().splitlines()[-1]
+
+
+def same_settings(environment: dict[str, Any], name: str) -> dict[str, Any]:
+    """A GetEnvironment record without what differs between two environments of the same settings."""
+    differing = ("CreatedAt", "LastUpdate", "WebserverUrl", "SourceBucketArn", "EnvironmentClass")
+    kept = {member: value for member, value in environment.items() if member not in differing}
+    return dict(json.loads(json.dumps(kept, default=str).replace(name, "<name>")))
+
+
 def local(name: str, version: str, workspace: Path, environment: dict[str, Any]) -> Environment:
     """The test helpers for an environment the API created."""
     port = int(environment["WebserverUrl"].rsplit(":", 1)[1])
@@ -203,27 +218,46 @@ def test_create_update_roll_back_and_delete(
     # every 300 s, but parses what is there when it starts.
     for file_name in XCOM_DAG_FILES:
         s3.upload_file(str(SAMPLES / file_name), bucket, f"dags/{file_name}")
-    requests = [
-        create_input(
-            first,
-            bucket,
-            AirflowVersion="2.10.3",
-            EnvironmentClass="mw1.medium",
-            MinWorkers=1,
-            MaxWorkers=3,
-            Tags={"team": "data"},
-        ),
-        create_input(second, new_bucket(s3), AirflowVersion="3.3.1", EnvironmentClass="mw1.large"),
-    ]
+    request = create_input(
+        first,
+        bucket,
+        AirflowVersion="2.10.3",
+        EnvironmentClass="mw1.medium",
+        MinWorkers=1,
+        MaxWorkers=3,
+        Tags={"team": "data"},
+    )
+    # The second mirrors the 3.3.1 environment `up` made, as `aws mwaa get-environment` printed it.
+    template = mwaa.get_environment(Name=both[1].name)["Environment"]
+    mirrored_bucket = f"arn:aws:s3:::{new_bucket(s3)}"
+    source = workspace / "get-environment.json"
+    source.write_text(
+        json.dumps(
+            {"Environment": {**template, "SourceBucketArn": mirrored_bucket, "EnvironmentClass": "mw1.large"}},
+            default=str,
+        )
+    )
     with ThreadPoolExecutor(2) as pool:  # two creates at once both succeed
-        arns = list(pool.map(lambda request: mwaa.create_environment(**request)["Arn"], requests))
-    assert arns == [f"arn:aws:airflow:us-east-1:000000000000:environment/{name}" for name in (first, second)]
+        boto3_create = pool.submit(lambda: mwaa.create_environment(**request)["Arn"])
+        cli_create = pool.submit(cli, workspace, "create", "--from", str(source), "--name", second, "--no-wait")
+        assert boto3_create.result() == f"arn:aws:airflow:us-east-1:000000000000:environment/{first}"
+        created = cli_create.result()
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert f"CreateEnvironment accepted: arn:aws:airflow:us-east-1:000000000000:environment/{second}" in created.stdout
     creating = mwaa.get_environment(Name=first)["Environment"]
     assert (creating["Status"], creating["LastUpdate"]["Status"]) == ("CREATING", "PENDING")
     for name in (first, second):
         settled, seen = wait_settled(mwaa, name)
         assert settled["Status"] == "AVAILABLE", settled.get("LastUpdate")
         assert seen[0] == "CREATING" and settled["LastUpdate"]["Status"] == "SUCCESS"
+    mirrored = mwaa.get_environment(Name=second)["Environment"]
+    assert (mirrored["EnvironmentClass"], mirrored["SourceBucketArn"]) == ("mw1.large", mirrored_bucket)
+    assert same_settings(mirrored, second) == same_settings(template, both[1].name), (
+        "the same settings, the same record"
+    )
+    assert (
+        local(second, "3.3.1", workspace, mirrored).variables("worker")["AIRFLOW__CELERY__WORKER_AUTOSCALE"] == "20,20"
+    )
 
     listed = [
         name
@@ -241,6 +275,9 @@ def test_create_update_roll_back_and_delete(
     )
     assert environment["Tags"] == {"team": "data"}
     assert environment["Schedulers"] == 2 and environment["WebserverAccessMode"] == "PRIVATE_ONLY"
+    assert local(first, "2.10.3", workspace, environment).variables("worker")["AIRFLOW__CELERY__WORKER_AUTOSCALE"] == (
+        "10,10"
+    ), "mw1.medium's tasks per worker"
 
     mwaa.delete_environment(Name=second)
     assert mwaa.get_environment(Name=second)["Environment"]["Status"] == "DELETING"
@@ -266,9 +303,17 @@ def test_create_update_roll_back_and_delete(
     assert updated["AirflowConfigurationOptions"] == options, "options replace the map; other members kept"
     assert updated["Tags"] == {"env": "prod-1"}
     running = local(first, "2.10.3", workspace, updated)
-    assert running.variables("worker")["AIRFLOW__CORE__DEFAULT_TASK_RETRIES"] == "3", "the change reached the workers"
+    worker = running.variables("worker")
+    assert worker["AIRFLOW__CORE__DEFAULT_TASK_RETRIES"] == "3", "the change reached the workers"
+    assert worker["AIRFLOW__CELERY__WORKER_AUTOSCALE"] == "20,20", "mw1.large's tasks per worker"
     wait_for(lambda: running.sql("SELECT 1 FROM dag WHERE dag_id = 'it_xcom'"), 180, "it_xcom in the database")
     assert running.run_dag("it_xcom", "after_update") == "success", running.logs()
+
+    # A minor-version downgrade: 2.10.3's image takes the database back before 2.10.1 starts.
+    assert version_after_update(mwaa, first, "2.10.1", running) == "2.10.1"
+    assert running.run_state("it_xcom", "after_update") == "success", "the run history survived the downgrade"
+    assert running.run_dag("it_xcom", "after_downgrade") == "success", running.logs()
+    assert version_after_update(mwaa, first, "2.10.3", running) == "2.10.3", "and an upgrade migrates forward"
 
     mwaa.update_environment(Name=first, AirflowConfigurationOptions={"database.sql_alchemy_pool_size": "many"})
     failed, seen = wait_settled(mwaa, first)

@@ -103,6 +103,19 @@ def test_python_image_setting_replaces_the_base_image_mirror_or_not(monkeypatch:
     assert env["MWAA_LOCAL_POSTGRES_IMAGE"] == "mirror.example/postgres:15-bookworm"
 
 
+def test_an_environment_keeps_the_images_it_was_fixed_with_whatever_this_shell_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MWAA_LOCAL_IMAGE_MIRROR", "other.example/")
+    monkeypatch.setenv("MWAA_LOCAL_PYTHON_IMAGE", "broken.example/python:0")
+    fixed = settings(image_settings={"MWAA_LOCAL_IMAGE_MIRROR": "mirror.example/"})
+    env = rendered({}, fixed).compose_env
+    assert env["MWAA_LOCAL_BASE_IMAGE"] == "mirror.example/python:3.12-slim-bookworm"
+    assert env["MWAA_LOCAL_POSTGRES_IMAGE"] == "mirror.example/postgres:15-bookworm"
+    assert rendered({}, settings(image_settings={})).compose_env["MWAA_LOCAL_REDIS_IMAGE"] == "redis:7.2-bookworm"
+    assert rendered({}).compose_env["MWAA_LOCAL_BASE_IMAGE"] == "broken.example/python:0", "not fixed: the shell's"
+
+
 def test_region_network_follows_the_naming() -> None:
     assert rendered({}).compose_env["MWAA_LOCAL_REGION_NETWORK"] == "mwaa-local-region"
     other = Naming("a1b2c3")
