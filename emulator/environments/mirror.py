@@ -63,6 +63,10 @@ def _output_only(value: Any, output: Shape, given: Shape, path: str, dropped: li
     return value
 
 
+def _needs_entries(shape: StructureShape, member: str) -> bool:
+    return int(shape.members[member].metadata.get("min", 0)) > 0
+
+
 def output_only_members() -> list[str]:
     """Top-level members of GetEnvironment's Environment that CreateEnvironment does not take."""
     environment = shapes.operation("GetEnvironment").output_shape.members["Environment"]
@@ -95,6 +99,11 @@ def create_input_from(data: Any, airflow_version: str | None = None) -> Mirrored
         members = _output_only(data["Environment"], environment, create, "", dropped)
         if dropped:
             notes.append(f"Ignored output-only members: {', '.join(dropped)}.")
+        # GetEnvironment prints `"Tags": {}` for an environment without tags, which CreateEnvironment's
+        # model refuses (a map of at least one entry): an empty member of the output says nothing.
+        empty = [member for member, value in members.items() if value in ({}, []) and _needs_entries(create, member)]
+        for member in empty:
+            del members[member]
     else:
         members = copy.deepcopy(data)
 

@@ -189,3 +189,12 @@ def test_anything_but_an_object_is_refused(data: object) -> None:
     assert caught.value.message == (
         "The file must hold a JSON object: a CreateEnvironment input or GetEnvironment's output."
     )
+
+
+def test_an_environment_without_tags_mirrors_without_them() -> None:
+    """GetEnvironment prints `"Tags": {}`; CreateEnvironment's model refuses an empty map."""
+    data = json.loads(GET_ENVIRONMENT_OUTPUT)
+    data["Environment"]["Tags"] = {}
+    members = create_input_from(data).members
+    assert "Tags" not in members
+    assert build_record(members).fields.get("Tags") in (None, {})
