@@ -72,7 +72,9 @@ class Region:
             )
             if os.environ.get(variable)
         }
-        self.settings = dataclasses.replace(self.settings, **changes)
+        # Read again (the caller holds the region lock): an `up` that waited for it must not save
+        # back the settings it loaded before another `up` fixed the region's images.
+        self.settings = dataclasses.replace(self.state.settings(), **changes)
         self.state.save_settings(self.settings)
 
     def render(self, starting: bool = True) -> str:

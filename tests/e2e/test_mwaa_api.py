@@ -245,7 +245,7 @@ def test_create_update_roll_back_and_delete(
     assert created.returncode == 0, created.stdout + created.stderr
     assert f"CreateEnvironment accepted: arn:aws:airflow:us-east-1:000000000000:environment/{second}" in created.stdout
     creating = mwaa.get_environment(Name=first)["Environment"]
-    assert (creating["Status"], creating["LastUpdate"]["Status"]) == ("CREATING", "PENDING")
+    assert (creating["Status"], creating["LastUpdate"]["Status"]) == ("CREATING", "PENDING"), diagnosis(first)
     for name in (first, second):
         settled, seen = wait_settled(mwaa, name)
         assert settled["Status"] == "AVAILABLE", settled.get("LastUpdate")

@@ -12,6 +12,7 @@ from emulator import lifecycle
 from emulator.control import provisioner
 from emulator.environments.state import EnvironmentState, LocalSettings, RegionState
 from emulator.settings import project_paths
+from emulator.stack.region import Region
 
 MIRROR = {"MWAA_LOCAL_IMAGE_MIRROR": "mirror.example/"}
 
@@ -51,3 +52,16 @@ def test_settings_saved_by_an_older_mwaa_local_read_as_not_fixed(home: Path) -> 
     state.settings_path.parent.mkdir(parents=True)
     state.settings_path.write_text('{"web_port": 8081, "timings": "mwaa"}')
     assert state.local_settings() == LocalSettings(web_port=8081)
+
+
+def test_an_up_that_waited_for_the_region_lock_keeps_the_images_the_first_fixed(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two `up`s at once: each makes its Region first, then waits for the region lock. The one that
+    # starts the region fixes its images; the other must not save back what it loaded before.
+    first, waiting = Region(home, project_paths()), Region(home, project_paths())
+    monkeypatch.setenv("MWAA_LOCAL_IMAGE_MIRROR", "mirror.example/")
+    first.configure_ports()
+    first.render(starting=True)
+    waiting.configure_ports()
+    assert RegionState(home).settings().image_settings == MIRROR
