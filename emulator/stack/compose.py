@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from emulator.stack.docker_engine import compose_command, inspect_containers
+from emulator.stack.docker_engine import compose_command, inspect_containers, volume_keys
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,11 @@ class ComposeProject:
         works whatever state the compose files and rendered settings are in."""
         label = f"com.docker.compose.project={self.name}"
         return [from_inspect(attrs) for attrs in inspect_containers(label)]
+
+    def volumes(self) -> set[str]:
+        """The project's volumes that exist (by their keys in the compose file), from the engine:
+        they outlive the containers after a `down` without --volumes."""
+        return volume_keys(f"com.docker.compose.project={self.name}")
 
 
 def published_ports(containers: list[ServiceContainer]) -> set[int]:

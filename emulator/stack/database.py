@@ -17,6 +17,7 @@ from emulator.stack.compose import ComposeProject
 # Written by init (runtime/airflow_init.py) after each migration: the version the schema is for.
 MARKER_TABLE = "mwaa_local_init"
 DATABASE_SERVICE = "postgres"
+DATABASE_VOLUME = "postgres"  # compose/environment.yaml's volume of the database's data
 # What keeps running during a downgrade: the database, and what does not touch it.
 KEPT_RUNNING = (DATABASE_SERVICE, "redis", "sync")
 
@@ -29,8 +30,9 @@ def needs_downgrade(migrated: str, target: str) -> bool:
 
 def migrated_version(project: ComposeProject) -> str | None:
     """The version init last migrated the database for; None for an environment without a database
-    container yet (a new one) or whose init never finished. Starts the database if it is stopped."""
-    if not any(container.service == DATABASE_SERVICE for container in project.containers()):
+    volume yet (a new one) or whose init never finished. Starts the database if it is stopped, or
+    has no container (after a `down` that kept the data)."""
+    if DATABASE_VOLUME not in project.volumes():
         return None
     project.run("up", "--detach", "--wait", DATABASE_SERVICE)
     query = f"SELECT airflow_version FROM {MARKER_TABLE}"  # a constant: no user input

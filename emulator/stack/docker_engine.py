@@ -57,6 +57,12 @@ def inspect_containers(label: str) -> list[dict[str, Any]]:
     return found
 
 
+def volume_keys(label: str) -> set[str]:
+    """The compose keys (`postgres`, not `<project>_postgres`) of the volumes with this label."""
+    volumes = client().api.volumes(filters={"label": label}).get("Volumes") or []
+    return {(volume.get("Labels") or {}).get("com.docker.compose.volume", "") for volume in volumes} - {""}
+
+
 def published_host_ports() -> set[int]:
     """The host ports any running container publishes."""
     return {

@@ -11,7 +11,6 @@ import pytest
 
 from emulator.errors import MwaaLocalError
 from emulator.stack import database
-from emulator.stack.compose import ServiceContainer
 
 SERVICES = ["postgres", "redis", "sync", "init", "scheduler", "worker", "webserver", "triggerer"]
 
@@ -25,8 +24,8 @@ class FakeProject:
         self.downgrade_exit = downgrade_exit
         self.commands: list[tuple[tuple[str, ...], dict[str, str] | None]] = []
 
-    def containers(self) -> list[ServiceContainer]:
-        return [ServiceContainer("postgres", "db-1", "exited", "", 0, ())] if self.has_database else []
+    def volumes(self) -> set[str]:
+        return {"postgres", "logs"} if self.has_database else {"logs"}
 
     def run(self, *arguments: str, check: bool = True, environ: dict[str, str] | None = None) -> Any:
         self.commands.append((arguments, environ))
@@ -64,6 +63,13 @@ def test_a_downgrade_stops_airflow_and_runs_the_newer_image_to_the_target() -> N
     assert ran[-3:] == ("init", "downgrade", "2.10.1")
     assert environ == {"MWAA_LOCAL_AIRFLOW_IMAGE": "mwaa-local/airflow:2.10.3"}, "the newer Airflow knows the way back"
     assert commands.index(stop) < commands.index(ran)
+
+
+def test_a_stopped_environment_whose_containers_are_gone_is_downgraded_too() -> None:
+    # After `down` (data kept) only the volumes are left: the database is started to be read.
+    project = FakeProject("2.10.3")
+    assert follow(project, "2.10.1")
+    assert project.commands[0][0] == ("up", "--detach", "--wait", "postgres")
 
 
 @pytest.mark.parametrize(
