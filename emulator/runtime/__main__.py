@@ -1,4 +1,4 @@
-"""Container entrypoint: `<component>`, `init`, `downgrade <version>`, `sync` or `health <check>`."""
+"""Container entrypoint: `<component>`, `init`, `downgrade <version> [<fab>]`, `sync` or `health <check>`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from emulator.runtime import components
 
 USAGE = (
-    "usage: <component> | init | downgrade <version> | sync | health <check>\n"
+    "usage: <component> | init | downgrade <version> [<fab provider version>] | sync | health <check>\n"
     f"components: {', '.join(components.COMPONENTS)}"
 )
 

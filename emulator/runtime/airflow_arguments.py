@@ -34,3 +34,9 @@ def users_reset_password(username: str, password: str) -> list[str]:
 def db_downgrade(to_version: str) -> list[str]:
     """`airflow db downgrade` to an older version's schema, without asking."""
     return ["db", "downgrade", option("to-version", to_version), "--yes"]
+
+
+def fab_db_downgrade(to_version: str) -> list[str]:
+    """`airflow fab-db downgrade` to the FAB provider version's schema, without asking (Airflow 3:
+    the FAB tables have migrations of their own, which `db downgrade` leaves alone)."""
+    return ["fab-db", "downgrade", option("to-version", to_version), "--yes"]

@@ -21,9 +21,14 @@ import psycopg2
 from werkzeug.security import check_password_hash
 
 if __package__:  # imported as part of mwaa-local (tests, type checks)
-    from emulator.runtime.airflow_arguments import db_downgrade, users_create, users_reset_password
+    from emulator.runtime.airflow_arguments import db_downgrade, fab_db_downgrade, users_create, users_reset_password
 else:  # run as a script on Airflow's interpreter (init.py): this folder is sys.path[0]
-    from airflow_arguments import db_downgrade, users_create, users_reset_password  # type: ignore[import-not-found,no-redef]
+    from airflow_arguments import (  # type: ignore[import-not-found,no-redef]
+        db_downgrade,
+        fab_db_downgrade,
+        users_create,
+        users_reset_password,
+    )
 
 ADMIN_USER = "admin"
 PASSWORD_VARIABLE = "MWAA_LOCAL_ADMIN_PASSWORD"
@@ -94,10 +99,14 @@ class AirflowCli:
         log(f"airflow {arguments[0]} {arguments[1]} done in {time.monotonic() - started:.1f}s")
 
 
-def downgrade(target: str) -> int:
-    """Undo the migrations newer than `target` (run with the newer Airflow, before `target` starts)."""
+def downgrade(target: str, fab_version: str | None = None) -> int:
+    """Undo the migrations newer than `target` (run with the newer Airflow, before `target` starts),
+    and on Airflow 3 those of the FAB tables newer than the FAB provider `target` installs."""
     with connect() as connection, connection.cursor() as cursor:
-        AirflowCli()(*db_downgrade(target))
+        airflow = AirflowCli()
+        airflow(*db_downgrade(target))
+        if fab_version and table_exists(cursor, "alembic_version_fab"):
+            airflow(*fab_db_downgrade(fab_version))
         remember_migration(cursor, target)
     log(f"database downgraded for Airflow {target}")
     return 0
@@ -131,11 +140,11 @@ def init() -> int:
 
 
 def main(arguments: list[str]) -> int:
-    if arguments[:1] == ["downgrade"] and len(arguments) == 2:
-        return downgrade(arguments[1])
+    if arguments[:1] == ["downgrade"] and len(arguments) in (2, 3):
+        return downgrade(*arguments[1:])
     if arguments in ([], ["init"]):
         return init()
-    log(f"usage: init | downgrade <version> (got {' '.join(arguments)})")
+    log(f"usage: init | downgrade <version> [<fab provider version>] (got {' '.join(arguments)})")
     return 2
 
 

@@ -20,6 +20,7 @@ DATABASE_SERVICE = "postgres"
 DATABASE_VOLUME = "postgres"  # compose/environment.yaml's volume of the database's data
 # What keeps running during a downgrade: the database, and what does not touch it.
 KEPT_RUNNING = (DATABASE_SERVICE, "redis", "sync")
+FAB_PROVIDER = "apache-airflow-providers-fab"
 
 
 def needs_downgrade(migrated: str, target: str) -> bool:
@@ -48,6 +49,8 @@ def downgrade(project: ComposeProject, services: list[str], migrated: str, targe
     `migrated`; init's marker then says `target`, so the older version's init starts at once."""
     stopping = [service for service in services if service not in KEPT_RUNNING]
     project.run("stop", *stopping)
+    # Airflow 3's FAB tables have their own migrations: back to what target's provider knows.
+    fab = versions.get(target).pinned(FAB_PROVIDER) if versions.get(target).family >= 3 else None
     ran = project.run(
         "run",
         "--rm",
@@ -55,6 +58,7 @@ def downgrade(project: ComposeProject, services: list[str], migrated: str, targe
         "init",
         "downgrade",
         target,
+        *([fab] if fab else []),
         check=False,
         environ={"MWAA_LOCAL_AIRFLOW_IMAGE": images.airflow_image(migrated)},
     )

@@ -40,6 +40,16 @@ class AirflowVersion:
     def data_dir(self) -> Path:
         return DATA_DIR / self.version
 
+    def pinned(self, package: str) -> str | None:
+        """The version this Airflow version's image installs `package` at: MWAA's essential pin,
+        else Apache's constraint (both `name==version` lines); None when neither pins it."""
+        for file_name in ("mwaa-essential-constraints.txt", "airflow-constraints.txt"):
+            for line in (self.data_dir / file_name).read_text().splitlines():
+                name, _, pin = line.partition("==")
+                if pin and name.strip().lower() == package.lower():
+                    return pin.strip()
+        return None
+
 
 @cache
 def _table() -> tuple[str, dict[str, AirflowVersion]]:

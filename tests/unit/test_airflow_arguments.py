@@ -98,5 +98,5 @@ def test_init_builds_every_option_from_the_builders() -> None:
     literals = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
     assert [value for value in literals if value.startswith("-")] == []
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
-        "users_create", "users_reset_password", "db_downgrade")]  # fmt: skip
-    assert len(calls) == 3
+        "users_create", "users_reset_password", "db_downgrade", "fab_db_downgrade")]  # fmt: skip
+    assert len(calls) == 4

@@ -82,6 +82,20 @@ def test_nothing_is_downgraded_otherwise(project: FakeProject) -> None:
     assert not [arguments for arguments, _ in project.commands if arguments[0] in ("stop", "run")]
 
 
+@pytest.mark.parametrize(
+    ("migrated", "target", "fab"),
+    [("3.3.1", "3.0.6", ("2.4.1",)), ("3.3.1", "3.2.1", ("3.6.1",)), ("2.10.3", "2.10.1", ())],
+)
+def test_airflow_3_takes_the_fab_tables_back_to_the_targets_provider(
+    migrated: str, target: str, fab: tuple[str, ...]
+) -> None:
+    # Airflow 2's FAB tables are core's (its `db downgrade` covers them); Airflow 3's have their own.
+    project = FakeProject(migrated)
+    follow(project, target)
+    ran = next(arguments for arguments, _ in project.commands if arguments[0] == "run")
+    assert ran[-2 - len(fab) :] == ("downgrade", target, *fab)
+
+
 def test_a_failed_downgrade_says_where_the_database_is() -> None:
     with pytest.raises(MwaaLocalError) as raised:
         follow(FakeProject("3.3.1", downgrade_exit=1), "3.2.1")

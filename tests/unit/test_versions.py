@@ -66,3 +66,16 @@ def test_dockerfile_defaults_match_the_default_version() -> None:
     default = versions.get(versions.default_version())
     assert re.search(rf"^ARG AIRFLOW_VERSION={re.escape(default.version)}$", dockerfile, re.M)
     assert re.search(rf"^ARG PYTHON_VERSION={re.escape(default.python)}$", dockerfile, re.M)
+
+
+@pytest.mark.parametrize(
+    ("version", "package", "pin"),
+    [
+        ("3.2.1", "apache-airflow-providers-fab", "3.6.1"),
+        ("3.3.1", "Apache-Airflow-Providers-FAB", "3.8.0"),
+        ("3.3.1", "flask-appbuilder", "5.2.2"),  # MWAA's essential pin
+        ("2.10.3", "not-a-package", None),
+    ],
+)
+def test_a_versions_pin_of_a_package(version: str, package: str, pin: str | None) -> None:
+    assert versions.get(version).pinned(package) == pin
