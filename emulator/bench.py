@@ -32,6 +32,7 @@ from emulator import images, lifecycle, versions
 from emulator.control.client import ControlPlaneClient
 from emulator.environments.record import build_record
 from emulator.lifecycle import Context, stack_of
+from emulator.s3.bucket import ensure_bucket
 from emulator.stack.compose import ComposeProject
 from emulator.stack.docker_engine import client
 from emulator.stack.ports import free_port
@@ -177,11 +178,14 @@ def bench_mwaa_local(version: str, settle: float) -> dict[str, Any]:
     cli("down")
     result["up_warm_seconds"] = timed(lambda: cli(*up))  # stopped with its data, started again
     result["up_running_seconds"] = timed(lambda: cli(*up))  # `up` on a running environment
-    cli("down", "--volumes")
-    api = lifecycle.api(context)
+    cli("down", "--volumes")  # the region stops with its last environment: start it alone
+    region = lifecycle.region_up(context, Quiet(), 300)
+    ensure_bucket(region.client(), BUCKET)  # the last `down --volumes` wiped it; MWAA wants it there
+    api = lifecycle.api(context, region)
     members = build_record(record).fields
     result["api_create_to_available_seconds"] = timed(lambda: settled(context, api, "create_environment", members))
     settled(context, api, "delete_environment", {"Name": name})
+    region.down(volumes=False)
     return result
 
 
