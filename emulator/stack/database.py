@@ -35,7 +35,8 @@ def migrated_version(project: ComposeProject) -> str | None:
     has no container (after a `down` that kept the data)."""
     if DATABASE_VOLUME not in project.volumes():
         return None
-    project.run("up", "--detach", "--wait", DATABASE_SERVICE)
+    if not any(container.service == DATABASE_SERVICE and container.ready for container in project.containers()):
+        project.run("up", "--detach", "--wait", DATABASE_SERVICE)
     query = f"SELECT airflow_version FROM {MARKER_TABLE}"  # a constant: no user input
     found = project.run(
         "exec", "-T", DATABASE_SERVICE, "psql", "-U", "airflow", "-d", "airflow", "-At", "-c", query, check=False
@@ -44,13 +45,14 @@ def migrated_version(project: ComposeProject) -> str | None:
     return version if found.returncode == 0 and version in versions.all_versions() else None
 
 
-def downgrade(project: ComposeProject, services: list[str], migrated: str, target: str) -> None:
+def downgrade(project: ComposeProject, migrated: str, target: str) -> None:
     """Stop the Airflow components and undo the migrations newer than `target` with the image of
     `migrated`; init's marker then says `target`, so the older version's init starts at once."""
-    stopping = [service for service in services if service not in KEPT_RUNNING]
+    stopping = [service for service in project.services() if service not in KEPT_RUNNING]
     project.run("stop", *stopping)
     # Airflow 3's FAB tables have their own migrations: back to what target's provider knows.
-    fab = versions.get(target).pinned(FAB_PROVIDER) if versions.get(target).family >= 3 else None
+    older = versions.get(target)
+    fab = older.pinned(FAB_PROVIDER) if older.family >= 3 else None
     ran = project.run(
         "run",
         "--rm",
@@ -70,9 +72,9 @@ def downgrade(project: ComposeProject, services: list[str], migrated: str, targe
         )
 
 
-def follow_version(project: ComposeProject, services: list[str], target: str, report: Callable[[str], None]) -> None:
+def follow_version(project: ComposeProject, target: str, report: Callable[[str], None]) -> None:
     """Before `target` starts: downgrade the database if a newer minor version migrated it."""
     migrated = migrated_version(project)
     if migrated is not None and needs_downgrade(migrated, target):
         report(f"downgrading the metadata database from Airflow {migrated} to {target}")
-        downgrade(project, services, migrated, target)
+        downgrade(project, migrated, target)

@@ -76,7 +76,7 @@ class EnvironmentStack:
 
     def follow_version(self, record: EnvironmentRecord, report: Callable[[str], None]) -> None:
         """A database a newer minor version migrated is downgraded before this version starts."""
-        database.follow_version(self.project, self.project.services(), record.airflow_version.version, report)
+        database.follow_version(self.project, record.airflow_version.version, report)
 
     def start(self, timeout: float, on_progress: startup.Progress) -> float:
         # A finished one-shot container (init) from an earlier `up` would read as this run's

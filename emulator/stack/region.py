@@ -144,15 +144,16 @@ class Region:
     def up(self, timeout: float, on_step: Callable[[str], None], on_progress: startup.Progress) -> None:
         self.check_owner()
         self.configure_ports()
+        containers = self.project.containers()
         ports.check_free(
             [
                 ports.HostPort(self.s3_port, "the S3 service", f"set {S3_PORT_VARIABLE}"),
                 ports.HostPort(self.console_port, "the MinIO console", f"set {S3_CONSOLE_PORT_VARIABLE}"),
                 ports.HostPort(self.api_port, "the MWAA API", f"set {API_PORT_VARIABLE}"),
             ],
-            published_ports(self.project.containers()),
+            published_ports(containers),
         )
-        running = any(c.service == CONTROL_PLANE_SERVICE and c.state == "running" for c in self.project.containers())
+        running = any(c.service == CONTROL_PLANE_SERVICE and c.state == "running" for c in containers)
         digest = self.render(starting=not running)
         if build.image_hash(f"mwaa-local/control-plane:{digest}") != digest:
             build.build_image(self.project, CONTROL_PLANE_SERVICE, self.state.directory / "build.log", on_step)

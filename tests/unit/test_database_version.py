@@ -11,6 +11,7 @@ import pytest
 
 from emulator.errors import MwaaLocalError
 from emulator.stack import database
+from emulator.stack.compose import ServiceContainer
 
 SERVICES = ["postgres", "redis", "sync", "init", "scheduler", "worker", "webserver", "triggerer"]
 
@@ -27,6 +28,12 @@ class FakeProject:
     def volumes(self) -> set[str]:
         return {"postgres", "logs"} if self.has_database else {"logs"}
 
+    def containers(self) -> list[ServiceContainer]:
+        return [ServiceContainer("postgres", "db-1", "exited", "", 0, ())] if self.has_database else []
+
+    def services(self) -> list[str]:
+        return SERVICES
+
     def run(self, *arguments: str, check: bool = True, environ: dict[str, str] | None = None) -> Any:
         self.commands.append((arguments, environ))
         if arguments[0] == "exec":
@@ -39,7 +46,7 @@ class FakeProject:
 
 def follow(project: FakeProject, target: str) -> list[str]:
     reported: list[str] = []
-    database.follow_version(project, SERVICES, target, reported.append)  # type: ignore[arg-type]
+    database.follow_version(project, target, reported.append)  # type: ignore[arg-type]
     return reported
 
 
