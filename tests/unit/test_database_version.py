@@ -19,9 +19,12 @@ SERVICES = ["postgres", "redis", "sync", "init", "scheduler", "worker", "webserv
 class FakeProject:
     """Answers `psql` with the marker's version and records every compose command."""
 
-    def __init__(self, migrated: str | None, has_database: bool = True, downgrade_exit: int = 0) -> None:
+    def __init__(
+        self, migrated: str | None, has_database: bool = True, downgrade_exit: int = 0, containers_left: bool = True
+    ) -> None:
         self.migrated = migrated
         self.has_database = has_database
+        self.containers_left = containers_left
         self.downgrade_exit = downgrade_exit
         self.commands: list[tuple[tuple[str, ...], dict[str, str] | None]] = []
 
@@ -29,7 +32,11 @@ class FakeProject:
         return {"postgres", "logs"} if self.has_database else {"logs"}
 
     def containers(self) -> list[ServiceContainer]:
-        return [ServiceContainer("postgres", "db-1", "exited", "", 0, ())] if self.has_database else []
+        return (
+            [ServiceContainer("postgres", "db-1", "exited", "", 0, ())]
+            if self.has_database and self.containers_left
+            else []
+        )
 
     def services(self) -> list[str]:
         return SERVICES
@@ -74,7 +81,7 @@ def test_a_downgrade_stops_airflow_and_runs_the_newer_image_to_the_target() -> N
 
 def test_a_stopped_environment_whose_containers_are_gone_is_downgraded_too() -> None:
     # After `down` (data kept) only the volumes are left: the database is started to be read.
-    project = FakeProject("2.10.3")
+    project = FakeProject("2.10.3", containers_left=False)
     assert follow(project, "2.10.1")
     assert project.commands[0][0] == ("up", "--detach", "--wait", "postgres")
 
