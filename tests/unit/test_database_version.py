@@ -25,6 +25,7 @@ class FakeProject:
         self.migrated = migrated
         self.has_database = has_database
         self.containers_left = containers_left
+        self.database_state = "exited"
         self.downgrade_exit = downgrade_exit
         self.commands: list[tuple[tuple[str, ...], dict[str, str] | None]] = []
 
@@ -33,7 +34,7 @@ class FakeProject:
 
     def containers(self) -> list[ServiceContainer]:
         return (
-            [ServiceContainer("postgres", "db-1", "exited", "", 0, ())]
+            [ServiceContainer("postgres", "db-1", self.database_state, "healthy", 0, ())]
             if self.has_database and self.containers_left
             else []
         )
@@ -84,6 +85,13 @@ def test_a_stopped_environment_whose_containers_are_gone_is_downgraded_too() -> 
     project = FakeProject("2.10.3", containers_left=False)
     assert follow(project, "2.10.1")
     assert project.commands[0][0] == ("up", "--detach", "--wait", "postgres")
+
+
+def test_a_running_database_is_read_without_starting_anything() -> None:
+    project = FakeProject("2.10.3")
+    project.database_state = "running"
+    assert follow(project, "2.10.3") == []
+    assert [arguments[0] for arguments, _ in project.commands] == ["exec"], "no compose up on every apply"
 
 
 @pytest.mark.parametrize(
