@@ -16,12 +16,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from emulator import lifecycle, ui
+from emulator.control import configuration
 from emulator.control.client import ControlPlaneClient, failure
 from emulator.environments.aws_access import parse_endpoints
 from emulator.environments.mirror import create_input_from
 from emulator.environments.record import build_record, check_name
 from emulator.environments.timings import PROFILES
 from emulator.errors import EnvironmentConfigError, MwaaLocalError
+from emulator.runtime import requirements, startup_script
 from emulator.s3.deploy import ObjectChange
 from emulator.settings import DEFAULT_REGION
 from emulator.stack import render
@@ -136,6 +138,7 @@ def up(
         report = lifecycle.up(lifecycle.Context.load(), record, options, display, workspace)
     if report.deployed:
         show_changes(report.deployed)
+    show_live_files(record.name, lifecycle.configuration_members(report.environment))
     show_status_block(report)
 
 
@@ -231,10 +234,21 @@ def tail_value(_context: click.Context, _parameter: click.Parameter, value: str)
 @click.pass_context
 @reports_errors
 def logs(context: click.Context, name: str | None, component: str | None, follow: bool, tail: str) -> None:
-    """Show the logs of an environment, or of one of its services (scheduler, worker, sync …)."""
+    """Show the logs of an environment, or of one of its services (scheduler, worker, sync …), or
+    one of MWAA's streams: requirements_install, startup_script_execution."""
     environment = lifecycle.environment_name(workspace_of(context), name)
     require_docker()
     stack = lifecycle.stack_of(lifecycle.Context.load(), environment)
+    if component == requirements.STREAM:
+        if not stack.requirements_log.is_file():
+            raise MwaaLocalError(
+                f"Environment {environment} has installed no requirements.txt yet.",
+                hint="Name one with RequirementsS3Path (mwaa-local deploy, or UpdateEnvironment).",
+            )
+        click.echo(stack.requirements_log.read_text(errors="replace"), nl=False)
+        return
+    if component == startup_script.STREAM:
+        sys.exit(stack.logs(None, follow, tail, matching=startup_script.STREAM))
     if component is not None:
         services = stack.by_name.created_services()
         if component not in services:
@@ -247,14 +261,40 @@ def logs(context: click.Context, name: str | None, component: str | None, follow
 
 @main.command()
 @name_option
+@click.option(
+    "--no-update",
+    is_flag=True,
+    help="Only upload: do not UpdateEnvironment to the new requirements.txt, plugins.zip or startup.sh versions.",
+)
 @click.pass_context
 @reports_errors
-def deploy(context: click.Context, name: str | None) -> None:
-    """Upload the workspace to the environment's bucket (dags/ mirrored, like `aws s3 sync --delete`)."""
+def deploy(context: click.Context, name: str | None, no_update: bool) -> None:
+    """Upload the workspace to the environment's bucket (dags/ mirrored, like `aws s3 sync --delete`);
+    new versions of requirements.txt, plugins.zip or startup.sh are then applied with UpdateEnvironment."""
     workspace = workspace_of(context)
     environment = lifecycle.environment_name(workspace, name)
-    changes = lifecycle.deploy(lifecycle.Context.load(), workspace, environment)
+    cli_context = lifecycle.Context.load()
+    changes = lifecycle.deploy(cli_context, workspace, environment)
     show_changes(changes)
+    if no_update:
+        return
+    with ui.SpinnerDisplay() as display:
+        live = lifecycle.apply_files(cli_context, environment, display)
+    if live is None:
+        ui.console.print("  requirements.txt, plugins.zip and startup.sh: the environment already runs these versions.")
+    else:
+        show_live_files(environment, live)
+
+
+def show_live_files(environment: str, live: dict[str, str]) -> None:
+    """Which configuration file versions the environment runs now."""
+    for kind in configuration.KINDS:
+        if kind.path_member in live:
+            ui.console.print(
+                f"  [green]live[/]      {escape(live[kind.path_member])}  version {live[kind.version_member]} "
+                f"(environment {environment})",
+                soft_wrap=True,
+            )
 
 
 def show_changes(changes: list[ObjectChange]) -> None:

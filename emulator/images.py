@@ -46,5 +46,11 @@ def image_settings(environ: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def airflow_image(airflow_version: str) -> str:
-    """The locally built image that runs every component of an environment of this version."""
+    """The locally built image of an Airflow version: every component of an environment of this
+    version runs it, or the configured image built on it."""
     return f"{AIRFLOW_REPOSITORY}:{airflow_version}"
+
+
+def configured_image(airflow_version: str, configuration_hash: str) -> str:
+    """The version's image with one configuration's requirements, plugins and startup script."""
+    return f"{AIRFLOW_REPOSITORY}:{airflow_version}-{configuration_hash}"

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import docker.errors
 
 from emulator import images
+from emulator.control import configuration
 from emulator.control.client import IN_PROGRESS, ControlPlaneClient, failure
 from emulator.control.store import FileStore
 from emulator.environments import shapes
@@ -259,6 +260,8 @@ def up(
         s3 = region.client()
         ensure_bucket(s3, record.bucket)  # MWAA wants the bucket first; `up` makes it for the user
         deployed = deploy_workspace(s3, record, workspace) if options.deploy and workspace else []
+        # MWAA reads these files only when an operation names their versions: `up` names the latest.
+        files = configuration.latest(record, s3)
     client = api(context, region)
 
     def remaining() -> float:
@@ -274,10 +277,10 @@ def up(
         client.call("delete_environment", Name=record.name)
         current = wait_settled(context, client, record.name, display, remaining())
     if current is None:
-        client.call("create_environment", **record.fields)
+        client.call("create_environment", **record.fields, **files)
     else:
         sync_tags(client, record, current)
-        client.call("update_environment", **update_request(record, current))
+        client.call("update_environment", **update_request(record, current), **files)
     settled = wait_settled(context, client, record.name, display, remaining())
     if settled is None or settled["Status"] != AVAILABLE:
         raise failure(settled or {"Name": record.name, "Status": "DELETED"})
@@ -367,3 +370,38 @@ def deploy(context: Context, workspace: Path, name: str) -> list[ObjectChange]:
         client = region.client()
         ensure_bucket(client, record.bucket)
         return deploy_workspace(client, record, workspace)
+
+
+def configuration_members(environment: dict[str, Any]) -> dict[str, str]:
+    """The configuration files' paths and versions an environment (GetEnvironment's) runs."""
+    return {
+        member: str(environment[member])
+        for kind in configuration.KINDS
+        for member in (kind.path_member, kind.version_member)
+        if environment.get(member)
+    }
+
+
+def apply_files(context: Context, name: str, display: Display, timeout: float = 1200.0) -> dict[str, str] | None:
+    """After a deploy: UpdateEnvironment naming the latest versions of the configuration files,
+    when they differ from the ones the environment runs, and wait for it. Returns the members
+    now live, or None when there was nothing to apply."""
+    client = api(context)
+    current = client.environment(name)
+    if current is None:
+        return None
+    if current["Status"] in IN_PROGRESS:
+        current = wait_settled(context, client, name, display, timeout) or current
+    record = context.state(name).load_record()
+    versions = {kind.version_member for kind in configuration.KINDS}
+    unpinned = build_record({member: value for member, value in record.fields.items() if member not in versions})
+    region = context.region()
+    with s3_errors(region.endpoint()):
+        latest = configuration.latest(unpinned, region.client())
+    if all(configuration_members(current).get(member) == value for member, value in latest.items()):
+        return None
+    client.call("update_environment", Name=name, **latest)
+    settled = wait_settled(context, client, name, display, timeout)
+    if settled is None or settled["Status"] != AVAILABLE:
+        raise failure(settled or {"Name": name, "Status": "DELETED"})
+    return configuration_members(settled)

@@ -61,6 +61,11 @@ class Paths:
         return self.compose_dir / "no-extra-ca.pem"
 
     @property
+    def configuration_dockerfile(self) -> Path:
+        """The configured image's recipe: an environment's requirements, plugins and startup script."""
+        return self.compose_dir / "configuration.Dockerfile"
+
+    @property
     def dockerfile(self) -> Path:
         return self.root / "Dockerfile"
 
@@ -70,6 +75,7 @@ class Paths:
             self.region_compose,
             self.environment_compose,
             self.no_extra_ca,
+            self.configuration_dockerfile,
             self.dockerfile,
             self.root / ".dockerignore",
             self.root / "scripts" / "docker" / "pip-install",

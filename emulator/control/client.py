@@ -117,5 +117,7 @@ def failure(environment: dict[str, Any]) -> MwaaLocalError:
     why = error.get("ErrorMessage") or "no reason given"
     return error_class(code)(
         f"Environment {environment['Name']} is {environment['Status']}: {why}",
-        hint=f"`mwaa-local logs --name {environment['Name']}` shows the services' logs.",
+        hint=f"`mwaa-local logs --name {environment['Name']}` shows the services' logs; "
+        f"`mwaa-local logs requirements_install --name {environment['Name']}` the requirements install and "
+        f"`mwaa-local logs startup_script_execution --name {environment['Name']}` the startup script's output.",
     )

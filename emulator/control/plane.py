@@ -42,6 +42,10 @@ class Provisioner(Protocol):
     def check_new(self, record: EnvironmentRecord) -> None:
         """Refuse a record MWAA would refuse at request time (its bucket); EnvironmentConfigError."""
 
+    def resolve_files(self, record: EnvironmentRecord) -> EnvironmentRecord:
+        """`record` with the object versions of its configuration files (requirements, plugins,
+        startup script) checked, or fixed to the current ones; EnvironmentConfigError."""
+
     def apply(self, record: EnvironmentRecord, report: Report) -> None:
         """Make the environment run `record` (create it, or change it), healthy when it returns."""
 
@@ -59,6 +63,9 @@ class NullProvisioner:
 
     def check_new(self, record: EnvironmentRecord) -> None:
         pass
+
+    def resolve_files(self, record: EnvironmentRecord) -> EnvironmentRecord:
+        return record
 
     def apply(self, record: EnvironmentRecord, report: Report) -> None:
         pass
@@ -167,6 +174,7 @@ class ControlPlane:
                     hint="Names that differ only in letter case cannot both run locally; choose another name.",
                 )
             self.provisioner.check_new(record)
+            record = self.provisioner.resolve_files(record)
             self.store.save(Entry(record, status.creating(record.name, self._clock()), progress="queued"))
         self.jobs.submit(record.name, lambda: self._create(record.name))
         return {"Arn": environment_arn(record.name)}
@@ -213,6 +221,7 @@ class ControlPlane:
             updated = apply_update(entry.record, request)
             if updated.bucket != entry.record.bucket:
                 self.provisioner.check_new(updated)
+            updated = self.provisioner.resolve_files(updated)
             self.store.save(Entry(updated, lifecycle, previous=entry.record, progress="queued"))
         self.jobs.submit(name, lambda: self._update(name))
         return {"Arn": environment_arn(name)}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from minio.commonconfig import ENABLED
 
+from emulator.control import configuration
 from emulator.control.plane import Report
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import EnvironmentState, LocalSettings, free_web_port
@@ -74,6 +75,13 @@ class DockerProvisioner:
                     "--versioning-configuration Status=Enabled",
                 )
 
+    def resolve_files(self, record: EnvironmentRecord) -> EnvironmentRecord:
+        """The record with its configuration files' object versions checked or fixed (MWAA reads
+        them only now, at create and update)."""
+        region = self.region()
+        with s3_errors(region.endpoint()):
+            return configuration.resolve(record, region.client())
+
     # -- jobs ----------------------------------------------------------------------------------
 
     def settings_for(self, state: EnvironmentState) -> LocalSettings:
@@ -100,10 +108,16 @@ class DockerProvisioner:
                 state.save_local_settings(settings)
             stack = EnvironmentStack.for_record(self.paths, state, self.naming, record)
             report("preparing")
-            digest = stack.render(record, settings, self.region().secrets())
-            if not stack.image_current(record, digest):
+            region = self.region()
+            with s3_errors(region.endpoint()):
+                staged = configuration.stage(record, region.client(), self.paths, self.home)
+            builds = stack.render(record, settings, region.secrets(), staged)
+            if not stack.image_current(record, builds.base):
                 report("building the Airflow image")
                 stack.build(lambda step: report(f"building the Airflow image: {step}"))
+            if builds.configured is not None and not stack.configured_current(record, builds.configured):
+                report("installing requirements.txt and plugins.zip")
+                stack.build_configuration(lambda step: report(f"installing requirements.txt and plugins.zip: {step}"))
             stack.follow_version(record, report)
             stack.start(start_timeout(), lambda readiness, _elapsed: report(starting(readiness)))
 

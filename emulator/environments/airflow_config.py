@@ -14,28 +14,8 @@ from dataclasses import dataclass
 
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.timings import Timings
+from emulator.runtime.reserved import PROTECTED
 
-# Variables no configuration option can change (docker-images `_is_protected_os_environ`).
-PROTECTED = frozenset(
-    {
-        "AIRFLOW_HOME",
-        "AIRFLOW_VERSION",
-        "AIRFLOW_ENV_NAME",
-        "AIRFLOW_ENV_ID",
-        "AIRFLOW_TASK_REVISION_ID",
-        "AIRFLOW__WEBSERVER__BASE_URL",
-        "AIRFLOW__API__BASE_URL",
-        "AIRFLOW__CORE__DATABASE_ACCESS_ISOLATION",
-        "AIRFLOW__AWS_MWAA__REDIRECT_URL",
-        "AWS_DEFAULT_REGION",
-        "AWS_REGION",
-        "AWS_EXECUTION_ENV",
-        "CUSTOMER_ACCOUNT_ID",
-        "JWT_PUBLIC_KEY",
-        "PYTHONPATH",
-        "PYTHONUNBUFFERED",
-    }
-)
 # MWAA's reserved options (reference §13, §15.2) that MWAA points at its own modules or
 # services. Locally Airflow's own default stands in, so the user's value is dropped.
 RESERVED_UNSET = frozenset(
@@ -91,8 +71,12 @@ def celery_queue(record: EnvironmentRecord) -> str:
 def overruled_variables(record: EnvironmentRecord) -> frozenset[str]:
     """Variables no configuration option changes: protected and reserved ones, and MWAA's
     essential settings."""
-    keys_only = EnvironmentSecrets("", "", "", "", "")  # the essential names do not depend on values
-    return PROTECTED | RESERVED_UNSET | frozenset(essential(record, keys_only, ""))
+    return PROTECTED | RESERVED_UNSET | essential_names(record)
+
+
+def essential_names(record: EnvironmentRecord) -> frozenset[str]:
+    """The names of MWAA's essential settings (they do not depend on the secrets' values)."""
+    return frozenset(essential(record, EnvironmentSecrets("", "", "", "", ""), ""))
 
 
 def user_variables(record: EnvironmentRecord) -> tuple[dict[str, str], list[str]]:

@@ -22,6 +22,13 @@ from emulator.versions import AirflowVersion
 OPERATION = "UpdateEnvironment"
 # Members that describe the update itself, not the environment.
 UPDATE_ONLY = ("WorkerReplacementStrategy",)
+# Configuration files and the member naming their object version: a new path given without a
+# version means the new object's current version, not the old path's version.
+VERSIONED_PATHS = {
+    "RequirementsS3Path": "RequirementsS3ObjectVersion",
+    "PluginsS3Path": "PluginsS3ObjectVersion",
+    "StartupScriptS3Path": "StartupScriptS3ObjectVersion",
+}
 
 
 def _given(members: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +63,10 @@ def merged_fields(record: EnvironmentRecord, members: dict[str, Any]) -> dict[st
             _merge_teams(record, fields, value)
         else:
             fields[member] = copy.deepcopy(value)
+    for path, version in VERSIONED_PATHS.items():
+        moved = path in members and members[path] != record.fields.get(path)
+        if moved and members.get(version) is None:
+            fields.pop(version, None)
     return fields
 
 

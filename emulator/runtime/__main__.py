@@ -1,4 +1,5 @@
-"""Container entrypoint: `<component>`, `init`, `downgrade <version> [<fab>]`, `sync` or `health <check>`."""
+"""Container entrypoint: `<component>`, `init`, `downgrade <version> [<fab>]`, `configure <folder>`,
+`sync` or `health <check>`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import sys
 from emulator.runtime import components
 
 USAGE = (
-    "usage: <component> | init | downgrade <version> [<fab provider version>] | sync | health <check>\n"
+    "usage: <component> | init | downgrade <version> [<fab provider version>] | configure <folder>\n"
+    "       | sync | health <check>\n"
     f"components: {', '.join(components.COMPONENTS)}"
 )
 
@@ -24,6 +26,12 @@ def main(argv: list[str]) -> int:
         from emulator.runtime import init
 
         return init.main([command, *arguments])
+    if command == "configure" and len(arguments) == 1:
+        from pathlib import Path
+
+        from emulator.runtime import configuration
+
+        return configuration.configure(Path(arguments[0]))
     if command == "sync":
         from emulator.sync import sidecar
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from emulator.runtime import shell_profile
+from emulator.runtime import configuration, shell_profile, startup_script
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,15 @@ COMPONENTS = {
 
 def start(component: Component) -> None:
     """Replace this process with the component's Airflow process."""
+    # MWAA's order (reference §12.3): the startup script, then requirements (installed once,
+    # when the environment's image was built: the notice says which), then Airflow.
+    environment = startup_script.run(dict(os.environ))
+    configuration.announce()
     try:
-        shell_profile.write(dict(os.environ))
+        shell_profile.write(environment)
     except OSError as error:  # a shell convenience: never a reason not to start Airflow
         print(f"mwaa-local: could not write the shell profile: {error}", flush=True)
     arguments = ["airflow", *component.airflow_args]
-    mwaa_command = os.environ.get("MWAA_AIRFLOW_COMPONENT", "?")
+    mwaa_command = environment.get("MWAA_AIRFLOW_COMPONENT", "?")
     print(f"mwaa-local: starting {' '.join(arguments)} (MWAA component {mwaa_command})", flush=True)
-    os.execvp("airflow", arguments)
+    os.execvpe("airflow", arguments, environment)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -48,6 +48,10 @@ class ComposeProject:
         """The project as the engine knows it (by label), needing no rendered file: enough for
         `logs`, `ps`, `exec` and `down`, and what read-only commands use."""
         return cls(name)
+
+    def with_profiles(self, *profiles: str) -> ComposeProject:
+        """The same project with more profiles active (to build or run a service they hide)."""
+        return replace(self, profiles=(*self.profiles, *profiles))
 
     @property
     def directory(self) -> Path | None:

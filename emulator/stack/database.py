@@ -62,7 +62,7 @@ def downgrade(project: ComposeProject, migrated: str, target: str) -> None:
         target,
         *([fab] if fab else []),
         check=False,
-        environ={"MWAA_LOCAL_AIRFLOW_IMAGE": images.airflow_image(migrated)},
+        environ={"MWAA_LOCAL_AIRFLOW_BASE_IMAGE": images.airflow_image(migrated)},
     )
     if ran.returncode != 0:
         said = "\n".join((ran.stdout + ran.stderr).strip().splitlines()[-15:])

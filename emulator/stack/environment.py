@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from emulator import images
+from emulator.control.configuration import Configuration
 from emulator.environments.private_files import write_private
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import EnvironmentState, LocalSettings, RegionSecrets
@@ -15,6 +17,16 @@ from emulator.stack.compose import ComposeProject, ServiceContainer, published_p
 from emulator.stack.readiness import ONE_SHOT
 
 BUILD_SERVICE = "init"
+CONFIGURATION_SERVICE = "configuration"  # builds the configured image (compose profile of the same name)
+
+
+@dataclass(frozen=True)
+class Builds:
+    """The hashes of the inputs of an environment's images: the version's, and the configured
+    one's when the environment has configuration files."""
+
+    base: str
+    configured: str | None = None
 
 
 class EnvironmentStack:
@@ -39,15 +51,26 @@ class EnvironmentStack:
     ) -> EnvironmentStack:
         return cls(paths, state, naming, render.profile(record))
 
-    def render(self, record: EnvironmentRecord, settings: LocalSettings, region_secrets: RegionSecrets) -> str:
+    def render(
+        self,
+        record: EnvironmentRecord,
+        settings: LocalSettings,
+        region_secrets: RegionSecrets,
+        configuration: Configuration | None = None,
+    ) -> Builds:
         """Write the compose inputs for `record`, with the image's build context assembled under
-        the state home (from the checkout or the installed package); returns the build hash."""
+        the state home (from the checkout or the installed package); returns the build hashes."""
         version = record.airflow_version
         base_image = images.python_image(version.python, settings.image_settings)
         digest = build.build_hash(self.paths, version.version, version.python, base_image)
         context = build.assemble_context(
             self.paths, version.version, build.context_folder(self.state.home, version.version)
         )
+        configured = None
+        if configuration is not None:
+            configured = render.Configured(
+                str(configuration.context), build.hash_files({}, digest, configuration.digest)
+            )
         rendered = render.render_environment(
             record,
             settings,
@@ -57,16 +80,30 @@ class EnvironmentStack:
             str(ca_bundle(self.paths)),
             self.naming,
             build_context=str(context),
+            configured=configured,
         )
         write_private(self.state.compose_env_path, render.env_file_text(rendered.compose_env))
         write_private(self.state.airflow_env_path, render.override_text(rendered.airflow_override))
-        return digest
+        return Builds(digest, configured.build_hash if configured else None)
 
     def image_current(self, record: EnvironmentRecord, digest: str) -> bool:
         return build.image_hash(images.airflow_image(record.airflow_version.version)) == digest
 
+    def configured_current(self, record: EnvironmentRecord, configured_hash: str) -> bool:
+        return (
+            build.image_hash(images.configured_image(record.airflow_version.version, configured_hash))
+            == configured_hash
+        )
+
     def build(self, on_step: Callable[[str], None]) -> None:
         build.build_image(self.project, BUILD_SERVICE, self.log_file, on_step)
+
+    def build_configuration(self, on_step: Callable[[str], None]) -> None:
+        """Build the configured image: the requirements install's output is its build log."""
+        project = self.project.with_profiles(CONFIGURATION_SERVICE)
+        build.build_image(
+            project, CONFIGURATION_SERVICE, self.requirements_log, on_step, what="the environment's configuration"
+        )
 
     def check_ports(self, settings: LocalSettings) -> None:
         ports.check_free(
@@ -92,11 +129,24 @@ class EnvironmentStack:
     def down(self, volumes: bool) -> None:
         self.by_name.run("down", "--remove-orphans", *(["--volumes"] if volumes else []), capture=False)
 
-    def logs(self, service: str | None, follow: bool, tail: str) -> int:
-        """Show the logs (compose's own output); returns compose's exit code."""
+    def logs(self, service: str | None, follow: bool, tail: str, matching: str | None = None) -> int:
+        """Show the logs (compose's own output), or only their lines holding `matching`;
+        returns compose's exit code."""
         arguments = [f"--tail={tail}", *(["--follow"] if follow else []), *([service] if service else [])]
-        return self.by_name.run("logs", *arguments, capture=False, check=False).returncode
+        if matching is None:
+            return self.by_name.run("logs", *arguments, capture=False, check=False).returncode
+        process = self.by_name.popen("logs", "--no-color", *arguments)
+        assert process.stdout is not None
+        for line in process.stdout:
+            if matching in line:
+                print(line, end="", flush=True)
+        return process.wait()
 
     @property
     def log_file(self) -> Path:
         return self.state.directory / "build.log"
+
+    @property
+    def requirements_log(self) -> Path:
+        """The last build of the configured image: MWAA's `requirements_install` stream."""
+        return self.state.directory / "requirements_install.log"

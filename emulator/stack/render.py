@@ -14,15 +14,25 @@ import yaml
 
 from emulator import images
 from emulator.environments import aws_access, container_variables
-from emulator.environments.airflow_config import EnvironmentSecrets, component_environment
+from emulator.environments.airflow_config import EnvironmentSecrets, component_environment, essential_names
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import LocalSettings, RegionSecrets
 from emulator.environments.timings import PROFILES
 from emulator.errors import EnvironmentConfigError
+from emulator.runtime.reserved import ESSENTIAL_VARIABLE
 from emulator.settings import DEFAULT_REGION, Naming
 
 # Services of compose/environment.yaml that run Airflow (the image's Airflow components).
 AIRFLOW_SERVICES = ("init", "scheduler", "dag-processor", "triggerer", "worker", "webserver", "api-server")
+
+
+@dataclass(frozen=True)
+class Configured:
+    """The configured image: its build context and the hash of its inputs (the version's image
+    and the configuration), which names and labels it."""
+
+    context: str
+    build_hash: str
 
 
 @dataclass(frozen=True)
@@ -63,9 +73,11 @@ def render_environment(
     ca_bundle: str,
     naming: Naming | None = None,
     build_context: str | None = None,
+    configured: Configured | None = None,
 ) -> RenderedEnvironment:
     """`build_context`: the folder the image is built from (`up` assembles it under the state
-    home); without it compose/environment.yaml falls back to the checkout around it."""
+    home); without it compose/environment.yaml falls back to the checkout around it.
+    `configured`: the environment's configured image, when it has configuration files."""
     version = record.airflow_version
     timings = PROFILES[settings.timings]
     chosen = settings.image_settings  # None: this process's variables
@@ -76,6 +88,7 @@ def render_environment(
         "MWAA_LOCAL_REGION_NETWORK": (naming or Naming()).region_network,
         "MWAA_LOCAL_AIRFLOW_VERSION": version.version,
         "MWAA_LOCAL_PYTHON_VERSION": version.python,
+        "MWAA_LOCAL_AIRFLOW_BASE_IMAGE": images.airflow_image(version.version),
         "MWAA_LOCAL_AIRFLOW_IMAGE": images.airflow_image(version.version),
         "MWAA_LOCAL_BASE_IMAGE": images.python_image(version.python, chosen),
         "MWAA_LOCAL_POSTGRES_IMAGE": images.mirrored(images.POSTGRES, chosen),
@@ -96,10 +109,18 @@ def render_environment(
     }
     if build_context is not None:
         compose_env["MWAA_LOCAL_BUILD_CONTEXT"] = build_context
+    if configured is not None:
+        compose_env |= {
+            "MWAA_LOCAL_AIRFLOW_IMAGE": images.configured_image(version.version, configured.build_hash),
+            "MWAA_LOCAL_CONFIGURATION_CONTEXT": configured.context,
+            "MWAA_LOCAL_CONFIGURATION_HASH": configured.build_hash,
+        }
     shared = {
         **component_environment(record, timings, secrets, web_url(settings)),
         **container_variables.service_variables(record, secrets, settings.environment_id),
         **aws_access.task_variables(region_secrets.access_key, region_secrets.secret_key, settings.aws_endpoints),
+        # What a startup script's exports cannot change (emulator/runtime/startup_script.py).
+        ESSENTIAL_VARIABLE: ",".join(sorted(essential_names(record))),
     }
     services: dict[str, object] = {}
     for service in AIRFLOW_SERVICES:

@@ -76,7 +76,9 @@ def test_a_downgrade_stops_airflow_and_runs_the_newer_image_to_the_target() -> N
     assert set(stop[1:]) == {"init", "scheduler", "worker", "webserver", "triggerer"}, "the database keeps running"
     ran, environ = next((arguments, environ) for arguments, environ in project.commands if arguments[0] == "run")
     assert ran[-3:] == ("init", "downgrade", "2.10.1")
-    assert environ == {"MWAA_LOCAL_AIRFLOW_IMAGE": "mwaa-local/airflow:2.10.3"}, "the newer Airflow knows the way back"
+    assert environ == {"MWAA_LOCAL_AIRFLOW_BASE_IMAGE": "mwaa-local/airflow:2.10.3"}, (
+        "the newer Airflow knows the way back"
+    )
     assert commands.index(stop) < commands.index(ran)
 
 

@@ -166,7 +166,7 @@ def test_up_renders_the_context_it_assembles(tmp_path: Path) -> None:
     digest = stack.render(record, LocalSettings(web_port=8080), RegionSecrets("access", "secret"))
     env = state.compose_env_path.read_text()
     assert f"MWAA_LOCAL_BUILD_CONTEXT='{tmp_path / 'build' / '2.10.3'}'" in env
-    assert build_hash(tmp_path / "build" / "2.10.3", "2.10.3", *_args("2.10.3")) == digest
+    assert build_hash(tmp_path / "build" / "2.10.3", "2.10.3", *_args("2.10.3")) == digest.base
 
 
 def _args(version: str) -> tuple[str, str]:

@@ -205,7 +205,15 @@ def test_the_rendered_services_exist_in_the_compose_file() -> None:
     compose = compose_file()
     assert set(AIRFLOW_SERVICES) <= set(compose["services"])
     for service in AIRFLOW_SERVICES:
-        assert compose["services"][service]["image"].startswith("${MWAA_LOCAL_AIRFLOW_IMAGE")
+        # The components run the configured image (requirements, plugins, startup script);
+        # init (migrate-db) and the sync run the version's own image and never wait for it.
+        expected = "${MWAA_LOCAL_AIRFLOW_BASE_IMAGE" if service == "init" else "${MWAA_LOCAL_AIRFLOW_IMAGE"
+        assert compose["services"][service]["image"].startswith(expected), service
+    assert compose["services"]["sync"]["image"].startswith("${MWAA_LOCAL_AIRFLOW_BASE_IMAGE")
+    configuration = compose["services"]["configuration"]
+    assert configuration["image"].startswith("${MWAA_LOCAL_AIRFLOW_IMAGE")
+    assert configuration["profiles"] == ["configuration"], "built, never started"
+    assert configuration["build"]["args"]["AIRFLOW_IMAGE"].startswith("${MWAA_LOCAL_AIRFLOW_BASE_IMAGE")
 
 
 # Services that run DAG code (top-level code, tasks, triggers) reach the S3 service.
@@ -217,7 +225,7 @@ def test_services_that_run_dag_code_join_the_region_network_and_reach_the_host()
     on_airflow_image = {
         name
         for name, service in compose["services"].items()
-        if service["image"].startswith("${MWAA_LOCAL_AIRFLOW_IMAGE")
+        if service["image"].startswith("${MWAA_LOCAL_AIRFLOW_") and name != "configuration"
     }
     assert on_airflow_image == {*AIRFLOW_SERVICES, "sync"}, "every Airflow service is rendered (sync is not Airflow)"
     for service in AIRFLOW_SERVICES:
@@ -268,6 +276,8 @@ def test_every_long_running_service_has_a_healthcheck_and_restart_policy() -> No
     for name, service in compose["services"].items():
         if name == "init":
             assert service["restart"] == "no"
+            continue
+        if name == "configuration":  # only built
             continue
         assert "healthcheck" in service, name
         assert service["restart"] == "unless-stopped", name

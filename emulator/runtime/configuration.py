@@ -1,0 +1,109 @@
+"""An environment's configuration files, installed into its image once per configuration.
+
+The control plane reads requirements.txt, plugins.zip and the startup script from the bucket at
+the object versions CreateEnvironment/UpdateEnvironment name, and builds an image on top of the
+version's Airflow image (compose/configuration.Dockerfile) whose one step is `configure <staging
+folder>`: the zip extracted to the plugins folder, the script and the requirements put where
+MWAA keeps them, the requirements installed for the airflow user. Every component then starts
+from that same image: the same package set everywhere, and no pip run at a (re)start.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from emulator.runtime import requirements
+
+AIRFLOW_HOME = Path("/usr/local/airflow")
+PLUGINS = AIRFLOW_HOME / "plugins"
+REQUIREMENTS = AIRFLOW_HOME / "requirements" / "requirements.txt"
+STARTUP_SCRIPT = AIRFLOW_HOME / "startup" / "startup.sh"
+MANIFEST = Path("/usr/local/mwaa/configuration.json")
+# The files of a staging folder, and the manifest naming their bucket objects.
+FILES = {"requirements": "requirements.txt", "plugins": "plugins.zip", "startup": "startup.sh"}
+STAGED_MANIFEST = "configuration.json"
+
+
+class ConfigurationError(Exception):
+    pass
+
+
+def check_zip(path: Path, described: str) -> list[zipfile.ZipInfo]:
+    """The zip's members; ConfigurationError when it is not a readable zip or escapes its folder."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            broken = archive.testzip()
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise ConfigurationError(f"{described} is not a valid zip file: {error}") from error
+    if broken is not None:
+        raise ConfigurationError(f"{described} is corrupt: its member {broken} fails its CRC check")
+    for member in members:
+        name = PurePosixPath(member.filename)
+        if name.is_absolute() or ".." in name.parts:
+            raise ConfigurationError(f"{described} holds {member.filename}, outside the plugins folder")
+    return members
+
+
+def extract_plugins(path: Path, described: str, target: Path = PLUGINS) -> int:
+    """The zip's top level becomes the plugins folder's top level (reference §12.3)."""
+    members = check_zip(path, described)
+    with zipfile.ZipFile(path) as archive:
+        archive.extractall(target)
+    return len([member for member in members if not member.is_dir()])
+
+
+def describe(manifest: dict[str, dict[str, str]], kind: str) -> str:
+    entry = manifest.get(kind) or {}
+    where = f"s3://{entry.get('bucket', '?')}/{entry.get('key', '?')}"
+    return f"{FILES[kind]} ({where} version {entry.get('version', '?')})"
+
+
+def configure(staging: Path) -> int:
+    """The build step: put the staged files in place and install the requirements."""
+    manifest = json.loads((staging / STAGED_MANIFEST).read_text())
+
+    def emit(line: str) -> None:
+        print(f"{requirements.STREAM}: {line}", flush=True)
+
+    try:
+        if (staging / FILES["plugins"]).is_file():
+            count = extract_plugins(staging / FILES["plugins"], describe(manifest, "plugins"))
+            print(f"plugins: extracted {count} files of {describe(manifest, 'plugins')} to {PLUGINS}", flush=True)
+        if (staging / FILES["startup"]).is_file():
+            shutil.copyfile(staging / FILES["startup"], STARTUP_SCRIPT)
+            STARTUP_SCRIPT.chmod(0o755)
+        if (staging / FILES["requirements"]).is_file():
+            shutil.copyfile(staging / FILES["requirements"], REQUIREMENTS)
+            emit(f"installing {describe(manifest, 'requirements')}")
+            code = requirements.install(REQUIREMENTS, emit)
+            if code != 0:
+                raise ConfigurationError(
+                    f"installing {describe(manifest, 'requirements')} failed (pip exit {code}); "
+                    "pip's reason is in the lines above"
+                )
+            emit("requirements installed")
+    except ConfigurationError as error:
+        print(f"ERROR: {error}", flush=True)
+        return 1
+    MANIFEST.write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    return 0
+
+
+def announce(manifest_path: Path = MANIFEST) -> None:
+    """At a component's start: which configuration this image holds; pip does not run again."""
+    if not manifest_path.is_file():
+        return
+    manifest = json.loads(manifest_path.read_text())
+    if "requirements" in manifest:
+        print(
+            f"{requirements.STREAM}_{socket.gethostname()}: {describe(manifest, 'requirements')} was installed "
+            "once, when this configuration's image was built; pip does not run at start",
+            flush=True,
+        )
+    if "plugins" in manifest:
+        print(f"plugins: {describe(manifest, 'plugins')} is extracted in {PLUGINS}", flush=True)

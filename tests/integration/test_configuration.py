@@ -1,0 +1,274 @@
+"""requirements.txt, plugins.zip and the startup script, applied the MWAA way (reference §12.3,
+§13): only when an operation names their object versions, installed once per configuration,
+and a bad file fails the update while the previous configuration keeps running.
+
+Each Airflow version gets an environment of its own (started side by side on first use), since
+these tests change its configuration; every test brings the configuration it needs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator import lifecycle
+from emulator.control.client import ControlPlaneClient
+from emulator.errors import EnvironmentConfigError
+from emulator.stack.ports import free_port
+from tests.conftest import VERSIONS
+from tests.support import Environment, delete_bucket, state_exists, wait_for
+
+DAG = "it_configuration"
+GOOD_REQUIREMENTS = "pyjokes==0.6.0\n"
+NEWER_REQUIREMENTS = "pyjokes==0.7.2\n"
+STARTUP = """echo "startup on $MWAA_AIRFLOW_COMPONENT"
+export MWAA_LOCAL_TEST_STARTUP=exported-by-startup
+export AIRFLOW__CORE__EXECUTOR=SequentialExecutor
+exit 0
+"""
+OPERATOR = """from airflow.models.baseoperator import BaseOperator
+
+
+class GreetingOperator(BaseOperator):
+    def __init__(self, name: str, **kwargs):
+        super().__init__(**kwargs)
+        self.name = name
+
+    def execute(self, context):
+        return f"hello from {self.name}"
+"""
+DAG_TEXT = """import os
+from datetime import datetime
+
+from airflow import DAG
+
+try:
+    from airflow.providers.standard.operators.python import PythonOperator
+except ImportError:
+    from airflow.operators.python import PythonOperator
+
+import pyjokes
+from greeting_operator import GreetingOperator
+
+
+def report():
+    return {
+        "pyjokes": pyjokes.__version__,
+        "startup": os.environ.get("MWAA_LOCAL_TEST_STARTUP"),
+        "executor": os.environ.get("AIRFLOW__CORE__EXECUTOR"),
+    }
+
+
+with DAG("it_configuration", start_date=datetime(2024, 1, 1), schedule=None, catchup=False):
+    PythonOperator(task_id="report", python_callable=report) >> GreetingOperator(task_id="greet", name="plugins")
+"""
+
+
+class Configured:
+    """An environment of one version, its workspace and MWAA API client."""
+
+    def __init__(self, environment: Environment) -> None:
+        self.environment = environment
+
+    @property
+    def workspace(self) -> Path:
+        return self.environment.workspace
+
+    def api(self) -> ControlPlaneClient:
+        return lifecycle.api(lifecycle.Context.load())
+
+    def get(self) -> dict[str, Any]:
+        found = self.api().environment(self.environment.name)
+        assert found is not None
+        return found
+
+    def put(self, key: str, data: bytes) -> str:
+        result = self.environment.s3().put_object(self.environment.bucket, key, io.BytesIO(data), len(data))
+        return str(result.version_id)
+
+    def write_good_files(self) -> None:
+        (self.workspace / "requirements.txt").write_text(GOOD_REQUIREMENTS)
+        (self.workspace / "plugins").mkdir(exist_ok=True)
+        (self.workspace / "plugins" / "greeting_operator.py").write_text(OPERATOR)
+        (self.workspace / "startup.sh").write_text(STARTUP)
+
+    def apply_good_configuration(self) -> dict[str, Any]:
+        """Deploy the good files and let `deploy` apply them (nothing to do when they are live)."""
+        self.write_good_files()
+        deployed = self.environment.cli("deploy")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        current = self.get()
+        assert current["Status"] == "AVAILABLE", current
+        return current
+
+    def update(self, **members: Any) -> dict[str, Any]:
+        """UpdateEnvironment through the MWAA API, waiting until it settles."""
+        self.api().call("update_environment", Name=self.environment.name, **members)
+        time.sleep(1)
+        def settled() -> dict[str, Any] | None:
+            found = self.get()
+            return None if found["Status"] in ("UPDATING", "ROLLING_BACK") else found
+
+        return wait_for(
+            settled,
+            900,
+            f"the update of {self.environment.name} to settle",
+            interval=2,
+        )
+
+    def run_report(self, run_id: str) -> dict[str, Any]:
+        state = self.environment.run_dag(DAG, run_id, timeout=240)
+        assert state == "success", self.environment.logs()
+        hosts = self.environment.task_hosts(DAG, run_id)
+        assert hosts <= self.environment.container_hostnames("worker"), "the tasks ran on a worker"
+        return self.environment.xcoms(DAG, run_id)
+
+
+@pytest.fixture(scope="module")
+def configured_environments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Configured]]:
+    """One environment per version, started side by side with the DAG that needs the files."""
+    root = tmp_path_factory.mktemp("configuration")
+    prepared = []
+    for version in VERSIONS:
+        name = "cf" + version.replace(".", "")
+        bucket = f"mwaa-local-{name}-{secrets.token_hex(3)}"
+        workspace = root / name
+        (workspace / "dags").mkdir(parents=True)
+        (workspace / "dags" / f"{DAG}.py").write_text(DAG_TEXT)
+        record = {"Name": name, "AirflowVersion": version, "SourceBucketArn": f"arn:aws:s3:::{bucket}"}
+        (workspace / "environment.json").write_text(json.dumps(record))
+        prepared.append(Environment(name, version, workspace, free_port(), bucket))
+
+    def up(environment: Environment) -> str:
+        started = environment.cli(
+            "up", "--deploy", "--timings", "dev", "--web-port", str(environment.web_port), "--timeout", "900"
+        )
+        return "" if started.returncode == 0 else started.stdout + started.stderr
+
+    with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
+        failures = list(pool.map(up, prepared))
+    try:
+        for environment, failure in zip(prepared, failures, strict=True):
+            assert not failure, f"mwaa-local up failed for {environment.name}:\n{failure}\n{environment.logs()}"
+        yield {environment.version: Configured(environment) for environment in prepared}
+    finally:
+        for environment in prepared:
+            if state_exists(environment.name):
+                if environment.region_running():
+                    delete_bucket(environment.s3(), environment.bucket)
+                environment.cli("down", "--volumes")
+
+
+@pytest.fixture(params=VERSIONS)
+def configured(request: pytest.FixtureRequest, configured_environments: dict[str, Configured]) -> Configured:
+    return configured_environments[request.param]
+
+
+def import_errors(environment: Environment) -> str:
+    return json.dumps(environment.airflow_json("dags", "list-import-errors"))
+
+
+def test_files_apply_only_when_an_update_names_their_versions(configured: Configured) -> None:
+    environment = configured.environment
+    for leftover in ("requirements.txt", "startup.sh"):
+        (configured.workspace / leftover).unlink(missing_ok=True)
+    before = configured.get()
+    if "RequirementsS3ObjectVersion" not in before:
+        # Without the package the DAG cannot be imported: the environment has no requirements yet.
+        wait_for(lambda: "pyjokes" in import_errors(environment), 120, "the import error naming pyjokes", 2)
+        # Uploaded without an update: nothing changes.
+        configured.write_good_files()
+        uploaded = environment.cli("deploy", "--no-update")
+        assert uploaded.returncode == 0, uploaded.stderr
+        assert "RequirementsS3ObjectVersion" not in configured.get()
+        assert "pyjokes" in import_errors(environment)
+
+    current = configured.apply_good_configuration()
+    requirements_version = current["RequirementsS3ObjectVersion"]
+    assert current["RequirementsS3Path"] == "requirements.txt"
+    assert current["PluginsS3ObjectVersion"] and current["StartupScriptS3ObjectVersion"]
+    environment.wait_listed(DAG, timeout=180)
+    values = configured.run_report(f"applied-{time.time_ns()}")
+    assert values["report"]["pyjokes"] == "0.6.0", "requirements.txt's package is installed on the worker"
+    assert values["report"]["startup"] == "exported-by-startup", "the startup script's export reaches the task"
+    assert values["report"]["executor"] == "CeleryExecutor", "a reserved variable the script set is restored"
+    assert values["greet"] == "hello from plugins", "the operator from plugins.zip ran"
+    worker_log = environment.compose("logs", "--no-color", "worker", check=False).stdout
+    assert "AIRFLOW__CORE__EXECUTOR is reserved by MWAA" in worker_log
+    assert "startup_script_execution_" in worker_log and "startup on worker" in worker_log
+
+    # A newer requirements.txt uploaded without an update changes nothing.
+    configured.put("requirements.txt", NEWER_REQUIREMENTS.encode())
+    time.sleep(3)
+    assert configured.get()["RequirementsS3ObjectVersion"] == requirements_version
+    installed = environment.exec("worker", "python3", "-c", "import pyjokes; print(pyjokes.__version__)")
+    assert installed.strip().splitlines()[-1] == "0.6.0"
+
+
+def test_a_restarted_worker_does_not_run_pip_again(configured: Configured) -> None:
+    configured.apply_good_configuration()
+    environment = configured.environment
+    worker = environment.containers("worker")[0]
+    environment.compose("restart", "worker")
+    wait_for(
+        lambda: all(c.health == "healthy" for c in environment.containers("worker")),
+        180,
+        "the restarted worker to be healthy",
+        interval=1,
+    )
+    log = environment.compose("logs", "--no-color", "--since", "2m", "worker", check=False).stdout
+    assert "pip does not run at start" in log, log[-3000:]
+    assert "Collecting" not in log and "Installing collected packages" not in log, "pip ran again"
+    assert worker.id == environment.containers("worker")[0].id, "the same container restarted"
+
+
+def failed_update(configured: Configured, **members: Any) -> str:
+    """Update with bad files: UPDATE_FAILED, the previous configuration back; LastUpdate's error."""
+    before = configured.get()
+    after = configured.update(**members)
+    assert after["Status"] == "AVAILABLE", after
+    assert after["LastUpdate"]["Status"] == "FAILED", after["LastUpdate"]
+    for member in ("RequirementsS3ObjectVersion", "PluginsS3ObjectVersion", "StartupScriptS3ObjectVersion"):
+        assert after[member] == before[member], f"{member} is the previous configuration's again"
+    return str(after["LastUpdate"]["Error"]["ErrorMessage"])
+
+
+def test_bad_files_fail_the_update_and_the_previous_configuration_keeps_running(configured: Configured) -> None:
+    configured.apply_good_configuration()
+    environment = configured.environment
+
+    conflict = configured.put("requirements.txt", b"celery==5.0.0\n")
+    message = failed_update(configured, RequirementsS3ObjectVersion=conflict)
+    assert "celery" in message and "MWAA pins" in message, message
+
+    missing = configured.put("requirements.txt", b"mwaa-local-no-such-package-anywhere==1.0\n")
+    message = failed_update(configured, RequirementsS3ObjectVersion=missing)
+    assert "mwaa-local-no-such-package-anywhere" in message and "pip exit" in message, message
+
+    corrupt = configured.put("plugins.zip", b"this is not a zip file")
+    message = failed_update(configured, PluginsS3ObjectVersion=corrupt)
+    assert "plugins.zip" in message and "not a valid zip file" in message, message
+
+    failing = configured.put("startup.sh", b"echo about to fail\nexit 3\n")
+    message = failed_update(configured, StartupScriptS3ObjectVersion=failing)
+    assert "startup script exited with status 3" in message, message
+
+    # An object version that does not exist is refused at once, in MWAA's words.
+    with pytest.raises(
+        EnvironmentConfigError, match=r"^Unable to read version no-such-version of file requirements\.txt$"
+    ):
+        configured.api().call(
+            "update_environment", Name=environment.name, RequirementsS3ObjectVersion="no-such-version"
+        )
+    assert configured.get()["Status"] == "AVAILABLE", "a refused request starts no update"
+
+    values = configured.run_report(f"after-failures-{time.time_ns()}")
+    assert values["report"]["pyjokes"] == "0.6.0" and values["greet"] == "hello from plugins"
