@@ -2,8 +2,10 @@
 
 For each Airflow version it measures mwaa-local (cold `up` → healthy on empty volumes, bucket
 upload → file in the dags folder → DAG visible in Airflow, trigger → success of a 2-task XCom
-DAG, idle memory, GetEnvironment's latency, UpdateEnvironment of an option → AVAILABLE, then
-`up` after `down`, `up` of a running environment, and CreateEnvironment → AVAILABLE)
+DAG, idle memory, GetEnvironment's latency, UpdateEnvironment of an option → AVAILABLE,
+UpdateEnvironment with a new requirements.txt → AVAILABLE (pip's cache cold, then warm) and an
+extra worker's start on it, then `up` after `down`, `up` of a running environment, and
+CreateEnvironment → AVAILABLE)
 and then plain Airflow from the same image (scripts/plain-airflow.yaml) the same way, and
 prints one JSON document. Images must be built already: builds are not timed. Latencies are
 polled from inside the containers and include a `docker exec` (about 0.1 s).
@@ -64,6 +66,7 @@ def bench():
 bench()
 '''
 RUN_ID = "bench_run"
+REQUIREMENTS = "pyjokes==0.6.0\n"  # a small pure-Python package from PyPI
 BUCKET = "mwaa-local-bench"  # its own bucket: the benchmark never touches a user's DAGs
 REPO = Path(__file__).resolve().parent.parent
 
@@ -175,6 +178,7 @@ def bench_mwaa_local(version: str, settle: float) -> dict[str, Any]:
     result["trigger_to_success_seconds"] = trigger_to_success(f"http://127.0.0.1:{port}", family, password, postgres)
     s3.remove_object(BUCKET, f"dags/{DAG_FILE}")
     result |= bench_api(context, name)
+    result |= bench_requirements(context, name)
     cli("down")
     result["up_warm_seconds"] = timed(lambda: cli(*up))  # stopped with its data, started again
     result["up_running_seconds"] = timed(lambda: cli(*up))  # `up` on a running environment
@@ -221,6 +225,42 @@ def bench_api(context: Context, name: str) -> dict[str, Any]:
         "get_environment_ms": round(statistics.median(latencies) * 1000, 1),
         "api_update_option_to_available_seconds": timed(lambda: settled(context, api, "update_environment", update)),
     }
+
+
+def bench_requirements(context: Context, name: str) -> dict[str, Any]:
+    """UpdateEnvironment with a new requirements.txt → AVAILABLE, with pip's build cache empty
+    and then warm (another file, same package), and the start of an extra worker on it."""
+    api, s3 = lifecycle.api(context), context.region().client()
+
+    def update_to(text: str) -> float:
+        data = text.encode()
+        uploaded = s3.put_object(BUCKET, "requirements.txt", io.BytesIO(data), len(data))
+        members = {
+            "Name": name,
+            "RequirementsS3Path": "requirements.txt",
+            "RequirementsS3ObjectVersion": uploaded.version_id,
+        }
+        return timed(lambda: settled(context, api, "update_environment", members))
+
+    # BuildKit's cache mounts hold pip's downloads between builds: emptied, the first is cold.
+    subprocess.run(
+        ["docker", "builder", "prune", "--force", "--filter", "type=exec.cachemount"], check=True, capture_output=True
+    )
+    result = {
+        "api_update_requirements_cold_pip_seconds": update_to(REQUIREMENTS),
+        "api_update_requirements_warm_pip_seconds": update_to(f"# warm\n{REQUIREMENTS}"),
+    }
+    project = context.stack(context.state(name).load_record()).project
+    before = {c.id for c in project.containers() if c.service == "worker"}
+    started = time.monotonic()
+    project.run("up", "--detach", "--no-deps", "--no-recreate", "--scale", "worker=2", "worker")
+    while not any(c.id not in before and c.health == "healthy" for c in project.containers() if c.service == "worker"):
+        if time.monotonic() - started > 300:
+            raise RuntimeError("the extra worker did not become healthy in 300 s")
+        time.sleep(0.1)
+    result["extra_worker_healthy_seconds"] = round(time.monotonic() - started, 2)
+    project.run("up", "--detach", "--no-deps", "--scale", "worker=1", "worker")
+    return result
 
 
 def bench_plain(version: str, settle: float) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from emulator.settings import DEFAULT_REGION
 from emulator.stack import render
 from emulator.stack.docker_engine import require_docker
 from emulator.stack.region import Region
+from emulator.workspace_tools import run_tool
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -307,6 +308,63 @@ def show_changes(changes: list[ObjectChange]) -> None:
         ui.console.print(line, soft_wrap=True)
     if unchanged:
         ui.console.print(f"  [dim]{len(unchanged)} DAG folder file(s) unchanged[/]")
+
+
+def workspace_tool(
+    context: click.Context, name: str | None, airflow_version: str | None, arguments: list[str], writable: bool = False
+) -> None:
+    """Run a workspace check in a throwaway container of the environment's Airflow version."""
+    workspace = workspace_of(context)
+    cli_context = lifecycle.Context.load()
+    record, _ = lifecycle.up_record(cli_context, workspace, name, airflow_version)
+    ui.console.print(f"Airflow {record.airflow_version.version}, workspace {escape(str(workspace))}:", soft_wrap=True)
+    code = run_tool(cli_context.paths, record, workspace, arguments, click.echo, writable)
+    sys.exit(code)
+
+
+airflow_version_option = click.option(
+    "--airflow-version", help="Airflow version (default: the workspace's environment.json's, else MWAA's newest)."
+)
+
+
+@main.command("test-requirements")
+@name_option
+@airflow_version_option
+@click.pass_context
+@reports_errors
+def test_requirements(context: click.Context, name: str | None, airflow_version: str | None) -> None:
+    """Install the workspace's requirements.txt as an update would (constraints, MWAA's essential
+    pins, plugins/ for --find-links) in a throwaway container; report conflicts. No environment changes."""
+    workspace_tool(context, name, airflow_version, ["test-requirements"])
+
+
+@main.command("test-startup-script")
+@name_option
+@airflow_version_option
+@click.option(
+    "--component",
+    type=click.Choice(["scheduler", "worker", "webserver"]),
+    default="worker",
+    show_default=True,
+    help="The MWAA_AIRFLOW_COMPONENT the script sees.",
+)
+@click.pass_context
+@reports_errors
+def test_startup_script(context: click.Context, name: str | None, airflow_version: str | None, component: str) -> None:
+    """Source the workspace's startup.sh as a component would: its output, exports, and the
+    reserved variables MWAA would restore. No environment changes."""
+    workspace_tool(context, name, airflow_version, ["test-startup-script", component])
+
+
+@main.command("package-requirements")
+@name_option
+@airflow_version_option
+@click.pass_context
+@reports_errors
+def package_requirements(context: click.Context, name: str | None, airflow_version: str | None) -> None:
+    """Download the wheels of requirements.txt (with the version's constraints) into plugins/, for
+    environments without internet access (`--find-links /usr/local/airflow/plugins --no-index`)."""
+    workspace_tool(context, name, airflow_version, ["package-requirements"], writable=True)
 
 
 @main.command("env")

@@ -9,7 +9,8 @@ from emulator.runtime import components
 
 USAGE = (
     "usage: <component> | init | downgrade <version> [<fab provider version>] | configure <folder>\n"
-    "       | sync | health <check>\n"
+    "       | sync | health <check> | test-requirements | test-startup-script [<component>]\n"
+    "       | package-requirements\n"
     f"components: {', '.join(components.COMPONENTS)}"
 )
 
@@ -32,6 +33,10 @@ def main(argv: list[str]) -> int:
         from emulator.runtime import configuration
 
         return configuration.configure(Path(arguments[0]))
+    if command in ("test-requirements", "test-startup-script", "package-requirements"):
+        from emulator.runtime import workspace_tools
+
+        return workspace_tools.main(argv)
     if command == "sync":
         from emulator.sync import sidecar
 

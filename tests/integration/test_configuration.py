@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from emulator.control.client import ControlPlaneClient
 from emulator.errors import EnvironmentConfigError
 from emulator.stack.ports import free_port
 from tests.conftest import VERSIONS
-from tests.support import Environment, delete_bucket, state_exists, wait_for
+from tests.support import Environment, cli, delete_bucket, state_exists, wait_for
 
 DAG = "it_configuration"
 GOOD_REQUIREMENTS = "pyjokes==0.6.0\n"
@@ -106,13 +107,15 @@ class Configured:
         deployed = self.environment.cli("deploy")
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         current = self.get()
-        assert current["Status"] == "AVAILABLE", current
+        # UPDATE_FAILED: an earlier test's failed update rolled back to this configuration.
+        assert current["Status"] in ("AVAILABLE", "UPDATE_FAILED"), current
         return current
 
     def update(self, **members: Any) -> dict[str, Any]:
         """UpdateEnvironment through the MWAA API, waiting until it settles."""
         self.api().call("update_environment", Name=self.environment.name, **members)
         time.sleep(1)
+
         def settled() -> dict[str, Any] | None:
             found = self.get()
             return None if found["Status"] in ("UPDATING", "ROLLING_BACK") else found
@@ -234,7 +237,7 @@ def failed_update(configured: Configured, **members: Any) -> str:
     """Update with bad files: UPDATE_FAILED, the previous configuration back; LastUpdate's error."""
     before = configured.get()
     after = configured.update(**members)
-    assert after["Status"] == "AVAILABLE", after
+    assert after["Status"] == "UPDATE_FAILED", after
     assert after["LastUpdate"]["Status"] == "FAILED", after["LastUpdate"]
     for member in ("RequirementsS3ObjectVersion", "PluginsS3ObjectVersion", "StartupScriptS3ObjectVersion"):
         assert after[member] == before[member], f"{member} is the previous configuration's again"
@@ -268,7 +271,44 @@ def test_bad_files_fail_the_update_and_the_previous_configuration_keeps_running(
         configured.api().call(
             "update_environment", Name=environment.name, RequirementsS3ObjectVersion="no-such-version"
         )
-    assert configured.get()["Status"] == "AVAILABLE", "a refused request starts no update"
+    assert configured.get()["Status"] == "UPDATE_FAILED", "a refused request starts no update"
 
     values = configured.run_report(f"after-failures-{time.time_ns()}")
     assert values["report"]["pyjokes"] == "0.6.0" and values["greet"] == "hello from plugins"
+
+
+def test_workspace_checks_report_and_touch_no_environment(configured: Configured, tmp_path: Path) -> None:
+    version = configured.environment.version
+    before = configured.get()["LastUpdate"]
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "environment.json").write_text(json.dumps({"Name": "checks", "AirflowVersion": version}))
+
+    def check(*arguments: str) -> tuple[int, str]:
+        finished = cli(workspace, *arguments, timeout=600)
+        return finished.returncode, finished.stdout + finished.stderr
+
+    (workspace / "requirements.txt").write_text("celery==5.0.0\n")
+    code, output = check("test-requirements")
+    assert code == 1 and "'celery==5.0.0' would change celery, which MWAA pins to" in output, output
+    (workspace / "requirements.txt").write_text(GOOD_REQUIREMENTS)
+    code, output = check("test-requirements")
+    assert code == 0, output
+    assert "Successfully installed pyjokes-0.6.0" in output and f"installs on Airflow {version}" in output
+
+    (workspace / "startup.sh").write_text(STARTUP)
+    code, output = check("test-startup-script", "--component", "scheduler")
+    assert code == 0, output
+    assert "startup on scheduler" in output
+    assert "exported  MWAA_LOCAL_TEST_STARTUP=exported-by-startup" in output
+    assert "restored  AIRFLOW__CORE__EXECUTOR" in output
+    (workspace / "startup.sh").write_text("exit 4\n")
+    code, output = check("test-startup-script")
+    assert code == 1 and "exited with status 4" in output, output
+
+    code, output = check("package-requirements")
+    assert code == 0, output
+    wheels = list((workspace / "plugins").glob("pyjokes-0.6.0-*.whl"))
+    assert len(wheels) == 1, output
+    assert wheels[0].stat().st_uid == os.getuid(), "the downloaded wheels belong to the user"
+    assert configured.get()["LastUpdate"] == before, "no environment changed"

@@ -1,0 +1,68 @@
+"""plugins.zip checks and extraction, and which object version an update keeps."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from emulator.environments.record import build_record
+from emulator.environments.update import apply_update
+from emulator.runtime import configuration
+
+
+def make_zip(path: Path, members: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_the_zip_top_level_becomes_the_plugins_folder(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "plugins.zip", {"my_operator.py": "x = 1\n", "hooks/my_hook.py": "y = 2\n"})
+    target = tmp_path / "plugins"
+    target.mkdir()
+    assert configuration.extract_plugins(archive, "plugins.zip", target) == 2
+    assert (target / "my_operator.py").read_text() == "x = 1\n"
+    assert (target / "hooks" / "my_hook.py").is_file()
+
+
+def test_a_corrupt_zip_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "bad.zip").write_bytes(b"this is not a zip file")
+    with pytest.raises(configuration.ConfigurationError, match=r"^plugins.zip \(v1\) is not a valid zip file"):
+        configuration.check_zip(tmp_path / "bad.zip", "plugins.zip (v1)")
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("a.py", "print('a')\n" * 20)
+    damaged = bytearray(data.getvalue())
+    damaged[40] ^= 0xFF  # inside a.py's bytes: its CRC no longer matches
+    (tmp_path / "damaged.zip").write_bytes(bytes(damaged))
+    with pytest.raises(configuration.ConfigurationError, match="corrupt"):
+        configuration.check_zip(tmp_path / "damaged.zip", "plugins.zip")
+
+
+def test_a_zip_reaching_outside_the_plugins_folder_is_refused(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "evil.zip", {"../outside.py": "x"})
+    with pytest.raises(configuration.ConfigurationError, match="outside the plugins folder"):
+        configuration.check_zip(archive, "plugins.zip")
+
+
+RECORD = build_record({"Name": "e", "RequirementsS3Path": "requirements.txt", "RequirementsS3ObjectVersion": "v1"})
+
+
+def test_an_update_without_files_keeps_their_versions() -> None:
+    updated = apply_update(RECORD, {"Name": "e", "MaxWorkers": 3})
+    assert updated.fields["RequirementsS3ObjectVersion"] == "v1"
+    same_path = apply_update(RECORD, {"Name": "e", "RequirementsS3Path": "requirements.txt"})
+    assert same_path.fields["RequirementsS3ObjectVersion"] == "v1"
+
+
+def test_a_new_path_without_a_version_drops_the_old_path_version() -> None:
+    updated = apply_update(RECORD, {"Name": "e", "RequirementsS3Path": "other/requirements.txt"})
+    assert "RequirementsS3ObjectVersion" not in updated.fields, "the control plane fixes the new object's version"
+    named = apply_update(
+        RECORD, {"Name": "e", "RequirementsS3Path": "other/requirements.txt", "RequirementsS3ObjectVersion": "v9"}
+    )
+    assert named.fields["RequirementsS3ObjectVersion"] == "v9"
