@@ -153,11 +153,14 @@ def stage(record: EnvironmentRecord, client: Minio, paths: Paths, home: Path) ->
             manifest[kind.kind] = {"bucket": record.bucket, "key": key, "version": version}
             _check(kind, target, runtime_configuration.describe(manifest, kind.kind), record)
             files[f"files/{name}"] = target
-        (scratch / runtime_configuration.STAGED_MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
-        files[f"files/{runtime_configuration.STAGED_MANIFEST}"] = scratch / runtime_configuration.STAGED_MANIFEST
+        # The same bytes make the same image, whatever their object versions: an update that
+        # names a re-upload of the live files changes nothing. The manifest says which objects
+        # the image was first built from.
         digest = hashlib.sha256()
         for name, path in sorted(files.items()):
             digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        (scratch / runtime_configuration.STAGED_MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        files[f"files/{runtime_configuration.STAGED_MANIFEST}"] = scratch / runtime_configuration.STAGED_MANIFEST
         folder = home / CONTEXTS_FOLDER / digest.hexdigest()[:16]
         return Configuration(digest.hexdigest()[:16], assemble_files(files, folder), manifest)
     finally:

@@ -82,10 +82,7 @@ def configure(staging: Path) -> int:
             emit(f"installing {describe(manifest, 'requirements')}")
             code = requirements.install(REQUIREMENTS, emit)
             if code != 0:
-                raise ConfigurationError(
-                    f"installing {describe(manifest, 'requirements')} failed (pip exit {code}); "
-                    "pip's reason is in the lines above"
-                )
+                raise ConfigurationError(f"installing {describe(manifest, 'requirements')} failed (pip exit {code})")
             emit("requirements installed")
     except ConfigurationError as error:
         print(f"ERROR: {error}", flush=True)
@@ -101,9 +98,11 @@ def announce(manifest_path: Path = MANIFEST) -> None:
     manifest = json.loads(manifest_path.read_text())
     if "requirements" in manifest:
         print(
-            f"{requirements.STREAM}_{socket.gethostname()}: {describe(manifest, 'requirements')} was installed "
-            "once, when this configuration's image was built; pip does not run at start",
+            f"{requirements.STREAM}_{socket.gethostname()}: requirements.txt was installed once, when this "
+            f"configuration's image was built (from {describe(manifest, 'requirements')}); pip does not run at start",
             flush=True,
         )
     if "plugins" in manifest:
-        print(f"plugins: {describe(manifest, 'plugins')} is extracted in {PLUGINS}", flush=True)
+        print(
+            f"plugins: plugins.zip is extracted in {PLUGINS} (built from {describe(manifest, 'plugins')})", flush=True
+        )

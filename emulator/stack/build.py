@@ -169,6 +169,19 @@ def failing_step(output: str, limit: int = 40) -> str:
     return "\n".join(excerpt[-limit:])
 
 
+_LOG_PREFIX = re.compile(r"^#\d+ \d+\.\d+ ")
+
+
+def step_errors(output: str, limit: int = 8) -> list[str]:
+    """The `ERROR:` lines a build step printed, without BuildKit's prefixes (the last `limit`)."""
+    found = []
+    for line in output.splitlines():
+        text = _LOG_PREFIX.sub("", line).strip()
+        if "ERROR:" in text and not text.startswith("#") and text not in found:  # not BuildKit's own
+            found.append(text)
+    return found[-limit:]
+
+
 def build_image(
     project: ComposeProject,
     service: str,

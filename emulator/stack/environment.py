@@ -11,6 +11,7 @@ from emulator.control.configuration import Configuration
 from emulator.environments.private_files import write_private
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import EnvironmentState, LocalSettings, RegionSecrets
+from emulator.errors import ImageBuildError
 from emulator.settings import Naming, Paths, ca_bundle
 from emulator.stack import build, database, ports, render, startup
 from emulator.stack.compose import ComposeProject, ServiceContainer, published_ports
@@ -99,11 +100,21 @@ class EnvironmentStack:
         build.build_image(self.project, BUILD_SERVICE, self.log_file, on_step)
 
     def build_configuration(self, on_step: Callable[[str], None]) -> None:
-        """Build the configured image: the requirements install's output is its build log."""
+        """Build the configured image: the requirements install's output is its build log. A
+        failure says what failed in the configure step's own words (pip's reason included)."""
         project = self.project.with_profiles(CONFIGURATION_SERVICE)
-        build.build_image(
-            project, CONFIGURATION_SERVICE, self.requirements_log, on_step, what="the environment's configuration"
-        )
+        try:
+            build.build_image(
+                project, CONFIGURATION_SERVICE, self.requirements_log, on_step, what="the environment's configuration"
+            )
+        except ImageBuildError as error:
+            said = build.step_errors(self.requirements_log.read_text(errors="replace"))
+            if not said:
+                raise
+            raise ImageBuildError(
+                "Installing the environment's configuration failed: " + " / ".join(said),
+                hint=f"`mwaa-local logs requirements_install --name {self.state.name}` shows pip's whole output.",
+            ) from error
 
     def check_ports(self, settings: LocalSettings) -> None:
         ports.check_free(

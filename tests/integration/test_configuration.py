@@ -3,7 +3,8 @@
 and a bad file fails the update while the previous configuration keeps running.
 
 Each Airflow version gets an environment of its own (started side by side on first use), since
-these tests change its configuration; every test brings the configuration it needs.
+these tests change its configuration; each test runs its scenario on both at once and brings the
+configuration it needs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,18 @@ export MWAA_LOCAL_TEST_STARTUP=exported-by-startup
 export AIRFLOW__CORE__EXECUTOR=SequentialExecutor
 exit 0
 """
-OPERATOR = """from airflow.models.baseoperator import BaseOperator
+# plugins.zip: a custom operator using a custom hook, and an Airflow plugin with a macro.
+PLUGIN_FILES = {
+    "greeting_hook.py": """from airflow.hooks.base import BaseHook
+
+
+class GreetingHook(BaseHook):
+    def greet(self, name):
+        return f"hello from {name}"
+""",
+    "greeting_operator.py": """from airflow.models.baseoperator import BaseOperator
+
+from greeting_hook import GreetingHook
 
 
 class GreetingOperator(BaseOperator):
@@ -44,8 +56,20 @@ class GreetingOperator(BaseOperator):
         self.name = name
 
     def execute(self, context):
-        return f"hello from {self.name}"
-"""
+        return GreetingHook().greet(self.name)
+""",
+    "greeting_plugin.py": """from airflow.plugins_manager import AirflowPlugin
+
+
+def shout(text):
+    return text.upper() + "!"
+
+
+class GreetingPlugin(AirflowPlugin):
+    name = "greeting_plugin"
+    macros = [shout]
+""",
+}
 DAG_TEXT = """import os
 from datetime import datetime
 
@@ -68,8 +92,16 @@ def report():
     }
 
 
+def echo(value):
+    return value
+
+
 with DAG("it_configuration", start_date=datetime(2024, 1, 1), schedule=None, catchup=False):
-    PythonOperator(task_id="report", python_callable=report) >> GreetingOperator(task_id="greet", name="plugins")
+    macro = PythonOperator(
+        task_id="macro", python_callable=echo, op_kwargs={"value": "{{ macros.greeting_plugin.shout('plugins') }}"}
+    )
+    greet = GreetingOperator(task_id="greet", name="plugins")
+    PythonOperator(task_id="report", python_callable=report) >> greet >> macro
 """
 
 
@@ -98,7 +130,8 @@ class Configured:
     def write_good_files(self) -> None:
         (self.workspace / "requirements.txt").write_text(GOOD_REQUIREMENTS)
         (self.workspace / "plugins").mkdir(exist_ok=True)
-        (self.workspace / "plugins" / "greeting_operator.py").write_text(OPERATOR)
+        for name, text in PLUGIN_FILES.items():
+            (self.workspace / "plugins" / name).write_text(text)
         (self.workspace / "startup.sh").write_text(STARTUP)
 
     def apply_good_configuration(self) -> dict[str, Any]:
@@ -170,16 +203,27 @@ def configured_environments(tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 environment.cli("down", "--volumes")
 
 
-@pytest.fixture(params=VERSIONS)
-def configured(request: pytest.FixtureRequest, configured_environments: dict[str, Configured]) -> Configured:
-    return configured_environments[request.param]
+def side_by_side(environments: dict[str, Configured], scenario: Callable[[Configured], None]) -> None:
+    """Run a scenario on every version's environment at once: most of it is waiting for
+    restarts, so two run in about the time of one."""
+    with ThreadPoolExecutor(max_workers=len(environments)) as pool:
+        futures = {version: pool.submit(scenario, configured) for version, configured in environments.items()}
+    for version, future in futures.items():
+        error = future.exception()
+        if error is not None:
+            error.add_note(f"(on the Airflow {version} environment)")
+            raise error
 
 
 def import_errors(environment: Environment) -> str:
     return json.dumps(environment.airflow_json("dags", "list-import-errors"))
 
 
-def test_files_apply_only_when_an_update_names_their_versions(configured: Configured) -> None:
+def test_files_apply_only_when_an_update_names_their_versions(configured_environments: dict[str, Configured]) -> None:
+    side_by_side(configured_environments, files_apply_only_when_named)
+
+
+def files_apply_only_when_named(configured: Configured) -> None:
     environment = configured.environment
     for leftover in ("requirements.txt", "startup.sh"):
         (configured.workspace / leftover).unlink(missing_ok=True)
@@ -203,7 +247,8 @@ def test_files_apply_only_when_an_update_names_their_versions(configured: Config
     assert values["report"]["pyjokes"] == "0.6.0", "requirements.txt's package is installed on the worker"
     assert values["report"]["startup"] == "exported-by-startup", "the startup script's export reaches the task"
     assert values["report"]["executor"] == "CeleryExecutor", "a reserved variable the script set is restored"
-    assert values["greet"] == "hello from plugins", "the operator from plugins.zip ran"
+    assert values["greet"] == "hello from plugins", "the operator and hook from plugins.zip ran"
+    assert values["macro"] == "PLUGINS!", "the plugin's macro rendered the template"
     worker_log = environment.compose("logs", "--no-color", "worker", check=False).stdout
     assert "AIRFLOW__CORE__EXECUTOR is reserved by MWAA" in worker_log
     assert "startup_script_execution_" in worker_log and "startup on worker" in worker_log
@@ -216,7 +261,11 @@ def test_files_apply_only_when_an_update_names_their_versions(configured: Config
     assert installed.strip().splitlines()[-1] == "0.6.0"
 
 
-def test_a_restarted_worker_does_not_run_pip_again(configured: Configured) -> None:
+def test_a_restarted_worker_does_not_run_pip_again(configured_environments: dict[str, Configured]) -> None:
+    side_by_side(configured_environments, restarted_worker_runs_no_pip)
+
+
+def restarted_worker_runs_no_pip(configured: Configured) -> None:
     configured.apply_good_configuration()
     environment = configured.environment
     worker = environment.containers("worker")[0]
@@ -244,7 +293,13 @@ def failed_update(configured: Configured, **members: Any) -> str:
     return str(after["LastUpdate"]["Error"]["ErrorMessage"])
 
 
-def test_bad_files_fail_the_update_and_the_previous_configuration_keeps_running(configured: Configured) -> None:
+def test_bad_files_fail_the_update_and_the_previous_configuration_keeps_running(
+    configured_environments: dict[str, Configured],
+) -> None:
+    side_by_side(configured_environments, bad_files_fail_the_update)
+
+
+def bad_files_fail_the_update(configured: Configured) -> None:
     configured.apply_good_configuration()
     environment = configured.environment
 
@@ -254,7 +309,8 @@ def test_bad_files_fail_the_update_and_the_previous_configuration_keeps_running(
 
     missing = configured.put("requirements.txt", b"mwaa-local-no-such-package-anywhere==1.0\n")
     message = failed_update(configured, RequirementsS3ObjectVersion=missing)
-    assert "mwaa-local-no-such-package-anywhere" in message and "pip exit" in message, message
+    assert "No matching distribution found for mwaa-local-no-such-package-anywhere==1.0" in message, message
+    assert "installing requirements.txt" in message and "failed (pip exit 1)" in message, message
 
     corrupt = configured.put("plugins.zip", b"this is not a zip file")
     message = failed_update(configured, PluginsS3ObjectVersion=corrupt)
@@ -277,10 +333,16 @@ def test_bad_files_fail_the_update_and_the_previous_configuration_keeps_running(
     assert values["report"]["pyjokes"] == "0.6.0" and values["greet"] == "hello from plugins"
 
 
-def test_workspace_checks_report_and_touch_no_environment(configured: Configured, tmp_path: Path) -> None:
+def test_workspace_checks_report_and_touch_no_environment(
+    configured_environments: dict[str, Configured], tmp_path: Path
+) -> None:
+    side_by_side(configured_environments, lambda configured: workspace_checks(configured, tmp_path))
+
+
+def workspace_checks(configured: Configured, tmp_path: Path) -> None:
     version = configured.environment.version
     before = configured.get()["LastUpdate"]
-    workspace = tmp_path / "workspace"
+    workspace = tmp_path / f"workspace-{version}"
     workspace.mkdir()
     (workspace / "environment.json").write_text(json.dumps({"Name": "checks", "AirflowVersion": version}))
 
@@ -311,4 +373,11 @@ def test_workspace_checks_report_and_touch_no_environment(configured: Configured
     wheels = list((workspace / "plugins").glob("pyjokes-0.6.0-*.whl"))
     assert len(wheels) == 1, output
     assert wheels[0].stat().st_uid == os.getuid(), "the downloaded wheels belong to the user"
+    # Offline, as MWAA's docs describe for private networks: the wheels from plugins/, no index.
+    (workspace / "requirements.txt").write_text(
+        f"--find-links /usr/local/airflow/plugins\n--no-index\n{GOOD_REQUIREMENTS}"
+    )
+    code, output = check("test-requirements")
+    assert code == 0 and "Successfully installed pyjokes-0.6.0" in output, output
+    assert "Downloading" not in output, "installed from the wheel in plugins/, not from an index"
     assert configured.get()["LastUpdate"] == before, "no environment changed"

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from emulator.stack.build import build_hash, build_inputs, control_plane_files, failing_step
+from emulator.stack.build import build_hash, build_inputs, control_plane_files, failing_step, step_errors
 
 BUILDKIT_FAILURE = """#10 [build 5/8] RUN python3 -c "import sys"
 #10 DONE 0.1s
@@ -73,3 +73,18 @@ def test_the_hashed_inputs_are_what_the_dockerfile_copies() -> None:
         assert source in control_plane, source
     assert {"Dockerfile", "compose/region.yaml", "emulator/cli.py", "emulator/control/plane.py"} <= control_plane
     assert not [name for name in control_plane if "__pycache__" in name or "/_data/" in name]
+
+
+def test_a_configuration_build_failure_names_the_steps_own_errors() -> None:
+    log = "\n".join(
+        [
+            "#8 0.715 requirements_install: WARNING: no --constraint line",
+            "#8 5.299 requirements_install: ERROR: No matching distribution found for nope==1.0",
+            "#8 5.400 ERROR: installing requirements.txt (s3://b/requirements.txt version v) failed (pip exit 1)",
+            '#8 ERROR: process "/bin/sh -c configure" did not complete successfully: exit code: 1',
+        ]
+    )
+    assert step_errors(log) == [
+        "requirements_install: ERROR: No matching distribution found for nope==1.0",
+        "ERROR: installing requirements.txt (s3://b/requirements.txt version v) failed (pip exit 1)",
+    ]
