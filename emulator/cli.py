@@ -280,11 +280,15 @@ def deploy(context: click.Context, name: str | None, no_update: bool) -> None:
     if no_update:
         return
     with ui.SpinnerDisplay() as display:
-        live = lifecycle.apply_files(cli_context, environment, display)
-    if live is None:
+        applied = lifecycle.apply_files(cli_context, environment, display)
+    if applied.outcome == "no environment":
+        ui.console.print(
+            f"  Environment {environment} does not exist yet: `mwaa-local up` creates it with these files."
+        )
+    elif applied.outcome == "current":
         ui.console.print("  requirements.txt, plugins.zip and startup.sh: the environment already runs these versions.")
     else:
-        show_live_files(environment, live)
+        show_live_files(environment, applied.live)
 
 
 def show_live_files(environment: str, live: dict[str, str]) -> None:

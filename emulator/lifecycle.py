@@ -382,14 +382,19 @@ def configuration_members(environment: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def apply_files(context: Context, name: str, display: Display, timeout: float = 1200.0) -> dict[str, str] | None:
+@dataclass(frozen=True)
+class AppliedFiles:
+    outcome: str  # "applied", "current" (nothing new to apply) or "no environment"
+    live: dict[str, str]
+
+
+def apply_files(context: Context, name: str, display: Display, timeout: float = 1200.0) -> AppliedFiles:
     """After a deploy: UpdateEnvironment naming the latest versions of the configuration files,
-    when they differ from the ones the environment runs, and wait for it. Returns the members
-    now live, or None when there was nothing to apply."""
+    when they differ from the ones the environment runs, and wait for it."""
     client = api(context)
     current = client.environment(name)
     if current is None:
-        return None
+        return AppliedFiles("no environment", {})
     if current["Status"] in IN_PROGRESS:
         current = wait_settled(context, client, name, display, timeout) or current
     record = context.state(name).load_record()
@@ -399,9 +404,9 @@ def apply_files(context: Context, name: str, display: Display, timeout: float = 
     with s3_errors(region.endpoint()):
         latest = configuration.latest(unpinned, region.client())
     if all(configuration_members(current).get(member) == value for member, value in latest.items()):
-        return None
+        return AppliedFiles("current", configuration_members(current))
     client.call("update_environment", Name=name, **latest)
     settled = wait_settled(context, client, name, display, timeout)
     if settled is None or settled["Status"] != AVAILABLE:
         raise failure(settled or {"Name": name, "Status": "DELETED"})
-    return configuration_members(settled)
+    return AppliedFiles("applied", configuration_members(settled))
