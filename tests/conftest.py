@@ -43,6 +43,11 @@ SESSION_HOME = Path(tempfile.mkdtemp(prefix="mwaa-local-tests-"))
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "restarts: stops and starts a shared stack (runs after the others)")
     config.addinivalue_line("markers", "last: takes every environment down (runs at the very end)")
+    config.addinivalue_line(
+        "markers",
+        "own_environments: starts environments of its own (runs after `last`, once the shared ones are down, "
+        "so no more than two environments share the cores)",
+    )
     # Child `mwaa-local` processes and the in-process Context both read these.
     os.environ[HOME_VARIABLE] = str(SESSION_HOME)
     os.environ["MWAA_LOCAL_S3_PORT"] = str(free_port())
@@ -57,7 +62,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each test by its folder (before `-m` selects on the marks); run the tests that
-    restart a stack after the others, and those that take everything down last."""
+    restart a stack after the others, those that take everything down next, and those with
+    environments of their own at the end."""
     root = Path(__file__).parent
     for item in items:
         kind = Path(item.fspath).relative_to(root).parts[0]
@@ -65,6 +71,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(getattr(pytest.mark, kind))
 
     def order(item: pytest.Item) -> int:
+        if item.get_closest_marker("own_environments"):
+            return 3
         return 2 if item.get_closest_marker("last") else int(item.get_closest_marker("restarts") is not None)
 
     items.sort(key=order)
