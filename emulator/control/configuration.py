@@ -29,7 +29,7 @@ from emulator.settings import Paths
 from emulator.stack.build import assemble_files
 
 MISSING = ("NoSuchKey", "NoSuchVersion", "NoSuchObject", "InvalidArgument")
-CONTEXTS_FOLDER = "configurations"
+CONTEXT_FOLDER = "configuration"  # in the environment's state folder
 
 
 @dataclass(frozen=True)
@@ -129,14 +129,15 @@ def _check(kind: FileKind, path: Path, described: str, record: EnvironmentRecord
             )
 
 
-def stage(record: EnvironmentRecord, client: Minio, paths: Paths, home: Path) -> Configuration | None:
-    """Download the record's configuration files at their versions into a build context under
-    the state home; None when the record names none."""
+def stage(record: EnvironmentRecord, client: Minio, paths: Paths, folder: Path) -> Configuration | None:
+    """Download the record's configuration files at their versions into `folder`, the
+    environment's own build context (its lock keeps one job at a time in it: environments with
+    the same files at once never share one); None when the record names none."""
     named = [kind for kind in KINDS if record.fields.get(kind.path_member)]
     if not named:
         return None
-    (home / CONTEXTS_FOLDER).mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".download-", dir=home / CONTEXTS_FOLDER))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".download-", dir=folder.parent))
     try:
         manifest: dict[str, dict[str, str]] = {}
         files = {"Dockerfile": paths.configuration_dockerfile}
@@ -161,7 +162,6 @@ def stage(record: EnvironmentRecord, client: Minio, paths: Paths, home: Path) ->
             digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
         (scratch / runtime_configuration.STAGED_MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
         files[f"files/{runtime_configuration.STAGED_MANIFEST}"] = scratch / runtime_configuration.STAGED_MANIFEST
-        folder = home / CONTEXTS_FOLDER / digest.hexdigest()[:16]
         return Configuration(digest.hexdigest()[:16], assemble_files(files, folder), manifest)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

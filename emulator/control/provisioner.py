@@ -110,7 +110,9 @@ class DockerProvisioner:
             report("preparing")
             region = self.region()
             with s3_errors(region.endpoint()):
-                staged = configuration.stage(record, region.client(), self.paths, self.home)
+                staged = configuration.stage(
+                    record, region.client(), self.paths, state.directory / configuration.CONTEXT_FOLDER
+                )
             builds = stack.render(record, settings, region.secrets(), staged)
             if not stack.image_current(record, builds.base):
                 report("building the Airflow image")

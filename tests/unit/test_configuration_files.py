@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from emulator.control import configuration as control_configuration
 from emulator.environments.record import build_record
 from emulator.environments.update import apply_update
 from emulator.runtime import configuration
+from emulator.settings import project_paths
 
 
 def make_zip(path: Path, members: dict[str, str]) -> Path:
@@ -66,3 +68,39 @@ def test_a_new_path_without_a_version_drops_the_old_path_version() -> None:
         RECORD, {"Name": "e", "RequirementsS3Path": "other/requirements.txt", "RequirementsS3ObjectVersion": "v9"}
     )
     assert named.fields["RequirementsS3ObjectVersion"] == "v9"
+
+
+class FakeBucket:
+    """Objects by (bucket, key, version), read as minio's client reads them."""
+
+    def __init__(self, objects: dict[tuple[str, str, str], bytes]) -> None:
+        self.objects = objects
+
+    def fget_object(self, bucket: str, key: str, path: str, version_id: str | None = None) -> None:
+        Path(path).write_bytes(self.objects[(bucket, key, version_id or "")])
+
+
+def test_environments_with_the_same_files_share_the_image_but_never_a_build_context(tmp_path: Path) -> None:
+    files = {"requirements.txt": b"pyjokes==0.6.0\n", "startup.sh": b"export A=1\n"}
+    objects = {(bucket, key, "v1"): data for bucket in ("bucket-a", "bucket-b") for key, data in files.items()}
+    staged = []
+    for name in ("a", "b"):
+        record = build_record(
+            {
+                "Name": name,
+                "SourceBucketArn": f"arn:aws:s3:::bucket-{name}",
+                "RequirementsS3Path": "requirements.txt",
+                "RequirementsS3ObjectVersion": "v1",
+                "StartupScriptS3Path": "startup.sh",
+                "StartupScriptS3ObjectVersion": "v1",
+            }
+        )
+        folder = tmp_path / "environments" / name / control_configuration.CONTEXT_FOLDER
+        staged.append(control_configuration.stage(record, FakeBucket(objects), project_paths(), folder))  # type: ignore[arg-type]
+    first, second = staged
+    assert first is not None and second is not None
+    assert first.digest == second.digest, "the same bytes make the same configured image"
+    assert first.context != second.context
+    assert "bucket-a" in (first.context / "files" / "configuration.json").read_text()
+    assert "bucket-b" in (second.context / "files" / "configuration.json").read_text()
+    assert (first.context / "files" / "requirements.txt").read_bytes() == files["requirements.txt"]
