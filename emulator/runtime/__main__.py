@@ -5,21 +5,33 @@ from __future__ import annotations
 
 import sys
 
-from emulator.runtime import components
-
 USAGE = (
     "usage: <component> | init | downgrade <version> [<fab provider version>] | configure <folder>\n"
     "       | sync | health <check> | test-requirements | test-startup-script [<component>]\n"
     "       | package-requirements\n"
-    f"components: {', '.join(components.COMPONENTS)}"
+    "components: "
 )
 
 
+def usage() -> str:
+    from emulator.runtime import components
+
+    return USAGE + ", ".join(components.COMPONENTS)
+
+
 def main(argv: list[str]) -> int:
-    if not argv:
-        print(USAGE, file=sys.stderr)
+    command, arguments = (argv[0], argv[1:]) if argv else ("", [])
+    if command == "health":
+        # Docker runs it every few seconds in every container: it imports nothing it does not use
+        # (the components' modules cost seconds of CPU on a busy machine).
+        from emulator.runtime import health
+
+        return health.main(arguments)
+    from emulator.runtime import components
+
+    if not command:
+        print(usage(), file=sys.stderr)
         return 2
-    command, arguments = argv[0], argv[1:]
     if command in components.COMPONENTS:
         components.start(components.COMPONENTS[command])
         return 0  # not reached: the Airflow process replaces this one
@@ -41,11 +53,7 @@ def main(argv: list[str]) -> int:
         from emulator.sync import sidecar
 
         return sidecar.main()
-    if command == "health":
-        from emulator.runtime import health
-
-        return health.main(arguments)
-    print(f"unknown command {command!r}\n{USAGE}", file=sys.stderr)
+    print(f"unknown command {command!r}\n{usage()}", file=sys.stderr)
     return 2
 
 

@@ -1,0 +1,22 @@
+"""The control plane's health check (`python3 -m emulator.control.health`): exit 0 when the API
+answers ListEnvironments. Docker runs it every few seconds, so it imports nothing but urllib:
+importing the server (botocore, the docker SDK) costs seconds of CPU on a busy machine."""
+
+from __future__ import annotations
+
+import sys
+import urllib.request
+
+PORT = 4566  # inside the container; the region publishes it on 127.0.0.1 (MWAA_LOCAL_API_PORT)
+
+
+def healthy() -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/environments", timeout=4) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(0 if healthy() else 1)
