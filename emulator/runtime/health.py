@@ -10,16 +10,16 @@ import os
 import socket
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 SYNC_MARKER = Path("/tmp/mwaa-local-sync-ok")
 HEARTBEAT_LIMIT_SECONDS = 60
 
 
 def http_ok(url: str) -> str | None:
+    import urllib.error  # here, not above: the other checks need no HTTP client (each check is a new process)
+    import urllib.request
+
     try:
         with urllib.request.urlopen(url, timeout=8) as response:
             return None if 200 <= response.status < 300 else f"{url} answered {response.status}"
@@ -37,6 +37,8 @@ def tcp_open(port: int) -> str | None:
 
 def job_alive(job_type: str) -> str | None:
     """The job of this type on this host has heartbeated recently (Airflow's `job` table)."""
+    from urllib.parse import unquote, urlsplit
+
     import pg8000.native
 
     url = urlsplit(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
