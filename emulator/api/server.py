@@ -25,6 +25,8 @@ from emulator.api.routes import OperationRoute
 from emulator.api.serialize import error_response, output_response
 from emulator.environments import shapes
 from emulator.errors import EnvironmentConfigError, MwaaLocalError
+from emulator.iam.access import AccessControl, check
+from emulator.iam.signature import SignedRequest
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
@@ -43,14 +45,25 @@ def mwaa_error(error: MwaaLocalError) -> Response:
     return error_response(error.aws_code, error.http_status, error.message)
 
 
-def make_app(operations: Operations) -> Starlette:
-    """The MWAA API over `operations`: every operation of the model routed, parsed, validated
-    against its input shape, carried out in a worker thread and serialised as rest-json."""
+def signed_request(request: Request, body: bytes) -> SignedRequest:
+    """The request as the client signed it: its raw path and query, on the host it addressed."""
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string", b"")
+    url = f"{request.url.scheme}://{request.headers.get('host', '')}{raw_path.decode('latin-1')}"
+    return SignedRequest(request.method, url + (f"?{query.decode('latin-1')}" if query else ""), request.headers, body)
+
+
+def make_app(operations: Operations, access: AccessControl) -> Starlette:
+    """The MWAA API over `operations`: every operation of the model routed, its signature and
+    the caller's permission checked, parsed, validated against its input shape, carried out in
+    a worker thread and serialised as rest-json."""
     model = shapes.service_model()
     handlers = {name: handler_of(operations, model.operation_model(name)) for name in model.operation_names}
 
     async def endpoint(request: Request, operation: OperationModel, labels: dict[str, str]) -> Response:
         try:
+            caller = access.caller(signed_request(request, await request.body()))
+            check(access, caller, operation.name, labels)
             members = await parse_input(request, operation, labels)
             errors = shapes.validate_input(operation.name, without_documents(members, operation.input_shape))
             if errors:
@@ -75,17 +88,17 @@ def make_app(operations: Operations) -> Starlette:
     return Starlette(routes=routes, exception_handlers={HTTPException: unknown, Exception: internal})
 
 
-def serve(operations: Operations, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+def serve(operations: Operations, access: AccessControl, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
     """Serve the API in the foreground until interrupted."""
-    uvicorn.run(make_app(operations), host=host, port=port, log_level="info")
+    uvicorn.run(make_app(operations, access), host=host, port=port, log_level="info")
 
 
 class ServerThread:
     """The API served by uvicorn in a background thread, for as long as the `with` block runs.
     Port 0 picks a free port; `url` is the endpoint to give boto3 (`endpoint_url`)."""
 
-    def __init__(self, operations: Operations, host: str = DEFAULT_HOST, port: int = 0) -> None:
-        config = uvicorn.Config(make_app(operations), host=host, port=port, log_level="warning", lifespan="off")
+    def __init__(self, operations: Operations, access: AccessControl, host: str = DEFAULT_HOST, port: int = 0) -> None:
+        config = uvicorn.Config(make_app(operations, access), host=host, port=port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self.host = host
         self.port = port

@@ -20,6 +20,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator.lifecycle import Context
+from emulator.settings import HOME_VARIABLE
 from tests.support import SAMPLES, XCOM_DAG_FILES, Environment, cli, wait_for
 
 SETTLED = ("AVAILABLE", "CREATE_FAILED", "UPDATE_FAILED", "UNAVAILABLE")
@@ -203,6 +204,72 @@ def test_errors_are_mwaas(mwaa: Any, s3: Any, both: list[Environment]) -> None:
     assert error_of(mwaa.list_environments, NextToken="garbage")[:2] == (400, "ValidationException")
     names = mwaa.list_environments()["Environments"]
     assert not {"itnobucket", "itunversioned", "itworkers"} & set(names), "nothing refused was kept"
+
+
+VIEWER_KEY, VIEWER_SECRET = "AKIAVIEWER0000000001", secrets.token_urlsafe(24)
+VIEWER_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": ["airflow:GetEnvironment", "airflow:ListEnvironments"], "Resource": "*"},
+        {"Effect": "Allow", "Action": "airflow:CreateWebLoginToken", "Resource": "arn:aws:airflow:*:*:role/*/Viewer"},
+    ],
+}
+
+
+def test_unsigned_and_wrongly_signed_requests_are_refused(exports: dict[str, str], mwaa: Any) -> None:
+    endpoint = exports["AWS_ENDPOINT_URL_MWAA"]
+    unsigned = subprocess.run(
+        ["curl", "-sS", "-i", f"{endpoint}/environments"], capture_output=True, text=True, timeout=60, check=True
+    )
+    head, _, body = unsigned.stdout.partition("\r\n\r\n")
+    assert head.startswith("HTTP/1.1 403"), unsigned.stdout
+    headers = dict(line.lower().split(": ", 1) for line in head.splitlines()[1:])
+    assert headers["x-amzn-errortype"] == "accessdeniedexception", head
+    assert "Missing Authentication Token" in json.loads(body)["Message"]
+
+    wrong_secret = {**exports, "AWS_SECRET_ACCESS_KEY": "not-the-secret"}
+    refused = aws(wrong_secret, "list-environments")
+    assert refused.returncode == 254, refused.stdout
+    assert "(AccessDeniedException)" in refused.stderr and "signature we calculated does not match" in refused.stderr
+    stranger = boto3.session.Session(aws_access_key_id="AKIANOBODY0000000000", aws_secret_access_key="x" * 20)
+    assert error_of(stranger.client("mwaa").list_environments) == (
+        403,
+        "AccessDeniedException",
+        "The security token included in the request is invalid.",
+    )
+    assert mwaa.list_environments()["Environments"], "the exported keys are the admin's"
+
+
+def test_a_viewer_from_the_principals_file_reads_and_is_refused_the_rest(
+    exports: dict[str, str], mwaa: Any, s3: Any, both: list[Environment]
+) -> None:
+    principals = Path(os.environ[HOME_VARIABLE]) / "principals.json"
+    entry = {"Name": "viewer", "AccessKeyId": VIEWER_KEY, "SecretAccessKey": VIEWER_SECRET, "Policy": VIEWER_POLICY}
+    principals.write_text(json.dumps({"Principals": [entry]}))
+    try:
+        session = boto3.session.Session(aws_access_key_id=VIEWER_KEY, aws_secret_access_key=VIEWER_SECRET)
+        viewer = session.client("mwaa")
+        assert {environment.name for environment in both} <= set(viewer.list_environments()["Environments"])
+        assert viewer.get_environment(Name=both[0].name)["Environment"]["Status"] == "AVAILABLE"
+        status, code, message = error_of(viewer.create_environment, **create_input("itviewer", new_bucket(s3)))
+        assert (status, code) == (403, "AccessDeniedException")
+        assert message == (
+            "User: arn:aws:iam::000000000000:user/viewer is not authorized to perform: airflow:CreateEnvironment on "
+            "resource: arn:aws:airflow:us-east-1:000000000000:environment/itviewer because no identity-based "
+            "policy allows the airflow:CreateEnvironment action"
+        )
+        status, code, message = error_of(viewer.invoke_rest_api, Name=both[0].name, Path="/dags", Method="GET")
+        assert (status, code) == (403, "AccessDeniedException") and "Airflow role" in message, message
+        assert error_of(viewer.delete_environment, Name=both[0].name)[1] == "AccessDeniedException"
+        assert "itviewer" not in mwaa.list_environments()["Environments"], "nothing refused was created"
+        assert mwaa.get_environment(Name=both[0].name)["Environment"]["Status"] == "AVAILABLE"
+
+        principals.write_text("{broken")
+        status, code, message = error_of(viewer.list_environments)
+        assert (status, code) == (403, "AccessDeniedException") and "principals.json is not readable JSON" in message
+        assert mwaa.list_environments()["Environments"], "a broken principals file never locks the admin out"
+    finally:
+        principals.unlink(missing_ok=True)
 
 
 def test_create_update_roll_back_and_delete(

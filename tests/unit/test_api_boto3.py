@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from emulator.api.backend import InMemoryOperations
 from emulator.api.server import ServerThread
+from tests.unit.api_access import access_for_tests
 
 pytestmark = pytest.mark.unit
 
@@ -29,7 +30,7 @@ def operations() -> InMemoryOperations:
 
 @pytest.fixture
 def server(operations: InMemoryOperations) -> Iterator[ServerThread]:
-    with ServerThread(operations) as running:
+    with ServerThread(operations, access_for_tests()) as running:
         yield running
 
 

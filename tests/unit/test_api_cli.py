@@ -12,6 +12,7 @@ import pytest
 
 from emulator.api.backend import InMemoryOperations
 from emulator.api.server import ServerThread
+from tests.unit.api_access import access_for_tests
 
 pytestmark = pytest.mark.unit
 
@@ -37,7 +38,7 @@ def test_aws_cli_lists_environments(tmp_path: Path) -> None:
         "AWS_CONFIG_FILE": str(tmp_path / "config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
     }
-    with ServerThread(operations) as server:
+    with ServerThread(operations, access_for_tests()) as server:
         command = [str(AWS), "mwaa", "list-environments", "--endpoint-url", server.url, "--region", "us-east-1"]
         done = subprocess.run([*command, "--output", "json"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -14,6 +14,7 @@ from emulator.api.backend import InMemoryOperations
 from emulator.api.errors import AccessDeniedError
 from emulator.api.routes import UriTemplate
 from emulator.api.server import INTERNAL_MESSAGE, ServerThread
+from tests.unit.api_access import access_for_tests, signed
 
 pytestmark = pytest.mark.unit
 
@@ -39,12 +40,12 @@ class Faulty(InMemoryOperations):
 @pytest.fixture
 def url() -> Iterator[str]:
     operations = InMemoryOperations(clock=lambda: 1700000000.0)
-    with ServerThread(operations) as server:
+    with ServerThread(operations, access_for_tests()) as server:
         yield server.url
 
 
 def call(url: str, method: str, path: str, body: bytes | None = None) -> tuple[int, dict[str, str], Any]:
-    request = urllib.request.Request(url + path, data=body, method=method)
+    request = signed(url + path, method, body)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, {k.lower(): v for k, v in response.headers.items()}, json.loads(response.read())
@@ -116,7 +117,7 @@ def test_unknown_route_is_an_unknown_operation(url: str) -> None:
 
 
 def test_unexpected_errors_are_internal_server_exceptions_without_traceback() -> None:
-    with ServerThread(Faulty()) as server:
+    with ServerThread(Faulty(), access_for_tests()) as server:
         status, headers, body = call(server.url, "GET", "/environments/env1")
         assert (status, headers["x-amzn-errortype"], body) == (
             500,
@@ -146,6 +147,6 @@ def test_every_model_operation_is_routed() -> None:
     from emulator.api.server import make_app
     from emulator.environments import shapes
 
-    app = make_app(InMemoryOperations())
+    app = make_app(InMemoryOperations(), access_for_tests())
     routed = {getattr(route, "name", None) for route in app.routes}
     assert routed == set(shapes.service_model().operation_names)

@@ -7,8 +7,11 @@ import sys
 
 import pytest
 
+from emulator.api.backend import InMemoryOperations
+from emulator.api.server import ServerThread
 from emulator.control import health
 from emulator.stack.ports import free_port
+from tests.unit.api_access import access_for_tests
 
 pytestmark = pytest.mark.unit
 
@@ -40,3 +43,11 @@ def test_the_control_plane_health_check_loads_neither_the_server_nor_botocore() 
 def test_the_control_plane_health_check_is_unhealthy_when_nothing_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(health, "PORT", free_port())
     assert health.healthy() is False
+
+
+def test_the_control_plane_health_check_takes_the_refusal_of_an_unsigned_request_as_an_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with ServerThread(InMemoryOperations(), access_for_tests()) as server:
+        monkeypatch.setattr(health, "PORT", server.port)
+        assert health.healthy() is True
