@@ -1,7 +1,8 @@
-"""Health checks the compose file runs inside each container (`health <check>`).
+"""The health checks that read the database (`health <check>`): the job of a scheduler,
+dag-processor or triggerer on this host has heartbeated recently. The compose file runs them
+inside those containers; the checks that need no database are in bash (probe.sh).
 
-They are cheap on purpose (no Airflow import): an HTTP probe, a database read of the job's
-heartbeat, a TCP probe, or the age of the sync sidecar's last good sync.
+Cheap on purpose: no Airflow import, pg8000 only.
 """
 
 from __future__ import annotations
@@ -9,30 +10,11 @@ from __future__ import annotations
 import os
 import socket
 import sys
-import time
 from pathlib import Path
 
+# Touched by the sync sidecar after each good sync; probe.sh reads its age.
 SYNC_MARKER = Path("/tmp/mwaa-local-sync-ok")
 HEARTBEAT_LIMIT_SECONDS = 60
-
-
-def http_ok(url: str) -> str | None:
-    import urllib.error  # here, not above: the other checks need no HTTP client (each check is a new process)
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(url, timeout=8) as response:
-            return None if 200 <= response.status < 300 else f"{url} answered {response.status}"
-    except (urllib.error.URLError, OSError) as error:
-        return f"{url}: {error}"
-
-
-def tcp_open(port: int) -> str | None:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5):
-            return None
-    except OSError as error:
-        return f"port {port}: {error}"
 
 
 def job_alive(job_type: str) -> str | None:
@@ -67,15 +49,6 @@ def job_alive(job_type: str) -> str | None:
     return None
 
 
-def sync_fresh() -> str | None:
-    interval = float(os.environ.get("MWAA_LOCAL_SYNC_INTERVAL", "30"))
-    limit = max(60.0, 3 * interval)
-    if not SYNC_MARKER.exists():
-        return "no successful sync yet"
-    age = time.time() - SYNC_MARKER.stat().st_mtime
-    return None if age <= limit else f"last successful sync {age:.0f}s ago"
-
-
 CHECKS = {
     # The scheduler's heartbeat, read from the database like the triggerer's. Not Airflow's own
     # health server: on 2.10 that forked process shares the scheduler's database connection and
@@ -83,13 +56,6 @@ CHECKS = {
     "scheduler": lambda: job_alive("SchedulerJob"),
     "dag-processor": lambda: job_alive("DagProcessorJob"),
     "triggerer": lambda: job_alive("TriggererJob"),
-    "worker": lambda: tcp_open(8793),
-    "webserver": lambda: http_ok("http://127.0.0.1:8080/health"),
-    # The task execution API counts too: workers need it, and its first answer is slow.
-    "api-server": lambda: (
-        http_ok("http://127.0.0.1:8080/api/v2/monitor/health") or http_ok("http://127.0.0.1:8080/execution/health")
-    ),
-    "sync": sync_fresh,
 }
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
+import os
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,7 +34,7 @@ def modules_loaded_by(code: str) -> set[str]:
 
 def test_a_component_health_check_loads_none_of_the_components_modules() -> None:
     loaded = modules_loaded_by(
-        "from emulator.runtime.__main__ import main\ntry:\n    main(['health', 'sync'])\nexcept Exception:\n    pass"
+        "from emulator.runtime.__main__ import main\ntry:\n    main(['health', 'scheduler'])\nexcept Exception:\n    pass"
     )
     assert "emulator.runtime.health" in loaded
     heavy = {"emulator.runtime.components", "emulator.runtime.configuration", "packaging.requirements"}
@@ -51,3 +57,58 @@ def test_the_control_plane_health_check_takes_the_refusal_of_an_unsigned_request
     with ServerThread(InMemoryOperations(), access_for_tests()) as server:
         monkeypatch.setattr(health, "PORT", server.port)
         assert health.healthy() is True
+
+
+PROBE = Path(__file__).resolve().parents[2] / "emulator" / "runtime" / "probe.sh"
+
+
+def probe(*arguments: str, **environment: str) -> tuple[int, str]:
+    finished = subprocess.run(
+        ["bash", str(PROBE), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, **environment},
+    )
+    return finished.returncode, finished.stdout.strip()
+
+
+class Answering(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200 if self.path == "/health" else 503)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def http_port() -> Iterator[int]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answering)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def test_the_bash_probes_answer_like_the_services_they_probe(http_port: int, tmp_path: Path) -> None:
+    closed = free_port()
+    assert probe("tcp", str(http_port)) == (0, "healthy")
+    assert probe("tcp", str(closed)) == (1, f"unhealthy: port {closed}: nothing accepts connections")
+    assert probe("http", str(http_port), "/health") == (0, "healthy")
+    assert probe("http", str(http_port), "/health", "/execution/health") == (
+        1,
+        f"unhealthy: http://127.0.0.1:{http_port}/execution/health answered 503",
+    ), "every path must answer"
+    assert probe("http", str(closed), "/health")[0] == 1
+
+    marker = tmp_path / "sync-ok"
+    assert probe("sync", str(marker)) == (1, "unhealthy: no successful sync yet")
+    marker.touch()
+    assert probe("sync", str(marker)) == (0, "healthy")
+    two_minutes_ago = time.time() - 120
+    os.utime(marker, (two_minutes_ago, two_minutes_ago))
+    code, output = probe("sync", str(marker))
+    assert code == 1 and output.startswith("unhealthy: last successful sync 12"), output
+    assert probe("sync", str(marker), MWAA_LOCAL_SYNC_INTERVAL="45.5") == (0, "healthy"), "3 intervals: 135 s"
+    assert probe("nonsense")[0] == 2

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Docker's health checks that need no database, in bash alone: Docker runs each check as a new
+# process, every few seconds, in every container, and a Python interpreter per check cost a
+# good part of two cores with two environments up. (The heartbeat checks that read the
+# database stay in Python: `python -m emulator.runtime health <check>`.)
+#
+#   probe.sh tcp <port>               something accepts connections on 127.0.0.1:<port>
+#   probe.sh http <port> <path>...    every path answers 2xx on 127.0.0.1:<port>
+#   probe.sh sync <marker file>       the sync sidecar's last good sync is recent enough
+set -u
+
+tcp() {
+  if ! exec 3<>"/dev/tcp/127.0.0.1/$1"; then
+    echo "unhealthy: port $1: nothing accepts connections"
+    return 1
+  fi 2>/dev/null
+  exec 3>&-
+  echo healthy
+}
+
+http() {
+  local port=$1 path status
+  shift
+  for path in "$@"; do
+    if ! exec 3<>"/dev/tcp/127.0.0.1/$port"; then
+      echo "unhealthy: http://127.0.0.1:$port$path: nothing accepts connections"
+      return 1
+    fi 2>/dev/null
+    printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\n\r\n' "$path" "$port" >&3
+    read -r -t 8 _ status _ <&3 || status="nothing within 8 s"
+    exec 3>&-
+    if [[ $status != 2[0-9][0-9] ]]; then
+      echo "unhealthy: http://127.0.0.1:$port$path answered $status"
+      return 1
+    fi
+  done
+  echo healthy
+}
+
+sync() {
+  local marker=$1 interval=${MWAA_LOCAL_SYNC_INTERVAL:-30} limit age
+  # Three sync intervals, at least a minute (bash has no floats: the whole seconds of it).
+  interval=${interval%.*}
+  limit=$((3 * ${interval:-0}))
+  ((limit < 60)) && limit=60
+  if [[ ! -e $marker ]]; then
+    echo "unhealthy: no successful sync yet"
+    return 1
+  fi
+  age=$(($(date +%s) - $(stat -c %Y "$marker")))
+  if ((age > limit)); then
+    echo "unhealthy: last successful sync ${age}s ago"
+    return 1
+  fi
+  echo healthy
+}
+
+case "${1:-}" in
+  tcp | http | sync) "$@" ;;
+  *)
+    echo "usage: probe.sh tcp <port> | http <port> <path>... | sync <marker file>" >&2
+    exit 2
+    ;;
+esac
