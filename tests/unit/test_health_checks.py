@@ -33,9 +33,8 @@ def modules_loaded_by(code: str) -> set[str]:
 
 
 def test_a_component_health_check_loads_none_of_the_components_modules() -> None:
-    loaded = modules_loaded_by(
-        "from emulator.runtime.__main__ import main\ntry:\n    main(['health', 'scheduler'])\nexcept Exception:\n    pass"
-    )
+    # No database here: the check answers unhealthy, having loaded what a real one loads.
+    loaded = modules_loaded_by("from emulator.runtime.__main__ import main\nmain(['health', 'scheduler'])")
     assert "emulator.runtime.health" in loaded
     heavy = {"emulator.runtime.components", "emulator.runtime.configuration", "packaging.requirements"}
     assert not heavy & loaded, heavy & loaded
