@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import secrets
 import socket
 from pathlib import Path
 
+from emulator import lifecycle
 from emulator.lifecycle import Context
 from emulator.settings import state_home
-from tests.support import Environment, cli, wait_for
+from tests.support import Environment, cli, delete_bucket, wait_for
 
 
 def status_rows(output: str) -> list[list[str]]:
@@ -185,3 +187,22 @@ def test_a_failed_image_build_exits_5_with_the_failing_step(both: list[Environme
         removed = cli(environment.workspace, "down", "--volumes", "--name", name)
         assert removed.returncode == 0, removed.stderr
     assert environment.region_running(), "the other environments keep the region"
+
+
+def test_deploy_for_an_environment_that_does_not_exist_uploads_and_says_up_creates_it(
+    both: list[Environment], tmp_path: Path
+) -> None:
+    name, bucket = f"itnoenv{secrets.token_hex(2)}", f"mwaa-local-noenv-{secrets.token_hex(3)}"
+    (tmp_path / "environment.json").write_text(json.dumps({"Name": name, "SourceBucketArn": f"arn:aws:s3:::{bucket}"}))
+    (tmp_path / "requirements.txt").write_text("pyjokes==0.6.0\n")
+    s3 = both[0].s3()
+    try:
+        deployed = cli(tmp_path, "deploy")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        assert "requirements.txt" in deployed.stdout
+        assert f"Environment {name} does not exist yet: `mwaa-local up` creates it with these files." in deployed.stdout
+        assert s3.stat_object(bucket, "requirements.txt").version_id, "the file is in the bucket"
+        assert lifecycle.api(Context.load()).environment(name) is None, "no environment was created"
+    finally:
+        if s3.bucket_exists(bucket):
+            delete_bucket(s3, bucket)
