@@ -1,0 +1,72 @@
+"""The short-lived tokens the control plane hands out and an environment's edge accepts:
+CreateCliToken's CliToken and CreateWebLoginToken's WebToken (reference §8, §9).
+
+A token is `<claims>.<signature>`, both base64url: JSON claims (kind, environment, caller,
+Airflow role, expiry, a nonce) signed with HMAC-SHA256 under the environment's own signing key,
+which lives in its secrets and in no image. Valid for 60 seconds, for one environment and one
+kind; the edge refuses anything else, saying why.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import asdict, dataclass
+
+LIFETIME_SECONDS = 60
+KINDS = ("cli", "web")
+
+
+class TokenRefused(ValueError):
+    """A token the edge does not accept (the message says why, never what the key is)."""
+
+
+@dataclass(frozen=True)
+class Claims:
+    kind: str  # "cli" | "web"
+    environment: str
+    identity: str  # the caller, as MWAA's IamIdentity names it (`user/<name>`)
+    role: str  # the Airflow role the caller acts as (web login, REST)
+    expires: float  # epoch seconds
+    nonce: str
+
+
+def _encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _sign(key: bytes, payload: str) -> str:
+    return _encode(hmac.new(key, payload.encode(), hashlib.sha256).digest())
+
+
+def issue(key: bytes, kind: str, environment: str, identity: str, role: str, now: float) -> str:
+    claims = Claims(kind, environment, identity, role, now + LIFETIME_SECONDS, secrets.token_urlsafe(12))
+    payload = _encode(json.dumps(asdict(claims), separators=(",", ":")).encode())
+    return f"{payload}.{_sign(key, payload)}"
+
+
+def verify(key: bytes, token: str, kind: str, environment: str, now: float) -> Claims:
+    """The token's claims when it is genuine, of this kind, for this environment and not expired."""
+    payload, dot, signature = token.strip().partition(".")
+    if not dot or not payload or not signature:
+        raise TokenRefused("The token is malformed.")
+    if not hmac.compare_digest(_sign(key, payload), signature):
+        raise TokenRefused("The token's signature is not valid for this environment.")
+    try:
+        claims = Claims(**json.loads(_decode(payload)))
+    except (ValueError, TypeError) as error:
+        raise TokenRefused("The token is malformed.") from error
+    if claims.environment != environment:
+        raise TokenRefused(f"The token is for environment {claims.environment}, not {environment}.")
+    if claims.kind != kind:
+        raise TokenRefused(f"This is a {claims.kind} token; this endpoint takes a {kind} token.")
+    if claims.expires <= now:
+        raise TokenRefused(f"The token expired {now - claims.expires:.0f} s ago (tokens last {LIFETIME_SECONDS} s).")
+    return claims
