@@ -84,12 +84,15 @@ class Region:
         if starting:
             self.settings = dataclasses.replace(self.settings, image_settings=images.image_settings())
             self.state.save_settings(self.settings)
+        # The region's own images too come from its fixed settings: a command run from a shell
+        # without the image mirror must not rebuild a running control plane from docker.io.
+        chosen = self.settings.image_settings
         files = build.control_plane_files(self.paths)
-        base_image = images.mirrored(images.python_base(CONTROL_PLANE_PYTHON))
+        base_image = images.mirrored(images.python_base(CONTROL_PLANE_PYTHON), chosen)
         digest = build.hash_files(files, base_image)
         context = build.assemble_files(files, self.state.home / build.CONTEXTS_FOLDER / build.CONTROL_PLANE_CONTEXT)
         variables = {
-            "MWAA_LOCAL_MINIO_IMAGE": images.mirrored(images.MINIO),
+            "MWAA_LOCAL_MINIO_IMAGE": images.mirrored(images.MINIO, chosen),
             "MWAA_LOCAL_S3_ACCESS_KEY": secrets.access_key,
             "MWAA_LOCAL_S3_SECRET_KEY": secrets.secret_key,
             "MWAA_LOCAL_S3_PORT": str(self.s3_port),

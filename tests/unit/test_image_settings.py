@@ -65,3 +65,19 @@ def test_an_up_that_waited_for_the_region_lock_keeps_the_images_the_first_fixed(
     first.render(starting=True)
     waiting.configure_ports()
     assert RegionState(home).settings().image_settings == MIRROR
+
+
+def test_a_command_from_a_shell_without_the_mirror_keeps_the_running_regions_images(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MWAA_LOCAL_IMAGE_MIRROR", "mirror.example/")
+    region = Region(home, project_paths())
+    region.configure_ports()
+    started = region.render(starting=True)
+    monkeypatch.delenv("MWAA_LOCAL_IMAGE_MIRROR")
+    later = Region(home, project_paths())
+    later.configure_ports()
+    assert later.render(starting=False) == started, "the control plane is current: nothing to rebuild"
+    variables = later.env_file.read_text()
+    assert "MWAA_LOCAL_CONTROL_PLANE_BASE_IMAGE='mirror.example/python:" in variables
+    assert "MWAA_LOCAL_MINIO_IMAGE='mirror.example/" in variables
