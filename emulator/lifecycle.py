@@ -363,8 +363,11 @@ def record_status(context: Context, name: str) -> str:
 
 
 def deploy(context: Context, workspace: Path, name: str) -> list[ObjectChange]:
+    """Upload the workspace to the environment's bucket; for an environment that does not exist
+    yet, to the bucket its `up` would use (the files are there when it is created)."""
     require_docker()
-    record = context.state(name).load_record()
+    state = context.state(name)
+    record = state.load_record() if state.exists() else up_record(context, workspace, name)[0]
     region = context.region()
     with s3_errors(region.endpoint()):
         client = region.client()

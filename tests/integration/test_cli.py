@@ -13,7 +13,7 @@ from pathlib import Path
 from emulator import lifecycle
 from emulator.lifecycle import Context
 from emulator.settings import state_home
-from tests.support import Environment, cli, delete_bucket, wait_for
+from tests.support import Environment, cli, delete_bucket, state_exists, wait_for
 
 
 def status_rows(output: str) -> list[list[str]]:
@@ -195,14 +195,17 @@ def test_deploy_for_an_environment_that_does_not_exist_uploads_and_says_up_creat
     name, bucket = f"itnoenv{secrets.token_hex(2)}", f"mwaa-local-noenv-{secrets.token_hex(3)}"
     (tmp_path / "environment.json").write_text(json.dumps({"Name": name, "SourceBucketArn": f"arn:aws:s3:::{bucket}"}))
     (tmp_path / "requirements.txt").write_text("pyjokes==0.6.0\n")
+    (tmp_path / "dags").mkdir()
     s3 = both[0].s3()
     try:
         deployed = cli(tmp_path, "deploy")
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-        assert "requirements.txt" in deployed.stdout
-        assert f"Environment {name} does not exist yet: `mwaa-local up` creates it with these files." in deployed.stdout
+        printed = " ".join(deployed.stdout.split())  # the console wraps long lines
+        assert f"uploaded s3://{bucket}/requirements.txt version" in printed, printed
+        assert f"Environment {name} does not exist yet: `mwaa-local up` creates it with these files." in printed
         assert s3.stat_object(bucket, "requirements.txt").version_id, "the file is in the bucket"
         assert lifecycle.api(Context.load()).environment(name) is None, "no environment was created"
+        assert not state_exists(name), "nor any local state for it"
     finally:
         if s3.bucket_exists(bucket):
             delete_bucket(s3, bucket)
