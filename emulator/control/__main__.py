@@ -4,7 +4,6 @@ state home's records (its health check is `emulator.control.health`)."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from emulator.api.server import serve
 from emulator.control.health import PORT
@@ -24,16 +23,30 @@ def main() -> None:
     home = state_home()
     plane = ControlPlane(FileStore(home), ThreadJobs(), DockerProvisioner(home, project_paths()))
     plane.recover()
-    access = AccessControl(Principals(lambda: region_admin(home), home / principals.FILE_NAME))
+    access = AccessControl(Principals(RegionAdmin(RegionState(home)), home / principals.FILE_NAME))
     # All interfaces of the container; the region publishes the port on the host's loopback only.
     serve(plane, access, host="0.0.0.0", port=PORT)
 
 
-def region_admin(home: Path) -> Principal:
-    """The zero-configuration principal: the region's keys (read on each request: a region made
-    again gets new ones)."""
-    keys = RegionState(home).secrets()
-    return principals.admin(keys.access_key, keys.secret_key)
+class RegionAdmin:
+    """The zero-configuration principal: the region's keys. Every request asks for it, so the
+    secrets file is read again only when it changes (a region made again gets new keys)."""
+
+    def __init__(self, region: RegionState) -> None:
+        self.region = region
+        self._seen: tuple[int, int] | None = None
+        self._admin: Principal | None = None
+
+    def __call__(self) -> Principal:
+        try:
+            found = self.region.secrets_path.stat()
+            seen: tuple[int, int] | None = (found.st_ino, found.st_mtime_ns)
+        except FileNotFoundError:
+            seen = None  # secrets() says what is missing
+        if self._admin is None or seen is None or seen != self._seen:
+            keys = self.region.secrets()
+            self._admin, self._seen = principals.admin(keys.access_key, keys.secret_key), seen
+        return self._admin
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from botocore.credentials import Credentials
 from emulator.api.backend import InMemoryOperations
 from emulator.api.errors import AccessDeniedError
 from emulator.api.server import ServerThread
+from emulator.errors import StateError
 from emulator.iam import policy, signature
 from emulator.iam.access import AccessControl, role_arn
 from emulator.iam.policy import PolicyError
@@ -258,3 +259,19 @@ def test_a_viewer_reads_but_may_not_create_nor_call_the_rest_api(server: ServerT
     assert rest["Code"] == "AccessDeniedException" and "Airflow role" in rest["Message"]
     assert error_of(viewer.delete_environment, Name="env1")["Code"] == "AccessDeniedException"
     assert client(server.url).get_environment(Name="env1")["Environment"]["Status"] != "DELETING"
+
+
+def test_the_region_admin_is_read_again_only_when_the_regions_secrets_change(tmp_path: Path) -> None:
+    from emulator.control.__main__ import RegionAdmin
+    from emulator.environments.state import RegionState
+
+    region = RegionState(tmp_path)
+    first = region.create_secrets()
+    admin_of = RegionAdmin(region)
+    assert admin_of().access_key == first.access_key
+    assert admin_of() is admin_of(), "the same file: not read again"
+    region.secrets_path.unlink()
+    with pytest.raises(StateError):
+        admin_of()
+    again = region.create_secrets()
+    assert admin_of().access_key == again.access_key != first.access_key
