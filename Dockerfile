@@ -59,6 +59,7 @@ COPY --chown=airflow:airflow emulator/versions/data/${AIRFLOW_VERSION}/mwaa-esse
 COPY emulator/__init__.py /opt/mwaa-local/src/emulator/__init__.py
 COPY emulator/runtime/ /opt/mwaa-local/src/emulator/runtime/
 COPY emulator/sync/ /opt/mwaa-local/src/emulator/sync/
+COPY emulator/edge/ /opt/mwaa-local/src/emulator/edge/
 RUN echo /opt/mwaa-local/src > "$(/opt/mwaa-local/venv/bin/python -c 'import site; print(site.getsitepackages()[0])')/mwaa-local.pth"
 # Airflow processes import redis.client before Celery's 1 s send timeout can interrupt that
 # import and leave a half-imported module that fails every later task send ("module 'redis'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from rich.table import Table
 from emulator import lifecycle, ui
 from emulator.control import configuration
 from emulator.control.client import ControlPlaneClient, failure
+from emulator.edge import credentials
 from emulator.environments.aws_access import parse_endpoints
 from emulator.environments.mirror import create_input_from
 from emulator.environments.record import build_record, check_name
@@ -93,6 +95,11 @@ def workspace_of(context: click.Context) -> Path:
 @click.option("--airflow-version", help="Airflow version (default: environment.json's, else MWAA's newest).")
 @click.option("--web-port", type=click.IntRange(1, 65535), help="Host port of the Airflow UI (default 8080).")
 @click.option(
+    "--https-port",
+    type=click.IntRange(1, 65535),
+    help="Host port of the WebserverUrl: https, /aws_mwaa/cli and the UI (default 8443).",
+)
+@click.option(
     "--timings",
     type=click.Choice(sorted(PROFILES)),
     help="`mwaa` (MWAA's 30 s sync, 300 s DAG folder scan) or `dev` (1 s sync, 2 s scan). Kept per environment.",
@@ -122,6 +129,7 @@ def up(
     name: str | None,
     airflow_version: str | None,
     web_port: int | None,
+    https_port: int | None,
     timings: str | None,
     sync_interval: float | None,
     aws_endpoints: tuple[str, ...],
@@ -134,7 +142,9 @@ def up(
     endpoints = parse_endpoints(aws_endpoints) if aws_endpoints else None
     record, source = lifecycle.up_record(lifecycle.Context.load(), workspace, name, airflow_version)
     ui.console.print(f"Environment {record.name}: settings from {escape(source)}.", soft_wrap=True)
-    options = lifecycle.UpOptions(web_port, timings, sync_interval, rebuild, deploy, timeout, endpoints)
+    options = lifecycle.UpOptions(
+        web_port, timings, sync_interval, rebuild, deploy, timeout, endpoints, https_port=https_port
+    )
     with ui.SpinnerDisplay() as display:
         report = lifecycle.up(lifecycle.Context.load(), record, options, display, workspace)
     if report.deployed:
@@ -156,6 +166,7 @@ def show_status_block(report: lifecycle.UpReport) -> None:
         f"\n[bold green]Environment {record.name} is AVAILABLE[/] "
         f"(Airflow {version}, {environment_class}, ready in {report.seconds:.0f}s)",
         f"  Airflow UI    {render.web_url(settings)}   {login}",
+        f"  WebserverUrl  https://{render.webserver_url(settings)}   (/aws_mwaa/cli; its CA: `mwaa-local env`)",
         f"  DAG folder    s3://{record.bucket}/{record.dag_s3_path}/  ({sync})",
         f"  S3 endpoint   {region.endpoint()}   console http://127.0.0.1:{region.console_port}",
         f"  MWAA API      {region.api_endpoint()}   `mwaa-local get {record.name}` shows its record",
@@ -171,15 +182,25 @@ def show_status_block(report: lifecycle.UpReport) -> None:
         ui.console.print(line, soft_wrap=True)
 
 
+CA_BUNDLE_EXPORTS = ("AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+
+
 def export_line(region: Region) -> str:
     """What boto3 and the aws CLI need to reach this machine's S3 service and MWAA API.
     botocore prefixes MWAA's host with `api.`/`env.` unless told not to."""
     secrets = region.secrets()
-    return (
+    line = (
         f"AWS_ENDPOINT_URL_S3={region.endpoint()} AWS_ENDPOINT_URL_MWAA={region.api_endpoint()} "
         f"AWS_DISABLE_HOST_PREFIX_INJECTION=true AWS_ACCESS_KEY_ID={secrets.access_key} "
         f"AWS_SECRET_ACCESS_KEY={secrets.secret_key} AWS_DEFAULT_REGION={DEFAULT_REGION}"
     )
+    # The WebserverUrl is https from the machine's CA: botocore, requests, curl and Python's ssl
+    # trust it (and the public roots) through one bundle.
+    bundle = credentials.bundle_path(region.state.home)
+    if bundle.is_file():
+        quoted = shlex.quote(str(bundle))
+        line += "".join(f" {name}={quoted}" for name in CA_BUNDLE_EXPORTS)
+    return line
 
 
 @main.command()
@@ -394,7 +415,7 @@ def finish(context: lifecycle.Context, client: ControlPlaneClient, name: str, ti
     elif settled["Status"] != "AVAILABLE":
         raise failure(settled)
     else:
-        ui.console.print(f"Environment {name} is AVAILABLE: http://{settled['WebserverUrl']}")
+        ui.console.print(f"Environment {name} is AVAILABLE: https://{settled['WebserverUrl']}")
 
 
 def read_json_file(path: Path) -> Any:

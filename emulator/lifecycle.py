@@ -21,6 +21,7 @@ from emulator import images
 from emulator.control import configuration
 from emulator.control.client import IN_PROGRESS, ControlPlaneClient, failure
 from emulator.control.store import FileStore
+from emulator.edge import credentials
 from emulator.environments import shapes
 from emulator.environments.airflow_config import EnvironmentSecrets, user_variables
 from emulator.environments.defaults import DEFAULT_NAME
@@ -31,7 +32,7 @@ from emulator.environments.record import (
     check_name,
     read_workspace_file,
 )
-from emulator.environments.state import EnvironmentState, LocalSettings, free_web_port, known_environments
+from emulator.environments.state import EnvironmentState, LocalSettings, known_environments, with_free_ports
 from emulator.environments.status import AVAILABLE, CREATE_FAILED
 from emulator.environments.timings import PROFILES
 from emulator.errors import EnvironmentConfigError, MwaaLocalError
@@ -82,6 +83,7 @@ class UpOptions:
     deploy: bool = False
     timeout: float = 600.0
     aws_endpoints: dict[str, str] | None = None  # None: keep the environment's
+    https_port: int | None = None
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,15 @@ def local_settings_for_up(context: Context, state: EnvironmentState, options: Up
     settings = state.local_settings()
     if options.web_port is not None:
         settings = dataclasses.replace(settings, web_port=options.web_port)
-    elif not state.has_local_settings():
-        settings = dataclasses.replace(settings, web_port=free_web_port(context.home, state.name, ports.in_use))
+    if options.https_port is not None:
+        settings = dataclasses.replace(settings, https_port=options.https_port)
+    settings = with_free_ports(
+        settings,
+        context.home,
+        state.name,
+        ports.in_use,
+        web_port_given=options.web_port is not None or state.has_local_settings(),
+    )
     if not settings.environment_id:
         settings = dataclasses.replace(settings, environment_id=str(uuid.uuid4()))
     # `up` builds with the images this shell names (a mirror, a Python base), as it always has.
@@ -162,6 +171,8 @@ class Display(Protocol):
 def region_up(context: Context, display: Display, timeout: float) -> Region:
     region = context.region()
     with region.state.lock():
+        # The machine's CA and the bundle `mwaa-local env` exports, before any environment's edge.
+        credentials.write_bundle(context.home)
         region.up(
             timeout,
             lambda step: display.step(f"Building the control plane's image: {step}"),

@@ -143,6 +143,12 @@ class Naming:
         lead = f"mwaa_{self.namespace}-" if self.namespace else "mwaa-"
         return lead + environment_name.lower()
 
+    def edge_host(self, environment_name: str) -> str:
+        """The name an environment's edge has on the region network (the control plane calls it
+        for InvokeRestApi; its certificate names it): a DNS label, unique per project."""
+        digest = hashlib.sha256(self.environment_project(environment_name).encode()).hexdigest()[:12]
+        return f"mwaa-edge-{digest}"
+
 
 def ca_bundle(paths: Paths) -> Path:
     """The extra CA bundle image builds trust (empty file when none is configured)."""

@@ -25,7 +25,7 @@ from emulator.api.routes import OperationRoute
 from emulator.api.serialize import error_response, output_response
 from emulator.environments import shapes
 from emulator.errors import EnvironmentConfigError, MwaaLocalError
-from emulator.iam.access import AccessControl, check
+from emulator.iam.access import CALLER_OPERATIONS, AccessControl, check
 from emulator.iam.signature import SignedRequest
 
 DEFAULT_HOST = "127.0.0.1"
@@ -34,7 +34,7 @@ INTERNAL_MESSAGE = "An internal error occurred in the mwaa-local control plane; 
 log = logging.getLogger(__name__)
 
 
-def handler_of(operations: Operations, operation: OperationModel) -> Callable[[dict[str, Any]], dict[str, Any]]:
+def handler_of(operations: Operations, operation: OperationModel) -> Callable[..., dict[str, Any]]:
     method = getattr(operations, xform_name(operation.name), None)
     if not callable(method):
         raise TypeError(f"{type(operations).__name__} has no method {xform_name(operation.name)} for {operation.name}.")
@@ -62,13 +62,16 @@ def make_app(operations: Operations, access: AccessControl) -> Starlette:
 
     async def endpoint(request: Request, operation: OperationModel, labels: dict[str, str]) -> Response:
         try:
-            caller = access.caller(signed_request(request, await request.body()))
-            check(access, caller, operation.name, labels)
+            principal = access.caller(signed_request(request, await request.body()))
+            caller = check(access, principal, operation.name, labels)
             members = await parse_input(request, operation, labels)
             errors = shapes.validate_input(operation.name, without_documents(members, operation.input_shape))
             if errors:
                 raise EnvironmentConfigError(shapes.validation_message(errors))
-            output = await run_in_threadpool(handlers[operation.name], members)
+            if operation.name in CALLER_OPERATIONS:
+                output = await run_in_threadpool(handlers[operation.name], members, caller)
+            else:
+                output = await run_in_threadpool(handlers[operation.name], members)
             return output_response(operation, output)
         except MwaaLocalError as error:
             return mwaa_error(error)

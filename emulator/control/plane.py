@@ -8,6 +8,7 @@ back. Requests for one environment are serialised; requests for different ones r
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 import uuid
@@ -21,11 +22,13 @@ from emulator.api.pagination import DEFAULT_PAGE_SIZE, decode_token, encode_toke
 from emulator.control.entries import Entry
 from emulator.control.jobs import Jobs
 from emulator.control.store import Store
+from emulator.edge import tokens
 from emulator.environments import shapes, status
 from emulator.environments.record import EnvironmentRecord, build_record
 from emulator.environments.update import apply_update, worker_replacement_strategy
 from emulator.environments.view import environment_arn, get_environment_output
 from emulator.errors import EnvironmentConfigError, EnvironmentNotFoundError, MwaaLocalError
+from emulator.iam.access import Caller
 
 Input = dict[str, Any]
 Output = dict[str, Any]
@@ -54,12 +57,19 @@ class Provisioner(Protocol):
 
     def webserver_url(self, name: str) -> str: ...
 
+    def token_key(self, name: str) -> bytes:
+        """The key the environment's edge checks CLI and web login tokens with."""
+
 
 class NullProvisioner:
     """Does nothing and always succeeds: the record semantics alone."""
 
     def __init__(self, webserver_url: Callable[[str], str] | None = None) -> None:
         self._webserver_url = webserver_url or (lambda name: "localhost:8080")
+        self.key = secrets.token_bytes(32)
+
+    def token_key(self, name: str) -> bytes:
+        return self.key
 
     def check_new(self, record: EnvironmentRecord) -> None:
         pass
@@ -324,24 +334,32 @@ class ControlPlane:
         entry = self._by_arn(str(request["ResourceArn"]))
         return {"Tags": dict(entry.record.fields.get("Tags") or {})}
 
-    # -- the data plane (host `env.`): not served yet -----------------------------------------
+    # -- the data plane (host `env.`) ---------------------------------------------------------
 
     def _data_plane(self, operation: str, request: Input) -> Output:
         check(operation, request)
         self._entry(str(request["Name"]))
         raise NotImplementedYetError(
             f"{operation} is not implemented yet in mwaa-local: it needs the environment's data plane "
-            "(the CLI-token and web-login endpoints and the REST API proxy on the webserver).",
-            hint="Use the Airflow UI or `mwaa-local` commands for now.",
+            "(the web-login endpoint and the REST API proxy on the webserver).",
+            hint="Use the Airflow UI or `/aws_mwaa/cli` (CreateCliToken) for now.",
         )
 
-    def create_cli_token(self, request: Input) -> Output:
-        return self._data_plane("CreateCliToken", request)
+    def _token(self, kind: str, name: str, caller: Caller) -> str:
+        return tokens.issue(
+            self.provisioner.token_key(name), kind, name, caller.identity, caller.role or "", self._clock()
+        )
 
-    def create_web_login_token(self, request: Input) -> Output:
+    def create_cli_token(self, request: Input, caller: Caller) -> Output:
+        """A token `POST https://{WebServerHostname}/aws_mwaa/cli` takes for 60 s (reference §8.1)."""
+        check("CreateCliToken", request)
+        name = self._entry(str(request["Name"])).name
+        return {"CliToken": self._token("cli", name, caller), "WebServerHostname": self.provisioner.webserver_url(name)}
+
+    def create_web_login_token(self, request: Input, caller: Caller) -> Output:
         return self._data_plane("CreateWebLoginToken", request)
 
-    def invoke_rest_api(self, request: Input) -> Output:
+    def invoke_rest_api(self, request: Input, caller: Caller) -> Output:
         return self._data_plane("InvokeRestApi", request)
 
     def publish_metrics(self, request: Input) -> Output:

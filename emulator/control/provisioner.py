@@ -15,13 +15,16 @@ from pathlib import Path
 
 from minio.commonconfig import ENABLED
 
+from emulator.api.errors import ServiceUnavailableError
 from emulator.control import configuration
 from emulator.control.plane import Report
+from emulator.edge import credentials
 from emulator.environments.record import EnvironmentRecord
-from emulator.environments.state import EnvironmentState, LocalSettings, free_web_port
+from emulator.environments.state import EnvironmentState, LocalSettings, with_free_ports
 from emulator.errors import EnvironmentConfigError
 from emulator.s3.errors import s3_errors
 from emulator.settings import Naming, Paths
+from emulator.stack import render
 from emulator.stack.docker_engine import published_host_ports
 from emulator.stack.environment import EnvironmentStack
 from emulator.stack.readiness import Readiness
@@ -88,11 +91,11 @@ class DockerProvisioner:
         """The environment's local settings (`up` saves them before it asks); a new environment
         created through the API gets a web port of its own, an id and the region's images."""
         settings = state.local_settings()
-        if not state.has_local_settings():
+        if not state.has_local_settings() or settings.https_port is None:
             # Inside the container a host listener cannot be seen: ports containers publish can.
             published = published_host_ports()
-            settings = dataclasses.replace(
-                settings, web_port=free_web_port(self.home, state.name, published.__contains__)
+            settings = with_free_ports(
+                settings, self.home, state.name, published.__contains__, web_port_given=state.has_local_settings()
             )
         if not settings.environment_id:
             settings = dataclasses.replace(settings, environment_id=str(uuid.uuid4()))
@@ -129,5 +132,14 @@ class DockerProvisioner:
             report("removing containers and volumes")
             EnvironmentStack(self.paths, state, self.naming).down(volumes=True)
 
+    def token_key(self, name: str) -> bytes:
+        state = self.state(name)
+        if not state.secrets_path.exists():
+            raise ServiceUnavailableError(
+                f"Environment {name} is not running yet: its web server has no keys.",
+                hint="Wait until `aws mwaa get-environment` says AVAILABLE.",
+            )
+        return credentials.token_key(state.secrets())
+
     def webserver_url(self, name: str) -> str:
-        return f"localhost:{self.state(name).local_settings().web_port}"
+        return render.webserver_url(self.state(name).local_settings())

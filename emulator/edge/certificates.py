@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -88,11 +89,12 @@ def authority(directory: Path) -> Authority:
     return Authority(certificate, key)
 
 
-def server_certificate(ca: Authority, environment: str) -> ServerCertificate:
-    """A certificate for an environment's edge on localhost and the loopback addresses."""
+def server_certificate(ca: Authority, environment: str, extra_names: tuple[str, ...] = ()) -> ServerCertificate:
+    """A certificate for an environment's edge on localhost and the loopback addresses, and on
+    `extra_names` (the name the control plane reaches it by on the region network)."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = _now()
-    names: list[x509.GeneralName] = [x509.DNSName(name) for name in SERVER_NAMES]
+    names: list[x509.GeneralName] = [x509.DNSName(name) for name in (*SERVER_NAMES, *extra_names)]
     names += [x509.IPAddress(ipaddress.ip_address(address)) for address in SERVER_ADDRESSES]
     certificate = (
         x509.CertificateBuilder()
@@ -120,3 +122,17 @@ def bundle(system_roots: Path, ca: Authority) -> str:
     (AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, SSL_CERT_FILE) and still reach AWS."""
     roots = system_roots.read_text() if system_roots.is_file() else ""
     return f"{roots.rstrip()}\n{ca.pem}" if roots else ca.pem
+
+
+def still_good(certificate_pem: str, ca: Authority, names: tuple[str, ...], margin: datetime.timedelta) -> bool:
+    """Whether a stored server certificate was issued by `ca`, names every one of `names` and is
+    valid for at least `margin` more."""
+    try:
+        certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
+        certificate.verify_directly_issued_by(ca.certificate)
+        given = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (ValueError, TypeError, x509.ExtensionNotFound, InvalidSignature):
+        return False
+    return set(names) <= set(given.get_values_for_type(x509.DNSName)) and (
+        certificate.not_valid_after_utc > _now() + margin
+    )

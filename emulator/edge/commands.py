@@ -64,7 +64,12 @@ AIRFLOW_2_SINCE: list[tuple[str, dict[str, set[str]]]] = [
 
 
 class CommandRefused(ValueError):
-    """A body that is not a command MWAA would run (the message says why)."""
+    """A body that is not a command MWAA would run (the message says why). `disallowed`: a real
+    command MWAA does not run (it answers those with 500), rather than a malformed body."""
+
+    def __init__(self, message: str, disallowed: bool = False) -> None:
+        super().__init__(message)
+        self.disallowed = disallowed
 
 
 def allowed(airflow_version: str) -> dict[str, set[str]]:
@@ -96,13 +101,16 @@ def parse(body: bytes, airflow_version: str) -> list[str]:
     commands = allowed(airflow_version)
     group = arguments[0]
     if group not in commands:
-        raise CommandRefused(f"`{group}` is not an Airflow CLI command MWAA runs on Airflow {airflow_version}.")
+        raise CommandRefused(
+            f"`{group}` is not an Airflow CLI command MWAA runs on Airflow {airflow_version}.", disallowed=True
+        )
     if commands[group]:
         subcommand = arguments[1] if len(arguments) > 1 else ""
         if subcommand not in commands[group]:
             shown = f"{group} {subcommand}".strip()
             raise CommandRefused(
                 f"`{shown}` is not an Airflow CLI command MWAA runs on Airflow {airflow_version}; "
-                f"`{group}` takes: {', '.join(sorted(commands[group]))}."
+                f"`{group}` takes: {', '.join(sorted(commands[group]))}.",
+                disallowed=True,
             )
     return arguments

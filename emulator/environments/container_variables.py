@@ -50,6 +50,7 @@ MWAA_COMMANDS = {
     "worker": "worker",
     "webserver": "webserver",
     "api-server": "webserver",
+    "edge": "webserver",  # MWAA's CLI endpoint runs on its web server
 }
 
 

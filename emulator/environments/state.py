@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import json
 import secrets
 from collections.abc import Callable
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     T = TypeVar("T", bound=DataclassInstance)
 
 DEFAULT_WEB_PORT = 8080
+DEFAULT_HTTPS_PORT = 8443
 LOCK_TIMEOUT = 600.0  # seconds a command waits for another one changing the same environment
 
 
@@ -54,6 +56,9 @@ class LocalSettings:
     # at its create, so a later command run with other variables never rebuilds it by surprise;
     # None: not fixed yet (the control plane then uses the region's).
     image_settings: dict[str, str] | None = None
+    # The edge's https port: the WebserverUrl (MWAA's `/aws_mwaa/…` endpoints, the proxied UI);
+    # None: not given yet (settings saved before the edge existed), the next start gives one.
+    https_port: int | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ def _ports(*names: str) -> Callable[[dict[str, Any]], list[str]]:
 
 def _check_local_settings(data: dict[str, Any]) -> list[str]:
     problems = _ports("web_port")(data)
+    if data.get("https_port") is not None:
+        problems += _ports("https_port")(data)
     if data.get("timings", "mwaa") not in PROFILES:
         problems.append(f"timings must be one of {', '.join(sorted(PROFILES))}")
     if data.get("sync_interval") is not None and data["sync_interval"] <= 0:
@@ -294,15 +301,32 @@ class EnvironmentState:
         )
 
 
-def free_web_port(home: Path, name: str, taken: Callable[[int], bool]) -> int:
-    """A new environment's UI port: the first from 8080 up that no other environment is given
-    and `taken` does not refuse (each MWAA environment has a web server of its own)."""
+def free_port(home: Path, name: str, taken: Callable[[int], bool], start: int, also_taken: int | None = None) -> int:
+    """A port for one of a new environment's listeners (its UI from 8080 up, its edge from 8443
+    up): the first no other environment is given and `taken` does not refuse (each MWAA
+    environment has a web server of its own). `also_taken`: this environment's other port."""
     others = [other for other in known_environments(home) if other != name]
-    given = {EnvironmentState(home, other).local_settings().web_port for other in others}
-    port = DEFAULT_WEB_PORT
+    given = {also_taken}
+    for other in others:
+        settings = EnvironmentState(home, other).local_settings()
+        given |= {settings.web_port, settings.https_port}
+    port = start
     while port in given or taken(port):
         port += 1
     return port
+
+
+def with_free_ports(
+    settings: LocalSettings, home: Path, name: str, taken: Callable[[int], bool], web_port_given: bool
+) -> LocalSettings:
+    """`settings` with the ports a new environment (or one from before the edge) still lacks."""
+    if not web_port_given:
+        settings = dataclasses.replace(settings, web_port=free_port(home, name, taken, DEFAULT_WEB_PORT))
+    if settings.https_port is None:
+        settings = dataclasses.replace(
+            settings, https_port=free_port(home, name, taken, DEFAULT_HTTPS_PORT, settings.web_port)
+        )
+    return settings
 
 
 def known_environments(home: Path) -> list[str]:

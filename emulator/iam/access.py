@@ -7,6 +7,7 @@ privileged role the policy allows is the one the caller gets.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from emulator.api.errors import AccessDeniedError
@@ -19,7 +20,18 @@ from emulator.settings import ACCOUNT_ID, DEFAULT_REGION
 # Airflow's default roles, most privileged first (reference §9).
 AIRFLOW_ROLES = ("Admin", "Op", "User", "Viewer", "Public")
 ROLE_OPERATIONS = frozenset({"CreateWebLoginToken", "InvokeRestApi"})
+# The data plane's operations act for the caller: their handlers are told who it is.
+CALLER_OPERATIONS = frozenset({"CreateCliToken", *ROLE_OPERATIONS})
 Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a data-plane operation acts for: MWAA's IamIdentity (`user/<name>`) and, for the role
+    operations, the Airflow role the policy gives it (None for CreateCliToken)."""
+
+    identity: str
+    role: str | None = None
 
 
 def role_arn(environment: str, role: str) -> str:
@@ -82,9 +94,10 @@ def resource_of(operation: str, labels: Mapping[str, str]) -> str:
     return environment_arn(name) if name else "*"
 
 
-def check(access: AccessControl, principal: Principal, operation: str, labels: Mapping[str, str]) -> None:
-    """AccessDeniedError unless the principal's policy allows the operation on its resource."""
+def check(access: AccessControl, principal: Principal, operation: str, labels: Mapping[str, str]) -> Caller:
+    """Who the operation acts for; AccessDeniedError unless the principal's policy allows the
+    operation on its resource."""
     if operation in ROLE_OPERATIONS:
-        access.airflow_role(principal, operation, labels["Name"])
-    else:
-        access.authorize(principal, operation, resource_of(operation, labels))
+        return Caller(principal.identity, access.airflow_role(principal, operation, labels["Name"]))
+    access.authorize(principal, operation, resource_of(operation, labels))
+    return Caller(principal.identity)

@@ -1,5 +1,5 @@
 """Container entrypoint: `<component>`, `init`, `downgrade <version> [<fab>]`, `configure <folder>`,
-`sync` or `health <check>`."""
+`sync`, `edge` or `health <check>`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 USAGE = (
     "usage: <component> | init | downgrade <version> [<fab provider version>] | configure <folder>\n"
-    "       | sync | health <check> | test-requirements | test-startup-script [<component>]\n"
+    "       | sync | edge | health <check> | test-requirements | test-startup-script [<component>]\n"
     "       | package-requirements\n"
     "components: "
 )
@@ -49,6 +49,10 @@ def main(argv: list[str]) -> int:
         from emulator.runtime import workspace_tools
 
         return workspace_tools.main(argv)
+    if command == "edge":
+        from emulator.edge import service
+
+        return service.main()
     if command == "sync":
         from emulator.sync import sidecar
 

@@ -7,6 +7,7 @@
 #   probe.sh tcp <port>               something accepts connections on 127.0.0.1:<port>
 #   probe.sh http <port> <path>...    every path answers 2xx on 127.0.0.1:<port>
 #   probe.sh sync <marker file>       the sync sidecar's last good sync is recent enough
+#   probe.sh socket <path> <port>     a Unix socket exists at <path> and <port> accepts connections
 set -u
 
 tcp() {
@@ -37,6 +38,14 @@ http() {
   echo healthy
 }
 
+socket() {
+  if [[ ! -S $1 ]]; then
+    echo "unhealthy: no socket at $1 yet"
+    return 1
+  fi
+  tcp "$2"
+}
+
 sync() {
   local marker=$1 interval=${MWAA_LOCAL_SYNC_INTERVAL:-30} limit age
   # Three sync intervals, at least a minute (bash has no floats: the whole seconds of it).
@@ -56,9 +65,9 @@ sync() {
 }
 
 case "${1:-}" in
-  tcp | http | sync) "$@" ;;
+  tcp | http | sync | socket) "$@" ;;
   *)
-    echo "usage: probe.sh tcp <port> | http <port> <path>... | sync <marker file>" >&2
+    echo "usage: probe.sh tcp <port> | http <port> <path>... | sync <marker file> | socket <path> <port>" >&2
     exit 2
     ;;
 esac

@@ -26,7 +26,7 @@ _STEP = re.compile(r"^#\d+ \[[^\]]+\] ")
 # `emulator/` come from the package's own folder, the others from the checkout (or the copies
 # an installed wheel keeps in emulator/_data): see settings.Paths.
 IMAGE_FILES = ("Dockerfile", ".dockerignore", "emulator/__init__.py")
-IMAGE_FOLDERS = ("scripts/docker", "emulator/runtime", "emulator/sync")
+IMAGE_FOLDERS = ("scripts/docker", "emulator/runtime", "emulator/sync", "emulator/edge")
 CONTEXTS_FOLDER = "build"
 
 

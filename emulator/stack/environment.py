@@ -8,6 +8,7 @@ from pathlib import Path
 
 from emulator import images
 from emulator.control.configuration import Configuration
+from emulator.edge import credentials
 from emulator.environments.private_files import write_private
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import EnvironmentState, LocalSettings, RegionSecrets
@@ -72,16 +73,18 @@ class EnvironmentStack:
             configured = render.Configured(
                 str(configuration.context), build.hash_files({}, digest, configuration.digest)
             )
+        secrets = self.state.create_secrets()
         rendered = render.render_environment(
             record,
             settings,
-            self.state.create_secrets(),
+            secrets,
             region_secrets,
             digest,
             str(ca_bundle(self.paths)),
             self.naming,
             build_context=str(context),
             configured=configured,
+            edge=credentials.for_environment(self.state, secrets, (self.naming.edge_host(record.name),)),
         )
         write_private(self.state.compose_env_path, render.env_file_text(rendered.compose_env))
         write_private(self.state.airflow_env_path, render.override_text(rendered.airflow_override))
@@ -118,7 +121,14 @@ class EnvironmentStack:
 
     def check_ports(self, settings: LocalSettings) -> None:
         ports.check_free(
-            [ports.HostPort(settings.web_port, "the Airflow UI", "mwaa-local up --web-port N")],
+            [
+                ports.HostPort(settings.web_port, "the Airflow UI", "mwaa-local up --web-port N"),
+                *(
+                    [ports.HostPort(settings.https_port, "the WebserverUrl (https)", "mwaa-local up --https-port N")]
+                    if settings.https_port
+                    else []
+                ),
+            ],
             published_ports(self.containers()),
         )
 

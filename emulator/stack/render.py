@@ -8,11 +8,13 @@ they go through YAML rather than an env file; `$` is doubled so compose keeps it
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 import yaml
 
 from emulator import images
+from emulator.edge.credentials import EdgeCredentials
 from emulator.environments import aws_access, container_variables
 from emulator.environments.airflow_config import EnvironmentSecrets, component_environment, essential_names
 from emulator.environments.record import EnvironmentRecord
@@ -23,7 +25,23 @@ from emulator.runtime.reserved import ESSENTIAL_VARIABLE
 from emulator.settings import DEFAULT_REGION, Naming
 
 # Services of compose/environment.yaml that run Airflow (the image's Airflow components).
-AIRFLOW_SERVICES = ("init", "scheduler", "dag-processor", "triggerer", "worker", "webserver", "api-server")
+AIRFLOW_SERVICES = ("init", "scheduler", "dag-processor", "triggerer", "worker", "webserver", "api-server", "edge")
+
+
+def web_component(record: EnvironmentRecord) -> str:
+    return "webserver" if record.airflow_version.family == 2 else "api-server"
+
+
+def edge_variables(record: EnvironmentRecord, edge: EdgeCredentials | None) -> dict[str, str]:
+    """The edge's own material (emulator/edge/service.py), per environment and never in an image."""
+    if edge is None:
+        return {}
+    return {
+        "MWAA_LOCAL_EDGE_TOKEN_KEY": edge.token_key.hex(),
+        "MWAA_LOCAL_EDGE_CERTIFICATE": base64.b64encode(edge.certificate_pem.encode()).decode(),
+        "MWAA_LOCAL_EDGE_KEY": base64.b64encode(edge.key_pem.encode()).decode(),
+        "MWAA_LOCAL_EDGE_UPSTREAM": f"http://{web_component(record)}:8080",
+    }
 
 
 @dataclass(frozen=True)
@@ -46,7 +64,14 @@ def profile(record: EnvironmentRecord) -> str:
 
 
 def web_url(settings: LocalSettings) -> str:
+    """The Airflow UI over plain http, straight from the web component."""
     return f"http://localhost:{settings.web_port}"
+
+
+def webserver_url(settings: LocalSettings) -> str:
+    """MWAA's WebserverUrl (a host, no scheme): the edge's https port; the UI's port for an
+    environment saved before the edge existed, until its next start gives it one."""
+    return f"localhost:{settings.https_port or settings.web_port}"
 
 
 def web_bind(record: EnvironmentRecord) -> str:
@@ -74,6 +99,7 @@ def render_environment(
     naming: Naming | None = None,
     build_context: str | None = None,
     configured: Configured | None = None,
+    edge: EdgeCredentials | None = None,
 ) -> RenderedEnvironment:
     """`build_context`: the folder the image is built from (`up` assembles it under the state
     home); without it compose/environment.yaml falls back to the checkout around it.
@@ -99,6 +125,8 @@ def render_environment(
         "MWAA_LOCAL_SCHEDULERS": str(record.schedulers),
         "MWAA_LOCAL_WORKERS": str(record.min_workers),
         "MWAA_LOCAL_WEB_PORT": str(settings.web_port),
+        "MWAA_LOCAL_HTTPS_PORT": str(settings.https_port or settings.web_port + 1),
+        "MWAA_LOCAL_EDGE_HOST": (naming or Naming()).edge_host(record.name),
         "MWAA_LOCAL_WEB_BIND": web_bind(record),
         "MWAA_LOCAL_S3_ENDPOINT": aws_access.S3_ENDPOINT_IN_REGION,
         "MWAA_LOCAL_S3_ACCESS_KEY": region_secrets.access_key,
@@ -127,6 +155,8 @@ def render_environment(
         variables = {**shared, **container_variables.component_variables(service, record)}
         if service == "init":
             variables["MWAA_LOCAL_ADMIN_PASSWORD"] = secrets.admin_password
+        if service == "edge":
+            variables |= edge_variables(record, edge)
         services[service] = {"environment": {key: escape(value) for key, value in variables.items()}}
     return RenderedEnvironment(compose_env, {"services": services})
 

@@ -12,6 +12,8 @@ from botocore.exceptions import ClientError
 
 from emulator.api.backend import InMemoryOperations
 from emulator.api.server import ServerThread
+from emulator.edge import tokens
+from emulator.iam.principals import ADMIN_NAME
 from tests.unit.api_access import access_for_tests
 
 pytestmark = pytest.mark.unit
@@ -242,16 +244,20 @@ def test_too_many_tags_is_refused_by_the_model_limit(mwaa: Any) -> None:
     assert "at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50" in message
 
 
-def test_create_cli_token_is_not_implemented_yet(mwaa: Any) -> None:
+def test_create_cli_token_gives_a_token_for_the_environment_and_its_caller(
+    mwaa: Any, operations: InMemoryOperations
+) -> None:
     create(mwaa, "env1")
+    answer = mwaa.create_cli_token(Name="env1")
+    assert answer["WebServerHostname"] == "localhost:8080"
+    key = operations.provisioner.token_key("env1")
+    claims = tokens.verify(key, answer["CliToken"], "cli", "env1", NOW)
+    assert (claims.identity, claims.expires) == (f"user/{ADMIN_NAME}", NOW + 60)
+    with pytest.raises(tokens.TokenRefused, match="expired"):
+        tokens.verify(key, answer["CliToken"], "cli", "env1", NOW + 61)
     with pytest.raises(ClientError) as excinfo:
-        mwaa.create_cli_token(Name="env1")
-    assert error_of(excinfo) == (
-        "ServiceUnavailableException",
-        503,
-        "CreateCliToken is not implemented yet in mwaa-local: it needs the environment's data plane "
-        "(the CLI-token and web-login endpoints and the REST API proxy on the webserver).",
-    )
+        mwaa.create_cli_token(Name="missing")
+    assert error_of(excinfo)[:2] == ("ResourceNotFoundException", 404)
 
 
 def test_host_prefix_injection_disabled_by_the_environment_variable(

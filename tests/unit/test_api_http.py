@@ -14,6 +14,7 @@ from emulator.api.backend import InMemoryOperations
 from emulator.api.errors import AccessDeniedError
 from emulator.api.routes import UriTemplate
 from emulator.api.server import INTERNAL_MESSAGE, ServerThread
+from emulator.iam.access import Caller
 from tests.unit.api_access import access_for_tests, signed
 
 pytestmark = pytest.mark.unit
@@ -30,7 +31,7 @@ class Faulty(InMemoryOperations):
     def get_environment(self, request: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError("secret internals")
 
-    def create_web_login_token(self, request: dict[str, Any]) -> dict[str, Any]:
+    def create_web_login_token(self, request: dict[str, Any], caller: Caller) -> dict[str, Any]:
         raise AccessDeniedError("Access denied for Airflow role Admin.")
 
     def list_environments(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ MWAA_COMMANDS = {
     "worker": "worker",
     "webserver": "webserver",
     "api-server": "webserver",
+    "edge": "webserver",
 }
 
 
@@ -230,7 +231,8 @@ def test_services_that_run_dag_code_join_the_region_network_and_reach_the_host()
     assert on_airflow_image == {*AIRFLOW_SERVICES, "sync"}, "every Airflow service is rendered (sync is not Airflow)"
     for service in AIRFLOW_SERVICES:
         definition = compose["services"][service]
-        expected = ["default", "region"] if service in RUN_USER_CODE else ["default"]
+        # The edge runs DAG code too (`dags test` through /aws_mwaa/cli) and the control plane calls it.
+        expected = ["default", "region"] if service in (*RUN_USER_CODE, "edge") else ["default"]
         assert sorted(definition["networks"]) == expected, service
         assert definition["extra_hosts"] == ["host.docker.internal:host-gateway"], service
     assert sorted(compose["services"]["sync"]["networks"]) == ["default", "region"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from emulator.environments.record import build_record
-from emulator.environments.state import LocalSettings, free_web_port
+from emulator.environments.state import LocalSettings, with_free_ports
 from emulator.errors import EnvironmentConfigError, MwaaLocalError
 from emulator.lifecycle import Context, environment_name, up_record
 from emulator.s3.deploy import deploy_workspace
@@ -62,14 +62,21 @@ def test_deploy_refuses_a_workspace_without_dags(tmp_path: Path) -> None:
         deploy_workspace(None, build_record({}), tmp_path)  # type: ignore[arg-type]
 
 
-def test_a_new_environment_gets_a_web_port_no_other_environment_has(context: Context) -> None:
+def test_a_new_environment_gets_ports_no_other_environment_has(context: Context) -> None:
     first = context.state("first")
     first.save_record(build_record({"Name": "first"}))
-    first.save_local_settings(LocalSettings(web_port=8080))
+    first.save_local_settings(LocalSettings(web_port=8080, https_port=8443))
     with socket.socket() as holder:
         holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         holder.bind(("127.0.0.1", 8081))
         holder.listen()
-        chosen = free_web_port(context.home, "second", ports.in_use)
-    assert chosen >= 8082, "8080 is first's, 8081 is taken"
-    assert not ports.in_use(chosen)
+        chosen = with_free_ports(LocalSettings(), context.home, "second", ports.in_use, web_port_given=False)
+    assert chosen.web_port >= 8082, "8080 is first's, 8081 is taken"
+    assert chosen.https_port is not None and chosen.https_port >= 8444, "8443 is first's"
+    assert not ports.in_use(chosen.web_port) and not ports.in_use(chosen.https_port)
+
+
+def test_an_environment_saved_before_the_edge_keeps_its_web_port_and_gains_an_https_port(context: Context) -> None:
+    older = LocalSettings(web_port=8090)
+    chosen = with_free_ports(older, context.home, "older", lambda port: False, web_port_given=True)
+    assert (chosen.web_port, chosen.https_port) == (8090, 8443)

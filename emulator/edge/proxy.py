@@ -1,0 +1,51 @@
+"""Everything on the WebserverUrl that is not MWAA's own (`/aws_mwaa/…`) goes to the
+environment's web component as it came, streamed both ways: the UI, static files, the REST API,
+log tails."""
+
+from __future__ import annotations
+
+import httpx
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+
+# Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection, never forwarded.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+
+
+def forwarded_headers(request: Request) -> list[tuple[str, str]]:
+    headers = [(name, value) for name, value in request.headers.items() if name.lower() not in HOP_BY_HOP]
+    client = request.client.host if request.client else ""
+    return [
+        *headers,
+        ("x-forwarded-proto", request.url.scheme),
+        ("x-forwarded-host", request.headers.get("host", "")),
+        ("x-forwarded-for", client),
+    ]
+
+
+async def forward(client: httpx.AsyncClient, request: Request) -> StreamingResponse:
+    upstream = client.build_request(
+        request.method,
+        httpx.URL(path=request.url.path, query=request.url.query.encode()),
+        headers=forwarded_headers(request),
+        content=request.stream(),
+    )
+    response = await client.send(upstream, stream=True)
+    headers = [(name, value) for name, value in response.headers.multi_items() if name.lower() not in HOP_BY_HOP]
+    answer = StreamingResponse(
+        response.aiter_raw(), status_code=response.status_code, background=BackgroundTask(response.aclose)
+    )
+    answer.raw_headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    return answer

@@ -1,0 +1,170 @@
+"""The edge's warm Airflow: Airflow's own interpreter with the CLI imported once, running each
+request in a forked child so a command costs a fork, not Airflow's multi-second import.
+
+Run as a script by Airflow's python (`python3 runner.py <socket>`), so it imports only the
+standard library and Airflow, never mwaa-local's packages. The edge talks to it over a Unix
+socket, one JSON line each way per connection:
+
+    {"op": "cli", "argv": ["dags", "list"]}   → {"stdout": <base64>, "stderr": <base64>, "exit": 0}
+    {"op": "user", "username": …, "role": …, "password": …} → {"exit": 0, "stderr": <base64>}
+
+`user` makes sure a FAB user exists with that password and, of the default roles, exactly that
+one (custom roles an Admin gave it stay), as MWAA re-syncs roles from IAM at every login.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import socketserver
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+DEFAULT_ROLES = ("Admin", "Op", "User", "Viewer", "Public")
+# Command modules most calls need, imported before any fork so no child pays for them.
+WARM_MODULES = (
+    "airflow.__main__",
+    "airflow.cli.cli_parser",
+    "airflow.cli.commands.dag_command",
+    "airflow.cli.commands.task_command",
+    "airflow.cli.commands.variable_command",
+    "airflow.cli.commands.connection_command",
+    "airflow.cli.commands.provider_command",
+)
+
+
+def _run_cli(request: dict[str, Any]) -> int:
+    import airflow.__main__
+
+    sys.argv = ["airflow", *[str(argument) for argument in request["argv"]]]
+    try:
+        airflow.__main__.main()
+    except SystemExit as stopped:
+        if stopped.code is None or isinstance(stopped.code, int):
+            return stopped.code or 0
+        print(stopped.code, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _security_manager() -> Any:
+    """FAB's security manager, from the web app on Airflow 2 and the FAB provider on Airflow 3."""
+    try:
+        from airflow.providers.fab.www.app import create_app  # Airflow 3's FAB provider
+    except ImportError:
+        from airflow.www.app import create_app
+    app = create_app()
+    app.app_context().push()
+    return app.appbuilder.sm
+
+
+def _sync_user(request: dict[str, Any]) -> int:
+    username, role_name, password = request["username"], request["role"], request["password"]
+    if role_name not in DEFAULT_ROLES:
+        print(f"{role_name} is not one of Airflow's default roles", file=sys.stderr)
+        return 2
+    manager = _security_manager()
+    role = manager.find_role(role_name)
+    if role is None:
+        print(f"the role {role_name} does not exist in this environment", file=sys.stderr)
+        return 1
+    user = manager.find_user(username=username)
+    if user is None:
+        made = manager.add_user(username, username, "", f"{username}@mwaa-local.invalid", role, password)
+        if not made:
+            print(f"could not create the Airflow user {username}", file=sys.stderr)
+            return 1
+        return 0
+    # MWAA re-syncs the default roles from IAM at every login; other roles an Admin gave stay.
+    user.roles = [kept for kept in user.roles if kept.name not in DEFAULT_ROLES] + [role]
+    manager.update_user(user)
+    manager.reset_password(user.id, password)
+    return 0
+
+
+OPERATIONS: dict[str, Callable[[dict[str, Any]], int]] = {"cli": _run_cli, "user": _sync_user}
+
+
+def _encode(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def run_captured(request: dict[str, Any]) -> dict[str, Any]:
+    """Run the request in this (forked) process with fds 1 and 2 on files; what it printed and
+    its exit status. Loggers set up before the fork write to fd 2, so they are caught too."""
+    operation = OPERATIONS.get(str(request.get("op")))
+    if operation is None:
+        return {"exit": 2, "stdout": "", "stderr": _encode(b"unknown operation\n")}
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        stdin = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(stdin, 0)  # a command asking for confirmation reads end-of-file, as on MWAA
+        try:
+            status = operation(request)
+        except BaseException:  # the child reports every failure; it never takes the server down
+            traceback.print_exc()
+            status = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        out.seek(0)
+        err.seek(0)
+        return {"exit": status, "stdout": _encode(out.read()), "stderr": _encode(err.read())}
+
+
+class Handler(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        try:
+            request = json.loads(self.rfile.readline())
+        except ValueError:
+            request = {}
+        answer = run_captured(request if isinstance(request, dict) else {})
+        self.wfile.write(json.dumps(answer).encode() + b"\n")
+        self.wfile.flush()
+
+
+class Server(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
+    # The edge bounds concurrency itself; this only keeps a flood from forking without end.
+    max_children = 16
+
+
+def warm() -> None:
+    """Import what commands need before serving, so forked children start with it in memory."""
+    import importlib
+
+    for module in WARM_MODULES:
+        with contextlib.suppress(ImportError):  # a module this Airflow version does not have
+            importlib.import_module(module)
+    from airflow.cli import cli_parser
+
+    cli_parser.get_parser()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: runner.py <unix socket path>", file=sys.stderr)
+        return 2
+    path = argv[0]
+    warm()
+    if os.path.exists(path):
+        os.unlink(path)
+    partial = path + ".binding"
+    if os.path.exists(partial):
+        os.unlink(partial)
+    with Server(partial, Handler) as server:
+        os.chmod(partial, 0o600)
+        os.rename(partial, path)  # the socket appears only once it accepts
+        print(f"mwaa-local edge: Airflow CLI runner ready on {path}", flush=True)
+        server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

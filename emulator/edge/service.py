@@ -1,0 +1,83 @@
+"""The edge container's process: the startup script (as every MWAA component runs it), the warm
+Airflow runner in Airflow's own interpreter, and the https server on the WebserverUrl port.
+
+Its variables (compose/environment.yaml): `MWAA_LOCAL_EDGE_TOKEN_KEY` (hex, the environment's
+token signing key), `MWAA_LOCAL_EDGE_CERTIFICATE` and `MWAA_LOCAL_EDGE_KEY` (base64 PEM: the
+certificate chain and key from the machine's CA), `MWAA_LOCAL_EDGE_UPSTREAM` (the web component).
+None of them reaches the Airflow runner: DAG code a CLI command runs never sees the key.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import uvicorn
+
+from emulator.edge.runner_client import RunnerClient
+from emulator.edge.server import EdgeSettings, make_app
+from emulator.runtime import startup_script
+
+PORT = 8443
+WORK = Path("/tmp/mwaa-local-edge")
+SOCKET = WORK / "runner.sock"
+RUNNER = Path(__file__).with_name("runner.py")
+OWN_PREFIX = "MWAA_LOCAL_EDGE_"
+CONCURRENCY = 4  # commands running at once; MWAA asks clients to send one at a time
+QUEUE_SECONDS = 60.0
+RUN_SECONDS = 600.0
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+
+
+def start_runner(environment: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Airflow's python with the runner; the edge exits when it does, so Docker restarts both."""
+    variables = {name: value for name, value in environment.items() if not name.startswith(OWN_PREFIX)}
+    runner = subprocess.Popen(["python3", str(RUNNER), str(SOCKET)], env=variables)
+
+    def watch() -> None:
+        status = runner.wait()
+        print(f"mwaa-local edge: the Airflow CLI runner exited with status {status}", flush=True)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="runner-watch", daemon=True).start()
+    return runner
+
+
+def main() -> int:
+    environment = startup_script.run(dict(os.environ))
+    WORK.mkdir(parents=True, exist_ok=True)
+    certificate, key = WORK / "certificate.pem", WORK / "key.pem"
+    _write_private(certificate, base64.b64decode(environment[f"{OWN_PREFIX}CERTIFICATE"]))
+    _write_private(key, base64.b64decode(environment[f"{OWN_PREFIX}KEY"]))
+    settings = EdgeSettings(
+        environment=environment["AIRFLOW_ENV_NAME"],
+        airflow_version=environment["AIRFLOW_VERSION"],
+        token_key=bytes.fromhex(environment[f"{OWN_PREFIX}TOKEN_KEY"]),
+        upstream=environment[f"{OWN_PREFIX}UPSTREAM"],
+    )
+    start_runner(environment)
+    runner = RunnerClient(SOCKET, CONCURRENCY, QUEUE_SECONDS, RUN_SECONDS)
+    print(f"mwaa-local edge: https on port {PORT} for environment {settings.environment}", flush=True)
+    uvicorn.run(
+        make_app(settings, runner),
+        host="0.0.0.0",  # inside the container; compose publishes it on the host's loopback
+        port=PORT,
+        ssl_certfile=str(certificate),
+        ssl_keyfile=str(key),
+        log_level="warning",
+        access_log=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

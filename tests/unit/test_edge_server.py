@@ -1,0 +1,191 @@
+"""The edge's `/aws_mwaa/cli` endpoint and proxy, over HTTP, with a stand-in Airflow runner on a
+real Unix socket and a stand-in web component (the real ones: tests/e2e/test_cli_token.py)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from emulator.edge import tokens
+from emulator.edge.runner_client import RunnerClient
+from emulator.edge.server import EdgeSettings, make_app
+
+pytestmark = pytest.mark.unit
+
+KEY = b"k" * 32
+NOW = 1_700_000_000.0
+SETTINGS = EdgeSettings("env1", "3.3.1", KEY, "http://web:8080")
+
+
+class StandInRunner:
+    """Answers each connection as the real runner does and remembers what it was asked."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.requests: list[dict[str, Any]] = []
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(str(path))
+        self.listener.listen()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection, connection.makefile("rwb") as stream:
+                request = json.loads(stream.readline())
+                self.requests.append(request)
+                argv = request["argv"]
+                answer = {
+                    "exit": 0,
+                    "stdout": base64.b64encode(f"ran {argv}\n".encode()).decode(),
+                    "stderr": base64.b64encode(b"a warning\n").decode(),
+                }
+                stream.write(json.dumps(answer).encode() + b"\n")
+
+
+@pytest.fixture
+def runner(tmp_path: Path) -> Iterator[StandInRunner]:
+    stand_in = StandInRunner(tmp_path / "runner.sock")
+    yield stand_in
+    stand_in.listener.close()
+
+
+class StandInWeb(httpx.AsyncBaseTransport):
+    """Echoes what reached it, answering with a body still to be streamed, as a server does."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        seen = {
+            "method": request.method,
+            "url": str(request.url),
+            "body": body.decode(),
+            "proto": request.headers.get("x-forwarded-proto"),
+            "auth": request.headers.get("authorization"),
+        }
+        return httpx.Response(
+            207,
+            headers={"x-upstream": "yes", "set-cookie": "session=abc; Path=/"},
+            stream=httpx.ByteStream(json.dumps(seen).encode()),
+        )
+
+
+def client_for(socket_path: Path, concurrency: int = 2, clock: float = NOW) -> TestClient:
+    upstream = httpx.AsyncClient(base_url=SETTINGS.upstream, transport=StandInWeb())
+    app = make_app(SETTINGS, RunnerClient(socket_path, concurrency, 0.5, 5.0), upstream, clock=lambda: clock)
+    return TestClient(app, base_url="https://localhost:8443")
+
+
+def token(kind: str = "cli", environment: str = "env1", key: bytes = KEY, issued: float = NOW) -> str:
+    return tokens.issue(key, kind, environment, "user/mwaa-local-admin", "", issued)
+
+
+def decoded(response: httpx.Response) -> tuple[str, str]:
+    body = response.json()
+    return base64.b64decode(body["stdout"]).decode(), base64.b64decode(body["stderr"]).decode()
+
+
+def cli(client: TestClient, body: bytes, bearer: str | None) -> httpx.Response:
+    headers = {"Content-Type": "text/plain"} | ({"Authorization": f"Bearer {bearer}"} if bearer else {})
+    return client.post("/aws_mwaa/cli", content=body, headers=headers)
+
+
+def test_a_command_runs_with_its_arguments_split_as_a_shell_would(runner: StandInRunner) -> None:
+    response = cli(client_for(runner.path), b"""dags trigger d --conf '{"a": 1}'""", token())
+    assert response.status_code == 200
+    assert runner.requests == [{"op": "cli", "argv": ["dags", "trigger", "d", "--conf", '{"a": 1}']}]
+    assert decoded(response) == ("ran ['dags', 'trigger', 'd', '--conf', '{\"a\": 1}']\n", "a warning\n")
+    assert set(response.json()) == {"stdout", "stderr"}, "MWAA's two members, nothing else"
+
+
+@pytest.mark.parametrize(
+    ("bearer", "status", "reason"),
+    [
+        (None, 401, "Missing CLI token"),
+        ("not-a-token", 403, "The token is malformed."),
+        (token(key=b"x" * 32), 403, "signature is not valid for this environment"),
+        (token(issued=NOW - 61), 403, "The token expired"),
+        (token(environment="env2"), 403, "The token is for environment env2, not env1."),
+        (token(kind="web"), 403, "This is a web token; this endpoint takes a cli token."),
+    ],
+)
+def test_a_bad_token_is_refused_and_nothing_runs(
+    runner: StandInRunner, bearer: str | None, status: int, reason: str
+) -> None:
+    response = cli(client_for(runner.path), b"dags list", bearer)
+    assert response.status_code == status
+    assert reason in response.json()["message"]
+    assert reason in decoded(response)[1], "the recipes print stderr: the reason is there"
+    assert runner.requests == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "reason"),
+    [
+        (b"db reset -y", 500, "`db reset` is not an Airflow CLI command MWAA runs on Airflow 3.3.1"),
+        (b"users create -u x", 500, "`users` is not an Airflow CLI command MWAA runs"),
+        (b"tasks run d t r", 500, "`tasks run` is not an Airflow CLI command MWAA runs"),
+        (b"", 400, "The request body is empty"),
+        (b"dags list 'unclosed", 400, "cannot be split into arguments"),
+        (b"x" * (64 * 1024 + 1), 400, "the limit is 65536"),
+    ],
+)
+def test_a_command_mwaa_does_not_run_is_refused_and_nothing_runs(
+    runner: StandInRunner, body: bytes, status: int, reason: str
+) -> None:
+    response = cli(client_for(runner.path), body, token())
+    assert (response.status_code, runner.requests) == (status, [])
+    assert reason in response.json()["message"]
+
+
+def test_without_its_runner_the_endpoint_says_the_cli_is_starting(tmp_path: Path) -> None:
+    response = cli(client_for(tmp_path / "absent.sock"), b"dags list", token())
+    assert response.status_code == 503
+    assert "still starting" in response.json()["message"]
+
+
+def test_calls_beyond_the_concurrency_bound_wait_then_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "slow.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen()
+    listener.settimeout(5)
+    with client_for(path, concurrency=1) as client:  # one event loop for every request, as in uvicorn
+        first = threading.Thread(target=lambda: cli(client, b"dags list", token()))
+        first.start()
+        held, _ = listener.accept()  # the first call runs (and never ends): the one slot is taken
+        try:
+            second = cli(client, b"dags list", token())
+            assert second.status_code == 429
+            assert "one at a time" in second.json()["message"]
+        finally:
+            held.close()
+            listener.close()
+            first.join(10)
+
+
+def test_everything_else_is_proxied_to_the_web_component(runner: StandInRunner) -> None:
+    client = client_for(runner.path)
+    response = client.post("/api/v2/dags/d/dagRuns?x=1&y=2", content=b'{"conf": {}}', headers={"Authorization": "Bearer j"})
+    assert response.status_code == 207
+    assert response.headers["x-upstream"] == "yes" and response.cookies["session"] == "abc"
+    seen = response.json()
+    assert seen == {
+        "method": "POST",
+        "url": "http://web:8080/api/v2/dags/d/dagRuns?x=1&y=2",
+        "body": '{"conf": {}}',
+        "proto": "https",
+        "auth": "Bearer j",
+    }
+    assert runner.requests == []
