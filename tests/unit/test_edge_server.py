@@ -177,7 +177,9 @@ def test_calls_beyond_the_concurrency_bound_wait_then_are_refused(tmp_path: Path
 
 def test_everything_else_is_proxied_to_the_web_component(runner: StandInRunner) -> None:
     client = client_for(runner.path)
-    response = client.post("/api/v2/dags/d/dagRuns?x=1&y=2", content=b'{"conf": {}}', headers={"Authorization": "Bearer j"})
+    response = client.post(
+        "/api/v2/dags/d/dagRuns?x=1&y=2", content=b'{"conf": {}}', headers={"Authorization": "Bearer j"}
+    )
     assert response.status_code == 207
     assert response.headers["x-upstream"] == "yes" and response.cookies["session"] == "abc"
     seen = response.json()
