@@ -32,7 +32,13 @@ from emulator.environments.record import (
     check_name,
     read_workspace_file,
 )
-from emulator.environments.state import EnvironmentState, LocalSettings, known_environments, with_free_ports
+from emulator.environments.state import (
+    EnvironmentState,
+    LocalSettings,
+    known_environments,
+    ports_lock,
+    with_free_ports,
+)
 from emulator.environments.status import AVAILABLE, CREATE_FAILED
 from emulator.environments.timings import PROFILES
 from emulator.errors import EnvironmentConfigError, MwaaLocalError
@@ -261,7 +267,9 @@ def up(
     require_docker()
     started = time.monotonic()
     state = context.state(record.name)
-    with state.lock():
+    # Ports are chosen and saved under one lock for the home: two `up`s side by side never pick
+    # the same free port.
+    with state.lock(), ports_lock(context.home):
         settings = local_settings_for_up(context, state, options)
         context.stack(record).check_ports(settings)
         state.directory.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -66,6 +67,13 @@ def cli(
     )
 
 
+def env_exports(environment: Environment) -> dict[str, str]:
+    """The settings `mwaa-local env` prints for boto3, the aws CLI and https clients."""
+    printed = cli(environment.workspace, "env")
+    assert printed.returncode == 0, printed.stderr
+    return dict(item.split("=", 1) for item in shlex.split(printed.stdout.removeprefix("export ")))
+
+
 @dataclass
 class Environment:
     name: str
@@ -74,6 +82,11 @@ class Environment:
     web_port: int
     bucket: str
     up_output: str = ""  # what the session's `mwaa-local up` printed
+
+    @property
+    def https_port(self) -> int | None:
+        """The edge's port (the WebserverUrl's), as `up` chose it."""
+        return Context.load().state(self.name).local_settings().https_port
 
     @property
     def family(self) -> int:

@@ -5,6 +5,8 @@ The wording of every message here is mwaa-local's own: AWS documents none of the
 
 from __future__ import annotations
 
+from typing import Any
+
 from emulator.errors import MwaaLocalError
 
 
@@ -39,3 +41,22 @@ class AccessDeniedError(MwaaLocalError):
 
     aws_code = "AccessDeniedException"
     http_status = 403
+
+
+class RestApiError(MwaaLocalError):
+    """InvokeRestApi's Airflow call answered an error: MWAA relays its status and body as the
+    exception's RestApiStatusCode and RestApiResponse members (reference §10)."""
+
+    http_status = 400
+
+    def __init__(self, status: int, response: Any) -> None:
+        super().__init__(f"The Airflow REST API answered HTTP {status}.")
+        self.extra = {"RestApiStatusCode": status, "RestApiResponse": response}
+
+
+class RestApiClientError(RestApiError):
+    aws_code = "RestApiClientException"
+
+
+class RestApiServerError(RestApiError):
+    aws_code = "RestApiServerException"

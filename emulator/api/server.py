@@ -42,7 +42,7 @@ def handler_of(operations: Operations, operation: OperationModel) -> Callable[..
 
 
 def mwaa_error(error: MwaaLocalError) -> Response:
-    return error_response(error.aws_code, error.http_status, error.message)
+    return error_response(error.aws_code, error.http_status, error.message, getattr(error, "extra", None))
 
 
 def signed_request(request: Request, body: bytes) -> SignedRequest:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Protocol
 
-from emulator.api.errors import NotImplementedYetError, ServiceUnavailableError
+from emulator.api.errors import ServiceUnavailableError
 from emulator.api.pagination import DEFAULT_PAGE_SIZE, decode_token, encode_token
 from emulator.control.entries import Entry
 from emulator.control.jobs import Jobs
@@ -60,6 +60,9 @@ class Provisioner(Protocol):
     def token_key(self, name: str) -> bytes:
         """The key the environment's edge checks CLI and web login tokens with."""
 
+    def call_rest_api(self, name: str, token: str, request: Input) -> Output:
+        """InvokeRestApi's output, from the environment's Airflow REST API as the token's caller."""
+
 
 class NullProvisioner:
     """Does nothing and always succeeds: the record semantics alone."""
@@ -70,6 +73,11 @@ class NullProvisioner:
 
     def token_key(self, name: str) -> bytes:
         return self.key
+
+    def call_rest_api(self, name: str, token: str, request: Input) -> Output:
+        raise ServiceUnavailableError(
+            "The in-memory control plane runs no Airflow: InvokeRestApi needs a running environment."
+        )
 
     def check_new(self, record: EnvironmentRecord) -> None:
         pass
@@ -336,15 +344,6 @@ class ControlPlane:
 
     # -- the data plane (host `env.`) ---------------------------------------------------------
 
-    def _data_plane(self, operation: str, request: Input) -> Output:
-        check(operation, request)
-        self._entry(str(request["Name"]))
-        raise NotImplementedYetError(
-            f"{operation} is not implemented yet in mwaa-local: it needs the environment's data plane "
-            "(the web-login endpoint and the REST API proxy on the webserver).",
-            hint="Use the Airflow UI or `/aws_mwaa/cli` (CreateCliToken) for now.",
-        )
-
     def _token(self, kind: str, name: str, caller: Caller) -> str:
         return tokens.issue(
             self.provisioner.token_key(name), kind, name, caller.identity, caller.role or "", self._clock()
@@ -357,10 +356,22 @@ class ControlPlane:
         return {"CliToken": self._token("cli", name, caller), "WebServerHostname": self.provisioner.webserver_url(name)}
 
     def create_web_login_token(self, request: Input, caller: Caller) -> Output:
-        return self._data_plane("CreateWebLoginToken", request)
+        """A token that logs a browser in once, within 60 s, as the caller's Airflow user with
+        the role its policy allows (reference §9); the user is named after the IamIdentity."""
+        check("CreateWebLoginToken", request)
+        name = self._entry(str(request["Name"])).name
+        return {
+            "WebToken": self._token("web", name, caller),
+            "WebServerHostname": self.provisioner.webserver_url(name),
+            "IamIdentity": caller.identity,
+            "AirflowIdentity": caller.identity,
+        }
 
     def invoke_rest_api(self, request: Input, caller: Caller) -> Output:
-        return self._data_plane("InvokeRestApi", request)
+        """Airflow's REST API as the caller's Airflow role (reference §10)."""
+        check("InvokeRestApi", request)
+        name = self._entry(str(request["Name"])).name
+        return self.provisioner.call_rest_api(name, self._token("rest", name, caller), request)
 
     def publish_metrics(self, request: Input) -> Output:
         # Deprecated and internal to MWAA; the model's own message says it is no longer

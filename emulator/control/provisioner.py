@@ -12,15 +12,16 @@ import os
 import threading
 import uuid
 from pathlib import Path
+from typing import Any
 
 from minio.commonconfig import ENABLED
 
 from emulator.api.errors import ServiceUnavailableError
-from emulator.control import configuration
+from emulator.control import configuration, edge_client
 from emulator.control.plane import Report
 from emulator.edge import credentials
 from emulator.environments.record import EnvironmentRecord
-from emulator.environments.state import EnvironmentState, LocalSettings, with_free_ports
+from emulator.environments.state import EnvironmentState, LocalSettings, ports_lock, with_free_ports
 from emulator.errors import EnvironmentConfigError
 from emulator.s3.errors import s3_errors
 from emulator.settings import Naming, Paths
@@ -106,7 +107,7 @@ class DockerProvisioner:
     def apply(self, record: EnvironmentRecord, report: Report) -> None:
         state = self.state(record.name)
         with state.lock():
-            with self._ports:
+            with self._ports, ports_lock(self.home):
                 settings = self.settings_for(state)
                 state.save_local_settings(settings)
             stack = EnvironmentStack.for_record(self.paths, state, self.naming, record)
@@ -140,6 +141,9 @@ class DockerProvisioner:
                 hint="Wait until `aws mwaa get-environment` says AVAILABLE.",
             )
         return credentials.token_key(state.secrets())
+
+    def call_rest_api(self, name: str, token: str, request: dict[str, Any]) -> dict[str, Any]:
+        return edge_client.call_rest_api(self.home, self.naming.edge_host(name), name, token, request)
 
     def webserver_url(self, name: str) -> str:
         return render.webserver_url(self.state(name).local_settings())

@@ -4,6 +4,8 @@ log tails."""
 
 from __future__ import annotations
 
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
 import httpx
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -22,6 +24,17 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
+
+
+def stateless_client(
+    base_url: str, transport: httpx.AsyncBaseTransport | None = None, timeout: float = 300.0
+) -> httpx.AsyncClient:
+    """A client to the web component that keeps no cookie: one browser's session must never ride
+    along on another's request."""
+    refuse_all = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    return httpx.AsyncClient(
+        base_url=base_url, transport=transport, cookies=refuse_all, timeout=httpx.Timeout(timeout, connect=10.0)
+    )
 
 
 def forwarded_headers(request: Request) -> list[tuple[str, str]]:

@@ -35,6 +35,7 @@ WARM_MODULES = (
     "airflow.cli.commands.variable_command",
     "airflow.cli.commands.connection_command",
     "airflow.cli.commands.provider_command",
+    "airflow.providers.fab.auth_manager.cli_commands.utils",
 )
 
 
@@ -52,38 +53,35 @@ def _run_cli(request: dict[str, Any]) -> int:
     return 0
 
 
-def _security_manager() -> Any:
-    """FAB's security manager, from the web app on Airflow 2 and the FAB provider on Airflow 3."""
-    try:
-        from airflow.providers.fab.www.app import create_app  # Airflow 3's FAB provider
-    except ImportError:
-        from airflow.www.app import create_app
-    app = create_app()
-    app.app_context().push()
-    return app.appbuilder.sm
-
-
 def _sync_user(request: dict[str, Any]) -> int:
+    """FAB's own app builder (what `airflow users …` uses), in this process, never the web
+    server's: building it there would replace the running server's auth manager."""
+    from airflow.providers.fab.auth_manager.cli_commands.utils import get_application_builder
+    from werkzeug.security import generate_password_hash
+
     username, role_name, password = request["username"], request["role"], request["password"]
     if role_name not in DEFAULT_ROLES:
         print(f"{role_name} is not one of Airflow's default roles", file=sys.stderr)
         return 2
-    manager = _security_manager()
-    role = manager.find_role(role_name)
-    if role is None:
-        print(f"the role {role_name} does not exist in this environment", file=sys.stderr)
-        return 1
-    user = manager.find_user(username=username)
-    if user is None:
-        made = manager.add_user(username, username, "", f"{username}@mwaa-local.invalid", role, password)
-        if not made:
-            print(f"could not create the Airflow user {username}", file=sys.stderr)
-            return 1
-        return 0
-    # MWAA re-syncs the default roles from IAM at every login; other roles an Admin gave stay.
-    user.roles = [kept for kept in user.roles if kept.name not in DEFAULT_ROLES] + [role]
-    manager.update_user(user)
-    manager.reset_password(user.id, password)
+    with get_application_builder() as builder:
+        manager = builder.sm
+        role = manager.find_role(role_name)
+        if role is None:  # the web server has not synced the default roles yet
+            manager.sync_roles()
+            role = manager.find_role(role_name)
+        user = manager.find_user(username=username)
+        if user is None:
+            email = f"{username.replace('/', '.')}@mwaa-local.invalid"
+            if not manager.add_user(username, username, "-", email, role, password):
+                print(f"could not create the Airflow user {username}", file=sys.stderr)
+                return 1
+            return 0
+        # MWAA re-syncs the default roles from IAM at every login; other roles an Admin gave stay.
+        user.roles = [kept for kept in user.roles if kept.name not in DEFAULT_ROLES] + [role]
+        # The hash set directly: FAB's reset_password would end the user's other sessions.
+        user.password = generate_password_hash(password)
+        user.active = True
+        manager.update_user(user)
     return 0
 
 

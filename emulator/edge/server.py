@@ -1,5 +1,6 @@
-"""The edge's HTTP application: MWAA's `/aws_mwaa/cli` endpoint (reference §8) in front of the
-environment's web component, to which everything else is proxied."""
+"""The edge's HTTP application in front of the environment's web component: MWAA's
+`/aws_mwaa/cli` (reference §8), its web login (§9), the control plane's InvokeRestApi leg (§10);
+everything else is proxied."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import httpx
+from packaging.version import Version
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from emulator.edge import commands, tokens
-from emulator.edge.proxy import forward
+from emulator.edge import commands, rest, tokens, web_login
+from emulator.edge.accounts import Accounts
+from emulator.edge.proxy import forward, stateless_client
 from emulator.edge.runner_client import RunnerBusy, RunnerClient, RunnerUnavailable
 
 
@@ -38,19 +41,16 @@ def refused(status: int, message: str) -> JSONResponse:
     return JSONResponse({"stdout": "", "stderr": _b64(message.encode() + b"\n"), "message": message}, status)
 
 
-def bearer_token(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 def make_app(
     settings: EdgeSettings,
     runner: RunnerClient,
-    upstream: httpx.AsyncClient | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Starlette:
+    """`transport`: how the web component is reached (tests give a stand-in)."""
+
     async def cli(request: Request) -> Response:
-        token = bearer_token(request)
+        token = tokens.bearer(request.headers.get("authorization", ""))
         if token is None:
             return refused(401, "Missing CLI token: send `Authorization: Bearer <CliToken>` from CreateCliToken.")
         try:
@@ -72,7 +72,11 @@ def make_app(
             return refused(504, f"The command ran longer than {runner.run_seconds:g} s and was abandoned.")
         return JSONResponse({"stdout": _b64(outcome.stdout), "stderr": _b64(outcome.stderr)})
 
-    client = upstream or httpx.AsyncClient(base_url=settings.upstream, timeout=httpx.Timeout(300.0, connect=10.0))
+    client = stateless_client(settings.upstream, transport)
+    family = Version(settings.airflow_version).major
+    accounts = Accounts(runner, settings.upstream, family, transport)
+    sso, login = web_login.handlers(settings.environment, settings.token_key, family, accounts, clock)
+    rest_call = rest.handler(settings.environment, settings.token_key, accounts, client, clock)
 
     async def proxied(request: Request) -> Response:
         try:
@@ -89,6 +93,9 @@ def make_app(
     return Starlette(
         routes=[
             Route("/aws_mwaa/cli", cli, methods=["POST"]),
+            Route(web_login.SSO_PATH, sso, methods=["GET"]),
+            Route(web_login.login_path(family), login, methods=["POST"]),
+            Route(rest.PATH, rest_call, methods=["POST"]),
             Route("/{path:path}", proxied, methods=methods),
         ],
         lifespan=lifespan,

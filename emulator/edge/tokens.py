@@ -17,7 +17,9 @@ import secrets
 from dataclasses import asdict, dataclass
 
 LIFETIME_SECONDS = 60
-KINDS = ("cli", "web")
+# cli: CreateCliToken's; web: CreateWebLoginToken's; rest: the control plane's own, for the
+# InvokeRestApi call it makes to the edge on the caller's behalf.
+KINDS = ("cli", "web", "rest")
 
 
 class TokenRefused(ValueError):
@@ -70,3 +72,22 @@ def verify(key: bytes, token: str, kind: str, environment: str, now: float) -> C
     if claims.expires <= now:
         raise TokenRefused(f"The token expired {now - claims.expires:.0f} s ago (tokens last {LIFETIME_SECONDS} s).")
     return claims
+
+
+class OnceOnly:
+    """Tokens already used (a web login token works once): their nonces until they expire."""
+
+    def __init__(self) -> None:
+        self.used: dict[str, float] = {}
+
+    def spend(self, claims: Claims, now: float) -> None:
+        self.used = {nonce: expires for nonce, expires in self.used.items() if expires > now}
+        if claims.nonce in self.used:
+            raise TokenRefused("The token was already used: a web login token works once.")
+        self.used[claims.nonce] = claims.expires
+
+
+def bearer(authorization: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; None for any other header."""
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None

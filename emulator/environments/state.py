@@ -305,7 +305,12 @@ def free_port(home: Path, name: str, taken: Callable[[int], bool], start: int, a
     """A port for one of a new environment's listeners (its UI from 8080 up, its edge from 8443
     up): the first no other environment is given and `taken` does not refuse (each MWAA
     environment has a web server of its own). `also_taken`: this environment's other port."""
-    others = [other for other in known_environments(home) if other != name]
+    # Every environment with saved settings counts, a record or not: `up` saves them first.
+    root = home / "environments"
+    others = sorted(
+        entry.name for entry in (root.iterdir() if root.is_dir() else []) if (entry / "local.json").exists()
+    )
+    others = [other for other in others if other != name]
     given = {also_taken}
     for other in others:
         settings = EnvironmentState(home, other).local_settings()
@@ -314,6 +319,12 @@ def free_port(home: Path, name: str, taken: Callable[[int], bool], start: int, a
     while port in given or taken(port):
         port += 1
     return port
+
+
+def ports_lock(home: Path) -> contextlib.AbstractContextManager[None]:
+    """Held while a command chooses and saves an environment's ports: two environments started
+    side by side never pick the same free one."""
+    return locked(home / "locks" / "ports.lock", LOCK_TIMEOUT, "Another command is choosing ports")
 
 
 def with_free_ports(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shlex
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from emulator.lifecycle import Context
 from emulator.settings import HOME_VARIABLE
-from tests.support import SAMPLES, XCOM_DAG_FILES, Environment, cli, wait_for
+from tests.support import SAMPLES, XCOM_DAG_FILES, Environment, cli, env_exports, wait_for
 
 SETTLED = ("AVAILABLE", "CREATE_FAILED", "UPDATE_FAILED", "UNAVAILABLE")
 ROLE = "arn:aws:iam::000000000000:role/mwaa-local-execution-role"
@@ -30,9 +29,7 @@ NETWORK = {"SubnetIds": ["subnet-a", "subnet-b"], "SecurityGroupIds": ["sg-a"]}
 
 @pytest.fixture
 def exports(both: list[Environment]) -> dict[str, str]:
-    printed = cli(both[0].workspace, "env")
-    assert printed.returncode == 0, printed.stderr
-    return dict(item.split("=", 1) for item in shlex.split(printed.stdout.removeprefix("export ")))
+    return env_exports(both[0])
 
 
 @pytest.fixture
@@ -132,7 +129,7 @@ def same_settings(environment: dict[str, Any], name: str) -> dict[str, Any]:
 
 def local(name: str, version: str, workspace: Path, environment: dict[str, Any]) -> Environment:
     """The test helpers for an environment the API created."""
-    port = int(environment["WebserverUrl"].rsplit(":", 1)[1])
+    port = Context.load().state(name).local_settings().web_port
     return Environment(name, version, workspace, port, environment["SourceBucketArn"].rsplit(":", 1)[1])
 
 
@@ -158,7 +155,7 @@ def test_the_up_environments_have_mwaa_records(mwaa: Any, both: list[Environment
         assert found["Status"] == "AVAILABLE"
         assert found["Arn"] == f"arn:aws:airflow:us-east-1:000000000000:environment/{environment.name}"
         assert found["AirflowVersion"] == environment.version
-        assert found["WebserverUrl"] == f"localhost:{environment.web_port}"
+        assert found["WebserverUrl"] == f"localhost:{environment.https_port}", "the edge's https port"
         assert found["LastUpdate"]["Status"] == "SUCCESS"
         assert found["SourceBucketArn"] == f"arn:aws:s3:::{environment.bucket}"
         printed = cli(environment.workspace, "get", environment.name)

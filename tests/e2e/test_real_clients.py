@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 import subprocess
 
 import boto3
@@ -12,15 +11,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from emulator.lifecycle import Context
-from tests.support import XCOM_DAG_FILES, Environment, cli, wait_for
+from tests.support import XCOM_DAG_FILES, Environment, env_exports, wait_for
 
 
 @pytest.fixture
 def exports(environment: Environment) -> dict[str, str]:
-    """The settings `mwaa-local env` prints for boto3 and the aws CLI."""
-    printed = cli(environment.workspace, "env")
-    assert printed.returncode == 0, printed.stderr
-    return dict(item.split("=", 1) for item in shlex.split(printed.stdout.removeprefix("export ")))
+    return env_exports(environment)
 
 
 def s3_client(exports: dict[str, str], **overrides: str):

@@ -82,8 +82,7 @@ class StandInWeb(httpx.AsyncBaseTransport):
 
 
 def client_for(socket_path: Path, concurrency: int = 2, clock: float = NOW) -> TestClient:
-    upstream = httpx.AsyncClient(base_url=SETTINGS.upstream, transport=StandInWeb())
-    app = make_app(SETTINGS, RunnerClient(socket_path, concurrency, 0.5, 5.0), upstream, clock=lambda: clock)
+    app = make_app(SETTINGS, RunnerClient(socket_path, concurrency, 0.5, 5.0), StandInWeb(), clock=lambda: clock)
     return TestClient(app, base_url="https://localhost:8443")
 
 

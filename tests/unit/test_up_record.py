@@ -64,7 +64,7 @@ def test_deploy_refuses_a_workspace_without_dags(tmp_path: Path) -> None:
 
 def test_a_new_environment_gets_ports_no_other_environment_has(context: Context) -> None:
     first = context.state("first")
-    first.save_record(build_record({"Name": "first"}))
+    first.directory.mkdir(parents=True)  # an `up` under way: its settings are saved, its record not yet
     first.save_local_settings(LocalSettings(web_port=8080, https_port=8443))
     with socket.socket() as holder:
         holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
