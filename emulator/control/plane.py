@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from emulator.api.errors import ServiceUnavailableError
 from emulator.api.pagination import DEFAULT_PAGE_SIZE, decode_token, encode_token
+from emulator.api.parsing import without_documents
 from emulator.control.entries import Entry
 from emulator.control.jobs import Jobs
 from emulator.control.store import Store
@@ -96,8 +97,9 @@ class NullProvisioner:
 
 
 def check(operation: str, request: Input) -> None:
-    """ValidationException (AWS's wording) when `request` breaks the operation's input shape."""
-    errors = shapes.validate_input(operation, request)
+    """ValidationException (AWS's wording) when `request` breaks the operation's input shape
+    (free-form JSON members, like InvokeRestApi's QueryParameters, are not checked)."""
+    errors = shapes.validate_input(operation, without_documents(request, shapes.operation(operation).input_shape))
     if errors:
         raise EnvironmentConfigError(shapes.validation_message(errors), hint=f"Fix the {operation} request.")
 

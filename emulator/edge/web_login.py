@@ -7,6 +7,7 @@ also call with `token=<WebToken>`. A token works once, for 60 s."""
 from __future__ import annotations
 
 import html
+import urllib.parse
 from collections.abc import Callable
 
 from starlette.requests import Request
@@ -61,8 +62,9 @@ def handlers(
         return HTMLResponse(sso_page(airflow_family))
 
     async def login(request: Request) -> Response:
-        form = await request.form()
-        token = str(form.get("token") or "").strip()
+        # A form post (the page's, or a script's `token=…`); parsed here, needing no form library.
+        form = urllib.parse.parse_qs((await request.body()).decode(errors="replace"))
+        token = (form.get("token") or [""])[0].strip()
         if not token:
             return failure_page(401, "Missing web login token: post token=<WebToken> from CreateWebLoginToken.")
         try:

@@ -46,7 +46,7 @@ class StandInRunner:
             with connection, connection.makefile("rwb") as stream:
                 request = json.loads(stream.readline())
                 self.requests.append(request)
-                argv = request["argv"]
+                argv = request.get("argv", request.get("username"))
                 answer = {
                     "exit": 0,
                     "stdout": base64.b64encode(f"ran {argv}\n".encode()).decode(),
@@ -63,16 +63,30 @@ def runner(tmp_path: Path) -> Iterator[StandInRunner]:
 
 
 class StandInWeb(httpx.AsyncBaseTransport):
-    """Echoes what reached it, answering with a body still to be streamed, as a server does."""
+    """Airflow 3's login form and token endpoint as the edge uses them; echoes anything else,
+    answering with a body still to be streamed, as a server does."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
+        if request.url.path == "/auth/login/" and request.method == "GET":
+            form = '<form><input id="csrf_token" name="csrf_token" type="hidden" value="c5rf"></form>'
+            return httpx.Response(200, headers={"set-cookie": "session=form; Path=/"}, text=form)
+        if request.url.path == "/auth/login/":
+            fields = dict(pair.split("=", 1) for pair in body.decode().split("&"))
+            good = fields.get("csrf_token") == "c5rf" and "session=form" in request.headers.get("cookie", "")
+            if not good:
+                return httpx.Response(400, text="CSRF")
+            cookies = [("set-cookie", "session=logged; Path=/"), ("set-cookie", "_token=jwt; Path=/")]
+            return httpx.Response(302, headers=[("location", "/"), *cookies])
+        if request.url.path == "/auth/token":
+            return httpx.Response(201, json={"access_token": "jwt-" + json.loads(body)["username"]})
         seen = {
             "method": request.method,
             "url": str(request.url),
             "body": body.decode(),
             "proto": request.headers.get("x-forwarded-proto"),
             "auth": request.headers.get("authorization"),
+            "cookie": request.headers.get("cookie"),
         }
         return httpx.Response(
             207,
@@ -188,5 +202,50 @@ def test_everything_else_is_proxied_to_the_web_component(runner: StandInRunner) 
         "body": '{"conf": {}}',
         "proto": "https",
         "auth": "Bearer j",
+        "cookie": None,
     }
     assert runner.requests == []
+    client.cookies.clear()  # the browser side forgets; the edge's own client must never have kept it
+    again = client.get("/ui/dags")
+    assert again.json()["cookie"] is None, "one browser's session never rides along on another's request"
+
+
+def login(client: TestClient, token: str) -> httpx.Response:
+    return client.post("/pluginsv2/aws_mwaa/login", data={"token": token}, follow_redirects=False)
+
+
+def test_a_web_token_logs_a_browser_in_once_as_the_callers_airflow_user(runner: StandInRunner) -> None:
+    client = client_for(runner.path)
+    web_token = tokens.issue(KEY, "web", "env1", "user/alice", "Viewer", NOW)
+    answer = login(client, web_token)
+    assert (answer.status_code, answer.headers["location"]) == (302, "/")
+    assert answer.headers.get_list("set-cookie") == ["session=logged; Path=/", "_token=jwt; Path=/"]
+    synced = runner.requests[0]
+    assert (synced["op"], synced["username"], synced["role"]) == ("user", "user/alice", "Viewer")
+    assert len(synced["password"]) >= 24, "a random password nobody is shown"
+    reused = login(client, web_token)
+    assert reused.status_code == 403 and "already used" in reused.text
+    for refused in ("", token(), tokens.issue(KEY, "web", "env1", "user/a", "Admin", NOW - 61)):
+        assert login(client, refused).status_code in (401, 403), refused
+    assert len(runner.requests) == 1, "no refused token reached Airflow"
+
+
+def test_the_sso_page_posts_the_fragments_token_to_the_versions_login(runner: StandInRunner) -> None:
+    page = client_for(runner.path).get("/aws_mwaa/aws-console-sso?login=true")
+    assert page.status_code == 200
+    assert 'action="/pluginsv2/aws_mwaa/login"' in page.text and "window.location.hash" in page.text
+
+
+def test_the_rest_leg_takes_only_the_control_planes_token_and_calls_as_the_user(runner: StandInRunner) -> None:
+    client = client_for(runner.path)
+    call = {"Method": "GET", "Path": "/dags", "QueryParameters": {"paused": False, "tags": ["a", "b"]}}
+    refused = client.post("/mwaa-local/restapi", json=call, headers={"Authorization": f"Bearer {token()}"})
+    assert refused.status_code == 403 and runner.requests == []
+    rest_token = tokens.issue(KEY, "rest", "env1", "user/alice", "Op", NOW)
+    answer = client.post("/mwaa-local/restapi", json=call, headers={"Authorization": f"Bearer {rest_token}"})
+    assert answer.status_code == 200
+    relayed = answer.json()
+    assert relayed["status"] == 207
+    assert relayed["response"]["url"] == "http://web:8080/api/v2/dags?paused=false&tags=a&tags=b"
+    assert relayed["response"]["auth"] == "Bearer jwt-user/alice"
+    assert runner.requests[0]["role"] == "Op"
