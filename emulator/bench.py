@@ -30,8 +30,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from emulator import images, lifecycle, versions
 from emulator.control.client import ControlPlaneClient
+from emulator.edge import credentials
 from emulator.environments.record import build_record
 from emulator.lifecycle import Context, stack_of
 from emulator.s3.bucket import ensure_bucket
@@ -176,8 +179,9 @@ def bench_mwaa_local(version: str, settle: float) -> dict[str, Any]:
     password = context.state(name).secrets().admin_password
     family = versions.get(version).family
     result["trigger_to_success_seconds"] = trigger_to_success(f"http://127.0.0.1:{port}", family, password, postgres)
-    s3.remove_object(BUCKET, f"dags/{DAG_FILE}")
     result |= bench_api(context, name)
+    result |= bench_data_plane(context, name, scheduler)  # its `dags list` lists the DAG above
+    s3.remove_object(BUCKET, f"dags/{DAG_FILE}")
     result |= bench_requirements(context, name)
     cli("down")
     result["up_warm_seconds"] = timed(lambda: cli(*up))  # stopped with its data, started again
@@ -224,6 +228,43 @@ def bench_api(context: Context, name: str) -> dict[str, Any]:
     return {
         "get_environment_ms": round(statistics.median(latencies) * 1000, 1),
         "api_update_option_to_available_seconds": timed(lambda: settled(context, api, "update_environment", update)),
+    }
+
+
+def median_seconds(action: Callable[[], object], times: int) -> float:
+    return round(statistics.median(timed(action) for _ in range(times)), 3)
+
+
+def bench_data_plane(context: Context, name: str, scheduler: str) -> dict[str, Any]:
+    """The CLI token round trip (CreateCliToken + `POST /aws_mwaa/cli` `dags list`, over https)
+    beside a new `airflow dags list` process in the scheduler container, and InvokeRestApi
+    `GET /dags` (its first call makes the caller's Airflow user); medians of 5."""
+    api = lifecycle.api(context)
+    bundle = str(credentials.bundle_path(context.home))
+
+    def cli_round_trip() -> None:
+        token = api.call("create_cli_token", Name=name)
+        answer = httpx.post(
+            f"https://{token['WebServerHostname']}/aws_mwaa/cli",
+            headers={"Authorization": f"Bearer {token['CliToken']}", "Content-Type": "text/plain"},
+            content=b"dags list",
+            verify=bundle,
+            timeout=60,
+        )
+        if answer.status_code != 200 or DAG_ID not in base64.b64decode(answer.json()["stdout"]).decode():
+            raise RuntimeError(f"/aws_mwaa/cli answered {answer.status_code}: {answer.text[:300]}")
+
+    def rest_dags() -> None:
+        api.call("invoke_rest_api", Name=name, Method="GET", Path="/dags")
+
+    def airflow_process() -> None:
+        subprocess.run(["docker", "exec", scheduler, "airflow", "dags", "list"], check=True, capture_output=True)
+
+    return {
+        "cli_token_dags_list_seconds": median_seconds(cli_round_trip, 5),
+        "airflow_process_dags_list_seconds": median_seconds(airflow_process, 5),
+        "invoke_rest_api_first_seconds": timed(rest_dags),
+        "invoke_rest_api_dags_seconds": median_seconds(rest_dags, 5),
     }
 
 

@@ -21,6 +21,9 @@ import botocore.session
 from emulator.errors import EnvironmentConfigError
 
 S3_ENDPOINT_IN_REGION = "http://s3:9000"
+# The MWAA API (the region's control plane), as tasks' `MwaaHook` and boto3's `mwaa` client reach
+# it: with the region's keys tasks act as its admin principal, as an execution role would.
+MWAA_ENDPOINT_IN_REGION = "http://control-plane:4566"
 # Where boto3 goes for services no emulator was named for: `.invalid` never resolves.
 NO_EMULATOR = "http://no-aws-emulator-configured.invalid"
 ALL_SERVICES = "*"
@@ -79,6 +82,9 @@ def task_variables(access_key: str, secret_key: str, endpoints: dict[str, str]) 
         "AWS_ACCESS_KEY_ID": access_key,
         "AWS_SECRET_ACCESS_KEY": secret_key,
         "AWS_ENDPOINT_URL_S3": S3_ENDPOINT_IN_REGION,
+        "AWS_ENDPOINT_URL_MWAA": MWAA_ENDPOINT_IN_REGION,
+        # botocore would put `api.`/`env.` in front of the control plane's host.
+        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
         "AWS_ENDPOINT_URL": NO_EMULATOR,
         # Never ask an instance metadata service for credentials or the region.
         "AWS_EC2_METADATA_DISABLED": "true",

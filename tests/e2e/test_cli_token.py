@@ -20,7 +20,7 @@ from botocore.config import Config
 
 from emulator.edge import credentials, tokens
 from emulator.lifecycle import Context
-from tests.support import Environment, env_exports, wait_for
+from tests.support import REPO, Environment, env_exports, wait_for
 
 DAG_ID = "e2e_cli_token"
 DAG = (
@@ -240,3 +240,22 @@ def test_bad_tokens_and_commands_mwaa_refuses_are_refused_and_run_nothing(
     )
     users = environment.sql("SELECT username FROM ab_user WHERE username = 'intruder'")
     assert users == [], "users create did not run"
+
+
+def test_the_lambda_style_example_triggers_a_dag_with_plain_boto3(
+    environment: Environment, exports: dict[str, str], with_dag: str
+) -> None:
+    run_id = f"lambda_{int(time.time())}"
+    event = {"environment": environment.name, "dag_id": with_dag, "run_id": run_id, "conf": {"source": "lambda"}}
+    finished = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "lambda_trigger_dag.py"), json.dumps(event)],
+        env=user_environment(exports),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    answer = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert answer["statusCode"] == 200, answer
+    assert environment.run_state(with_dag, run_id) is not None, f"no run {run_id}: {answer}"

@@ -132,6 +132,8 @@ def test_task_variables_defaults() -> None:
         "AWS_ACCESS_KEY_ID": "access",
         "AWS_SECRET_ACCESS_KEY": "secret",
         "AWS_ENDPOINT_URL_S3": "http://s3:9000",
+        "AWS_ENDPOINT_URL_MWAA": "http://control-plane:4566",
+        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
         "AWS_ENDPOINT_URL": NO_EMULATOR,
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",

@@ -170,7 +170,9 @@ def test_aws_variables_point_boto3_at_the_local_services() -> None:
         assert env["AWS_ENDPOINT_URL_S3"] == "http://s3:9000", service
         assert env["AWS_ENDPOINT_URL"] == NO_EMULATOR, service
         assert env["AWS_EC2_METADATA_DISABLED"] == "true", service
-        assert not [key for key in env if key.startswith("AWS_ENDPOINT_URL_") and key != "AWS_ENDPOINT_URL_S3"]
+        assert env["AWS_ENDPOINT_URL_MWAA"] == "http://control-plane:4566", service
+        local = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_MWAA")
+        assert not [key for key in env if key.startswith("AWS_ENDPOINT_URL_") and key not in local]
 
 
 def test_user_endpoints_reach_every_service_and_s3_stays_local() -> None:

@@ -1,0 +1,20 @@
+"""Triggers it_mwaa_target in this same environment through the MWAA API (InvokeRestApi), with
+the amazon provider's MwaaTriggerDagRunOperator and no configuration: the container's
+variables point boto3's `mwaa` client at the local control plane, as MWAA's execution role does."""
+
+import os
+
+import pendulum
+from airflow.providers.amazon.aws.operators.mwaa import MwaaTriggerDagRunOperator
+from airflow.sdk import DAG
+
+with DAG("it_mwaa_trigger", schedule=None, start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), catchup=False):
+    MwaaTriggerDagRunOperator(
+        task_id="trigger_target",
+        env_name=os.environ["AIRFLOW_ENV_NAME"],
+        trigger_dag_id="it_mwaa_target",
+        trigger_run_id="{{ dag_run.conf['target_run_id'] }}",
+        # MwaaHook drops members that are None, and Airflow 3.3's REST API requires logical_date.
+        logical_date="{{ dag_run.conf['logical_date'] }}",
+        conf={"from": "MwaaTriggerDagRunOperator"},
+    )
