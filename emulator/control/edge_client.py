@@ -35,10 +35,14 @@ def call_rest_api(home: Path, edge_host: str, environment: str, token: str, requ
             f"Environment {environment}'s web server does not answer: {error}",
             hint="`mwaa-local status` shows whether its edge is running.",
         ) from error
-    found = answer.json()
+    return rest_api_output(answer.status_code, answer.json())
+
+
+def rest_api_output(edge_status: int, found: dict[str, Any]) -> dict[str, Any]:
+    """The edge's answer as InvokeRestApi's output or error."""
     if "error" in found:
         # The call never got an answer from Airflow (its time limit, its size limit, its user).
-        raise RestApiServerError(answer.status_code, {"detail": found["error"]})
+        raise RestApiServerError(edge_status, {"detail": found["error"]})
     status, response = int(found["status"]), found["response"]
     if status >= 500:
         raise RestApiServerError(status, response)
