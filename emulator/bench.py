@@ -145,7 +145,7 @@ def summary(memory: dict[str, float]) -> dict[str, Any]:
     return {"memory_rss_mib": memory, "memory_rss_total_mib": round(sum(memory.values()), 1)}
 
 
-def bench_mwaa_local(version: str, settle: float) -> dict[str, Any]:
+def bench_mwaa_local(version: str, settle: float, data_plane_only: bool = False) -> dict[str, Any]:
     name = "bench" + version.replace(".", "")
     workspace = Path(tempfile.mkdtemp(prefix="mwaa-local-bench-"))
     record = {"Name": name, "AirflowVersion": version, "SourceBucketArn": f"arn:aws:s3:::{BUCKET}"}
@@ -175,6 +175,10 @@ def bench_mwaa_local(version: str, settle: float) -> dict[str, Any]:
     result["upload_to_file_seconds"] = round(time.monotonic() - started, 2)
     wait_inside(postgres, sql_condition(f"select 1 from dag where dag_id = '{DAG_ID}'"))
     result["upload_to_visible_seconds"] = round(time.monotonic() - started, 2)
+    if data_plane_only:
+        result |= bench_data_plane(context, name, scheduler)
+        cli("down", "--volumes")
+        return result
 
     password = context.state(name).secrets().admin_password
     family = versions.get(version).family
@@ -358,11 +362,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--airflow-version", action="append", help="repeatable; default 3.3.1 and 2.10.3")
     parser.add_argument("--settle", type=float, default=20, help="seconds of idle before memory is read")
     parser.add_argument("--skip-plain", action="store_true", help="measure mwaa-local only")
+    parser.add_argument(
+        "--data-plane-only",
+        action="store_true",
+        help="only the start, the sync and the data plane's rows (CLI token, InvokeRestApi); no plain Airflow",
+    )
     options = parser.parse_args(argv)
     report: dict[str, Any] = {"machine": machine(), "results": {}}
     for version in options.airflow_version or ["3.3.1", "2.10.3"]:
-        entry = {"mwaa_local": bench_mwaa_local(version, options.settle)}
-        if not options.skip_plain:
+        entry = {"mwaa_local": bench_mwaa_local(version, options.settle, options.data_plane_only)}
+        if not (options.skip_plain or options.data_plane_only):
             entry["plain_airflow"] = bench_plain(version, options.settle)
         report["results"][version] = entry
         print(f"bench: Airflow {version} done", file=sys.stderr, flush=True)
