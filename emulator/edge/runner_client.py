@@ -52,6 +52,8 @@ class RunnerClient:
             writer.write(json.dumps(request).encode() + b"\n")
             await writer.drain()
             line = await reader.readline()
+        except OSError:  # the connection reset: the command's process died
+            line = b""
         finally:
             writer.close()
         if not line:

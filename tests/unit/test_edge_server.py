@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import struct
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -174,8 +175,9 @@ def test_calls_beyond_the_concurrency_bound_wait_then_are_refused(tmp_path: Path
     listener.bind(str(path))
     listener.listen()
     listener.settimeout(5)
+    first_status: list[int] = []
     with client_for(path, concurrency=1) as client:  # one event loop for every request, as in uvicorn
-        first = threading.Thread(target=lambda: cli(client, b"dags list", token()))
+        first = threading.Thread(target=lambda: first_status.append(cli(client, b"dags list", token()).status_code))
         first.start()
         held, _ = listener.accept()  # the first call runs (and never ends): the one slot is taken
         try:
@@ -183,9 +185,11 @@ def test_calls_beyond_the_concurrency_bound_wait_then_are_refused(tmp_path: Path
             assert second.status_code == 429
             assert "one at a time" in second.json()["message"]
         finally:
-            held.close()
+            held.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            held.close()  # a reset, as when the command's process dies
             listener.close()
             first.join(10)
+    assert first_status == [503], "the command whose process died answers 503, never a crash"
 
 
 def test_everything_else_is_proxied_to_the_web_component(runner: StandInRunner) -> None:
