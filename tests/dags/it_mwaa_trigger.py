@@ -1,8 +1,7 @@
-"""Triggers it_mwaa_target in this same environment through the MWAA API (InvokeRestApi), with
-the amazon provider's MwaaTriggerDagRunOperator and no configuration: the container's
-variables point boto3's `mwaa` client at the local control plane, as MWAA's execution role does."""
-
-import os
+"""Triggers it_mwaa_target in the environment the run's conf names (this one, or another)
+through the MWAA API (InvokeRestApi), with the amazon provider's MwaaTriggerDagRunOperator and
+no configuration: the container's variables point boto3's `mwaa` client at the local control
+plane, as MWAA's execution role does."""
 
 import pendulum
 from airflow.providers.amazon.aws.operators.mwaa import MwaaTriggerDagRunOperator
@@ -11,7 +10,7 @@ from airflow.sdk import DAG
 with DAG("it_mwaa_trigger", schedule=None, start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), catchup=False):
     MwaaTriggerDagRunOperator(
         task_id="trigger_target",
-        env_name=os.environ["AIRFLOW_ENV_NAME"],
+        env_name="{{ dag_run.conf['env_name'] }}",
         trigger_dag_id="it_mwaa_target",
         trigger_run_id="{{ dag_run.conf['target_run_id'] }}",
         # MwaaHook drops members that are None, and Airflow 3.3's REST API requires logical_date.
