@@ -36,7 +36,8 @@ class StandInRunner:
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(str(path))
         self.listener.listen()
-        threading.Thread(target=self.serve, daemon=True).start()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
 
     def serve(self) -> None:
         while True:
@@ -45,7 +46,10 @@ class StandInRunner:
             except OSError:
                 return
             with connection, connection.makefile("rwb") as stream:
-                request = json.loads(stream.readline())
+                line = stream.readline()
+                if not line:  # a caller that gave up before asking
+                    continue
+                request = json.loads(line)
                 self.requests.append(request)
                 argv = request.get("argv", request.get("username"))
                 answer = {
@@ -60,7 +64,9 @@ class StandInRunner:
 def runner(tmp_path: Path) -> Iterator[StandInRunner]:
     stand_in = StandInRunner(tmp_path / "runner.sock")
     yield stand_in
+    stand_in.listener.shutdown(socket.SHUT_RDWR)  # wakes its accept: the thread ends with the test
     stand_in.listener.close()
+    stand_in.thread.join(5)
 
 
 class StandInWeb(httpx.AsyncBaseTransport):

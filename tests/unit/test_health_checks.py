@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import http.server
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,22 +70,34 @@ def probe(*arguments: str, **environment: str) -> tuple[int, str]:
     return finished.returncode, finished.stdout.strip()
 
 
+# A web server of its own process: the threads and sockets other tests leave in this one must
+# not be what the probe meets.
+ANSWERING = """
+import http.server
+
 class Answering(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
+    def do_GET(self):
         self.send_response(200 if self.path == "/health" else 503)
         self.end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:
+    def log_message(self, format, *args):
         pass
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answering)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
 
 
 @pytest.fixture
 def http_port() -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answering)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
+    server = subprocess.Popen([sys.executable, "-c", ANSWERING], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        yield int(server.stdout.readline())
+    finally:
+        server.kill()
+        server.wait()
 
 
 def test_the_bash_probes_answer_like_the_services_they_probe(http_port: int, tmp_path: Path) -> None:
