@@ -112,6 +112,9 @@ def opinionated(record: EnvironmentRecord, timings: Timings) -> dict[str, str]:
         "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "1800",
         "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
         "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps({"connections_lookup_pattern": "^(?!aws_default$).*$"}),
+        # Every token login is the edge's, from one address: FAB's 5 logins per 40 s per address
+        # would refuse the sixth browser to sign in (MWAA's logins are IAM's, never FAB's form).
+        "AIRFLOW__FAB__AUTH_RATE_LIMITED": "False",
     }
     if record.airflow_version.family == 2:
         family = {

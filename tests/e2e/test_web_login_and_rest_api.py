@@ -108,6 +108,12 @@ def test_a_web_login_token_logs_a_script_in_once_as_the_callers_airflow_user(
     assert forged.status_code == 403 and "signature is not valid" in forged.text
 
 
+def test_many_logins_in_a_row_all_succeed(environment: Environment, exports: dict[str, str]) -> None:
+    mwaa = mwaa_client(exports)
+    for _ in range(7):  # FAB alone would refuse the sixth login from one address within 40 s
+        logged_in_session(environment, exports, mwaa.create_web_login_token(Name=environment.name))
+
+
 def test_invoke_rest_api_reads_writes_and_relays_airflows_errors(
     environment: Environment, exports: dict[str, str]
 ) -> None:
