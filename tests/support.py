@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import boto3
+from botocore.config import Config
 from minio import Minio
 
 from emulator.lifecycle import Context
@@ -72,6 +74,19 @@ def env_exports(environment: Environment) -> dict[str, str]:
     printed = cli(environment.workspace, "env")
     assert printed.returncode == 0, printed.stderr
     return dict(item.split("=", 1) for item in shlex.split(printed.stdout.removeprefix("export ")))
+
+
+def mwaa_client(exports: dict[str, str], key: str | None = None, secret: str | None = None) -> Any:
+    """boto3's MWAA client from `mwaa-local env`'s exports (another principal's keys if given)."""
+    return boto3.client(
+        "mwaa",
+        endpoint_url=exports["AWS_ENDPOINT_URL_MWAA"],
+        aws_access_key_id=key or exports["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=secret or exports["AWS_SECRET_ACCESS_KEY"],
+        region_name="us-east-1",
+        # AWS_DISABLE_HOST_PREFIX_INJECTION, as exported; one attempt, so a refusal shows at once
+        config=Config(inject_host_prefix=False, retries={"total_max_attempts": 1}),
+    )
 
 
 @dataclass

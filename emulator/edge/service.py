@@ -38,7 +38,7 @@ def _write_private(path: Path, data: bytes) -> None:
         file.write(data)
 
 
-def start_runner(environment: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_runner(environment: dict[str, str]) -> None:
     """Airflow's python with the runner; the edge exits when it does, so Docker restarts both."""
     variables = {name: value for name, value in environment.items() if not name.startswith(OWN_PREFIX)}
     runner = subprocess.Popen(["python3", str(RUNNER), str(SOCKET)], env=variables)
@@ -49,7 +49,6 @@ def start_runner(environment: dict[str, str]) -> subprocess.Popen[bytes]:
         os._exit(1)
 
     threading.Thread(target=watch, name="runner-watch", daemon=True).start()
-    return runner
 
 
 def main() -> int:

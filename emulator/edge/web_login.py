@@ -57,9 +57,10 @@ def handlers(
     clock: Callable[[], float],
 ) -> tuple[Callable[[Request], object], Callable[[Request], object]]:
     spent = tokens.OnceOnly()
+    page = sso_page(airflow_family)
 
     async def sso(request: Request) -> Response:
-        return HTMLResponse(sso_page(airflow_family))
+        return HTMLResponse(page)
 
     async def login(request: Request) -> Response:
         # A form post (the page's, or a script's `token=…`); parsed here, needing no form library.

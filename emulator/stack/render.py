@@ -18,7 +18,7 @@ from emulator.edge.credentials import EdgeCredentials
 from emulator.environments import aws_access, container_variables
 from emulator.environments.airflow_config import EnvironmentSecrets, component_environment, essential_names
 from emulator.environments.record import EnvironmentRecord
-from emulator.environments.state import LocalSettings, RegionSecrets
+from emulator.environments.state import DEFAULT_HTTPS_PORT, LocalSettings, RegionSecrets
 from emulator.environments.timings import PROFILES
 from emulator.errors import EnvironmentConfigError
 from emulator.runtime.reserved import ESSENTIAL_VARIABLE
@@ -68,10 +68,14 @@ def web_url(settings: LocalSettings) -> str:
     return f"http://localhost:{settings.web_port}"
 
 
+def https_port(settings: LocalSettings) -> int:
+    """The edge's port; 8443 for settings saved before the edge existed (`up` gives them one)."""
+    return settings.https_port or DEFAULT_HTTPS_PORT
+
+
 def webserver_url(settings: LocalSettings) -> str:
-    """MWAA's WebserverUrl (a host, no scheme): the edge's https port; the UI's port for an
-    environment saved before the edge existed, until its next start gives it one."""
-    return f"localhost:{settings.https_port or settings.web_port}"
+    """MWAA's WebserverUrl (a host, no scheme): the edge's https port."""
+    return f"localhost:{https_port(settings)}"
 
 
 def web_bind(record: EnvironmentRecord) -> str:
@@ -125,7 +129,7 @@ def render_environment(
         "MWAA_LOCAL_SCHEDULERS": str(record.schedulers),
         "MWAA_LOCAL_WORKERS": str(record.min_workers),
         "MWAA_LOCAL_WEB_PORT": str(settings.web_port),
-        "MWAA_LOCAL_HTTPS_PORT": str(settings.https_port or settings.web_port + 1),
+        "MWAA_LOCAL_HTTPS_PORT": str(https_port(settings)),
         "MWAA_LOCAL_EDGE_HOST": (naming or Naming()).edge_host(record.name),
         "MWAA_LOCAL_WEB_BIND": web_bind(record),
         "MWAA_LOCAL_S3_ENDPOINT": aws_access.S3_ENDPOINT_IN_REGION,

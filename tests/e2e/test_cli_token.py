@@ -16,11 +16,10 @@ import boto3
 import certifi
 import pytest
 import requests
-from botocore.config import Config
 
 from emulator.edge import credentials, tokens
 from emulator.lifecycle import Context
-from tests.support import REPO, Environment, env_exports, wait_for
+from tests.support import REPO, Environment, mwaa_client, wait_for
 
 DAG_ID = "e2e_cli_token"
 DAG = (
@@ -69,11 +68,6 @@ print(json.dumps({'status': mwaa_response.status_code, 'stdout': mwaa_std_out_me
 
 
 @pytest.fixture
-def exports(environment: Environment) -> dict[str, str]:
-    return env_exports(environment)
-
-
-@pytest.fixture
 def with_dag(environment: Environment, exports: dict[str, str]) -> str:
     """This test module's DAG, uploaded with boto3 and parsed."""
     s3 = boto3.client(
@@ -109,9 +103,10 @@ def bash_recipe(environment: Environment, exports: dict[str, str], command: str)
     return int(head.removeprefix("Status: ")), output, errors
 
 
-def python_recipe(environment: Environment, exports: dict[str, str], command: str) -> dict[str, Any]:
+def python_json(exports: dict[str, str], *arguments: str) -> dict[str, Any]:
+    """A Python program run in the user's shell; the JSON object its last line prints."""
     finished = subprocess.run(
-        [sys.executable, "-c", PYTHON_RECIPE, environment.name, command],
+        [sys.executable, *arguments],
         env=user_environment(exports),
         capture_output=True,
         text=True,
@@ -120,6 +115,10 @@ def python_recipe(environment: Environment, exports: dict[str, str], command: st
     )
     assert finished.returncode == 0, finished.stderr
     return dict(json.loads(finished.stdout.strip().splitlines()[-1]))
+
+
+def python_recipe(environment: Environment, exports: dict[str, str], command: str) -> dict[str, Any]:
+    return python_json(exports, "-c", PYTHON_RECIPE, environment.name, command)
 
 
 def test_the_bash_recipe_lists_triggers_and_sets_variables_over_https(
@@ -159,17 +158,6 @@ def test_the_python_recipe_with_requests_trusts_the_exported_ca_bundle(
     url = f"https://{webserver_hostname(environment, exports)}/aws_mwaa/cli"
     with pytest.raises(requests.exceptions.SSLError):
         requests.post(url, data="version", verify=certifi.where(), timeout=10)
-
-
-def mwaa_client(exports: dict[str, str]) -> Any:
-    return boto3.client(
-        "mwaa",
-        endpoint_url=exports["AWS_ENDPOINT_URL_MWAA"],
-        aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
-        region_name="us-east-1",
-        config=Config(inject_host_prefix=False),  # AWS_DISABLE_HOST_PREFIX_INJECTION, as exported
-    )
 
 
 def webserver_hostname(environment: Environment, exports: dict[str, str]) -> str:
@@ -247,15 +235,6 @@ def test_the_lambda_style_example_triggers_a_dag_with_plain_boto3(
 ) -> None:
     run_id = f"lambda_{int(time.time())}"
     event = {"environment": environment.name, "dag_id": with_dag, "run_id": run_id, "conf": {"source": "lambda"}}
-    finished = subprocess.run(
-        [sys.executable, str(REPO / "examples" / "lambda_trigger_dag.py"), json.dumps(event)],
-        env=user_environment(exports),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert finished.returncode == 0, finished.stderr
-    answer = json.loads(finished.stdout.strip().splitlines()[-1])
+    answer = python_json(exports, str(REPO / "examples" / "lambda_trigger_dag.py"), json.dumps(event))
     assert answer["statusCode"] == 200, answer
     assert environment.run_state(with_dag, run_id) is not None, f"no run {run_id}: {answer}"

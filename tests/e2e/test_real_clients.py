@@ -11,12 +11,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from emulator.lifecycle import Context
-from tests.support import XCOM_DAG_FILES, Environment, env_exports, wait_for
-
-
-@pytest.fixture
-def exports(environment: Environment) -> dict[str, str]:
-    return env_exports(environment)
+from tests.support import XCOM_DAG_FILES, Environment, wait_for
 
 
 def s3_client(exports: dict[str, str], **overrides: str):

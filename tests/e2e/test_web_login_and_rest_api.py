@@ -10,35 +10,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from playwright.sync_api import sync_playwright
 
 from emulator.settings import HOME_VARIABLE
-from tests.support import REPO, Environment, env_exports
+from tests.support import REPO, Environment, mwaa_client
 
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 VIEWER_KEY, VIEWER_SECRET = "WEBVIEWERKEY0001", "viewer-secret-web"
-
-
-@pytest.fixture
-def exports(environment: Environment) -> dict[str, str]:
-    return env_exports(environment)
-
-
-def mwaa_client(exports: dict[str, str], key: str | None = None, secret: str | None = None) -> Any:
-    return boto3.client(
-        "mwaa",
-        endpoint_url=exports["AWS_ENDPOINT_URL_MWAA"],
-        aws_access_key_id=key or exports["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=secret or exports["AWS_SECRET_ACCESS_KEY"],
-        region_name="us-east-1",
-        config=Config(inject_host_prefix=False, retries={"total_max_attempts": 1}),
-    )
 
 
 def login_path(environment: Environment) -> str:
