@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,8 @@ class ServiceContainer:
     restarts: int = 0  # times the engine restarted it (restart policy)
     error: str = ""  # why the engine could not start it (a port taken, a mount missing …)
     id: str = ""  # the engine's id: compose renames a container it replaces, the id stays
+    hostname: str = ""  # what Airflow records as a task instance's hostname
+    restart_policy: str = ""  # the engine's restart policy (`no` on a worker being drained)
 
     @property
     def ready(self) -> bool:
@@ -91,18 +94,22 @@ class ComposeProject:
         )
 
     def services(self) -> list[str]:
-        """The services the compose files define (needs the files)."""
-        return self.run("config", "--services").stdout.split()
+        """The services the compose files define with the active profiles, but for those scaled
+        to no container (a triggerer turned off): nothing to wait for. Needs the files."""
+        defined = json.loads(self.run("config", "--format", "json").stdout).get("services") or {}
+        return [name for name, service in defined.items() if (service.get("deploy") or {}).get("replicas") != 0]
 
     def created_services(self) -> list[str]:
         """The services that have containers, from the engine (needs no file)."""
         return sorted({container.service for container in self.containers()})
 
-    def containers(self) -> list[ServiceContainer]:
-        """The project's containers, from the engine by project label: unlike `compose ps`, this
-        works whatever state the compose files and rendered settings are in."""
-        label = f"com.docker.compose.project={self.name}"
-        return [from_inspect(attrs) for attrs in inspect_containers(label)]
+    def containers(self, service: str | None = None) -> list[ServiceContainer]:
+        """The project's containers (or one service's), from the engine by label: unlike
+        `compose ps`, this works whatever state the compose files and rendered settings are in."""
+        labels = [f"com.docker.compose.project={self.name}"]
+        if service is not None:
+            labels.append(f"com.docker.compose.service={service}")
+        return [from_inspect(attrs) for attrs in inspect_containers(*labels)]
 
     def volumes(self) -> set[str]:
         """The project's volumes that exist (by their keys in the compose file), from the engine:
@@ -132,4 +139,6 @@ def from_inspect(attrs: dict[str, Any]) -> ServiceContainer:
         restarts=int(attrs.get("RestartCount") or 0),
         error=str(state.get("Error") or ""),
         id=str(attrs.get("Id", "")),
+        hostname=str((attrs.get("Config") or {}).get("Hostname") or ""),
+        restart_policy=str(((attrs.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or ""),
     )

@@ -44,12 +44,12 @@ def client() -> docker.DockerClient:
     return engine
 
 
-def inspect_containers(label: str) -> list[dict[str, Any]]:
-    """`docker inspect` of every container with this label, skipping any removed between the list
-    and its inspect: compose recreates containers while others watch them."""
+def inspect_containers(label: str, *more_labels: str) -> list[dict[str, Any]]:
+    """`docker inspect` of every container with these labels, skipping any removed between the
+    list and its inspect: compose recreates containers while others watch them."""
     api = client().api
     found = []
-    for summary in api.containers(all=True, filters={"label": label}):
+    for summary in api.containers(all=True, filters={"label": [label, *more_labels]}):
         try:
             found.append(api.inspect_container(summary["Id"]))
         except docker.errors.NotFound:

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import docker.errors
 
 from emulator import images
 from emulator.control.configuration import Configuration
 from emulator.edge import credentials
+from emulator.environments import topology
 from emulator.environments.private_files import write_private
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import EnvironmentState, LocalSettings, RegionSecrets
 from emulator.errors import ImageBuildError
 from emulator.settings import Naming, Paths, ca_bundle
-from emulator.stack import build, database, ports, render, startup
+from emulator.stack import build, database, docker_engine, ports, render, startup
 from emulator.stack.compose import ComposeProject, ServiceContainer, published_ports
 from emulator.stack.readiness import ONE_SHOT
 
 BUILD_SERVICE = "init"
 CONFIGURATION_SERVICE = "configuration"  # builds the configured image (compose profile of the same name)
+WORKER_SERVICE = "worker"
+DRAINING_POLICY = "no"  # a draining worker's restart policy: the compose file gives workers another
+STOP_TIMEOUT = 10  # seconds `down` gives a container to stop, as compose's default
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,7 @@ class EnvironmentStack:
     """An environment's compose project. `project` runs with the files `up` rendered (to start
     and build); `by_name` needs no file and is what stopping and reading use."""
 
-    def __init__(self, paths: Paths, state: EnvironmentState, naming: Naming, profile: str | None = None) -> None:
+    def __init__(self, paths: Paths, state: EnvironmentState, naming: Naming, profiles: Sequence[str] = ()) -> None:
         self.paths = paths
         self.state = state
         self.naming = naming
@@ -43,7 +49,7 @@ class EnvironmentStack:
             naming.environment_project(state.name),
             [paths.environment_compose, state.airflow_env_path],
             state.compose_env_path,
-            [profile] if profile else (),
+            tuple(profiles),
         )
         self.by_name = ComposeProject.by_name(self.project.name)
 
@@ -51,7 +57,7 @@ class EnvironmentStack:
     def for_record(
         cls, paths: Paths, state: EnvironmentState, naming: Naming, record: EnvironmentRecord
     ) -> EnvironmentStack:
-        return cls(paths, state, naming, render.profile(record))
+        return cls(paths, state, naming, topology.profiles(record))
 
     def render(
         self,
@@ -85,6 +91,7 @@ class EnvironmentStack:
             build_context=str(context),
             configured=configured,
             edge=credentials.for_environment(self.state, secrets, (self.naming.edge_host(record.name),)),
+            existing_workers=len(self.workers()),
         )
         write_private(self.state.compose_env_path, render.env_file_text(rendered.compose_env))
         write_private(self.state.airflow_env_path, render.override_text(rendered.airflow_override))
@@ -140,15 +147,62 @@ class EnvironmentStack:
         # A finished one-shot container (init) from an earlier `up` would read as this run's
         # result (a failure, or a success before init ran again): start from a fresh one.
         self.project.run("rm", "--force", "--stop", *ONE_SHOT, check=False)
-        return startup.start(
-            self.project, self.project.services(), f"environment {self.state.name}", timeout, on_progress
+        self.remove_drained_workers()
+        expected = self.project.services()
+        # Containers of another shape (mw1.micro's hybrid after a class change, or the other way
+        # round) stop as gracefully as a replaced worker; compose leaves them to run otherwise.
+        stale = sorted({c.service for c in self.containers()} - set(expected) - {CONFIGURATION_SERVICE})
+        if stale:
+            self.by_name.run("rm", "--stop", "--force", *stale, check=False)
+        return startup.start(self.project, expected, f"environment {self.state.name}", timeout, on_progress)
+
+    # -- workers (the autoscaler's means) ------------------------------------------------------
+
+    def add_workers(self, total: int) -> None:
+        """Run `total` worker containers, creating the missing ones and touching no other."""
+        self.project.run(
+            "up", "--detach", "--no-deps", "--no-recreate", "--scale", f"{WORKER_SERVICE}={total}", WORKER_SERVICE
         )
+
+    def drain_worker(self, worker: ServiceContainer) -> None:
+        """Celery's warm shutdown: the worker takes no new task, finishes the ones it runs, then
+        exits; with its restart policy off the engine leaves it stopped (`remove_drained_workers`)."""
+        api = docker_engine.client().api
+        api.update_container(worker.id, restart_policy={"Name": DRAINING_POLICY})
+        api.kill(worker.id, signal="SIGTERM")
+
+    def remove_drained_workers(self, workers: list[ServiceContainer] | None = None) -> list[ServiceContainer]:
+        """Remove the drained workers (of `workers`, else all) that have exited; returns them."""
+        api = docker_engine.client().api
+        listed = self.workers() if workers is None else workers
+        done = [w for w in listed if w.restart_policy == DRAINING_POLICY and w.state != "running"]
+        for worker in done:
+            try:
+                api.remove_container(worker.id)
+            except docker.errors.NotFound:
+                continue
+        return done
 
     def containers(self) -> list[ServiceContainer]:
         return self.by_name.containers()
 
+    def service_containers(self, service: str) -> list[ServiceContainer]:
+        return self.by_name.containers(service)
+
+    def workers(self) -> list[ServiceContainer]:
+        """The Celery worker containers, draining ones included."""
+        return self.service_containers(WORKER_SERVICE)
+
     def down(self, volumes: bool) -> None:
-        self.by_name.run("down", "--remove-orphans", *(["--volumes"] if volumes else []), capture=False)
+        # Stopping is not a graceful replacement: running tasks do not hold it up for hours.
+        self.by_name.run(
+            "down",
+            "--remove-orphans",
+            "--timeout",
+            str(STOP_TIMEOUT),
+            *(["--volumes"] if volumes else []),
+            capture=False,
+        )
 
     def logs(self, service: str | None, follow: bool, tail: str, matching: str | None = None) -> int:
         """Show the logs (compose's own output), or only their lines holding `matching`;

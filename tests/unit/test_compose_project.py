@@ -103,4 +103,19 @@ def test_containers_are_looked_up_by_project_label_and_vanished_ones_skipped(mon
     monkeypatch.setattr(docker_engine, "client", lambda: Client())
     (kept,) = ComposeProject.by_name("mwaa_a1b2c3-team").containers()
     assert (kept.name, kept.service, kept.state) == ("kept", "worker", "running")
-    assert asked == [{"all": True, "filters": {"label": "com.docker.compose.project=mwaa_a1b2c3-team"}}]
+    assert asked == [{"all": True, "filters": {"label": ["com.docker.compose.project=mwaa_a1b2c3-team"]}}]
+
+
+def test_services_scaled_to_no_container_are_not_expected(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A triggerer turned off (`deploy.replicas: 0`) is nothing a start should wait for."""
+    config = (
+        '{"services": {"scheduler": {"deploy": {"replicas": 2}}, "triggerer": {"deploy": {"replicas": 0}}, '
+        '"worker": {"deploy": {"replicas": 1}}, "postgres": {}, "edge": {"deploy": null}}}'
+    )
+
+    def run(command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        assert command[-3:] == ["config", "--format", "json"]
+        return subprocess.CompletedProcess(command, 0, config, "")
+
+    monkeypatch.setattr(subprocess, "run", run)
+    assert with_files().services() == ["scheduler", "worker", "postgres", "edge"]
