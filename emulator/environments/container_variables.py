@@ -48,6 +48,7 @@ MWAA_COMMANDS = {
     "dag-processor": "scheduler",
     "triggerer": "scheduler",
     "worker": "worker",
+    "hybrid": "hybrid",  # mw1.micro's scheduler and worker in one container
     "webserver": "webserver",
     "api-server": "webserver",
     "edge": "webserver",  # MWAA's CLI endpoint runs on its web server

@@ -51,6 +51,10 @@ class EnvironmentRecord:
         return int(self.fields["MinWorkers"])
 
     @property
+    def max_workers(self) -> int:
+        return int(self.fields["MaxWorkers"])
+
+    @property
     def schedulers(self) -> int:
         return int(self.fields["Schedulers"])
 

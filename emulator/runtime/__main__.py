@@ -1,12 +1,12 @@
-"""Container entrypoint: `<component>`, `init`, `downgrade <version> [<fab>]`, `configure <folder>`,
-`sync`, `edge` or `health <check>`."""
+"""Container entrypoint: `<component>`, `hybrid`, `init`, `downgrade <version> [<fab>]`,
+`configure <folder>`, `sync`, `edge` or `health <check>`."""
 
 from __future__ import annotations
 
 import sys
 
 USAGE = (
-    "usage: <component> | init | downgrade <version> [<fab provider version>] | configure <folder>\n"
+    "usage: <component> | hybrid | init | downgrade <version> [<fab provider version>] | configure <folder>\n"
     "       | sync | edge | health <check> | test-requirements | test-startup-script [<component>]\n"
     "       | package-requirements\n"
     "components: "
@@ -49,6 +49,10 @@ def main(argv: list[str]) -> int:
         from emulator.runtime import workspace_tools
 
         return workspace_tools.main(argv)
+    if command == "hybrid":
+        from emulator.runtime import hybrid
+
+        return hybrid.main()
     if command == "edge":
         from emulator.edge import service
 

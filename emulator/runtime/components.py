@@ -34,17 +34,27 @@ COMPONENTS = {
 }
 
 
-def start(component: Component) -> None:
-    """Replace this process with the component's Airflow process."""
-    # MWAA's order (reference §12.3): the startup script, then requirements (installed once,
-    # when the environment's image was built: the notice says which), then Airflow.
+def prepare() -> dict[str, str]:
+    """What comes before Airflow starts, in MWAA's order (reference §12.3): the startup script,
+    then requirements (installed once, when the environment's image was built: the notice says
+    which). Returns the environment Airflow runs with."""
     environment = startup_script.run(dict(os.environ))
     configuration.announce()
     try:
         shell_profile.write(environment)
     except OSError as error:  # a shell convenience: never a reason not to start Airflow
         print(f"mwaa-local: could not write the shell profile: {error}", flush=True)
+    return environment
+
+
+def command(component: Component, environment: dict[str, str]) -> list[str]:
     arguments = ["airflow", *component.airflow_args]
     mwaa_command = environment.get("MWAA_AIRFLOW_COMPONENT", "?")
     print(f"mwaa-local: starting {' '.join(arguments)} (MWAA component {mwaa_command})", flush=True)
-    os.execvpe("airflow", arguments, environment)
+    return arguments
+
+
+def start(component: Component) -> None:
+    """Replace this process with the component's Airflow process."""
+    environment = prepare()
+    os.execvpe("airflow", command(component, environment), environment)

@@ -49,13 +49,30 @@ def job_alive(job_type: str) -> str | None:
     return None
 
 
+# Lists the Airflow processes of mw1.micro's `hybrid` container (set by mwaa-local's render).
+HYBRID_COMPONENTS_VARIABLE = "MWAA_LOCAL_HYBRID_COMPONENTS"
+HYBRID_DEFAULT_COMPONENTS = "scheduler,triggerer,worker"
+JOB_TYPES = {"scheduler": "SchedulerJob", "dag-processor": "DagProcessorJob", "triggerer": "TriggererJob"}
+
+
+def hybrid_alive() -> str | None:
+    """mw1.micro's container: each of its Airflow jobs heartbeats (its worker has none; the
+    container stops when the worker process ends)."""
+    listed = os.environ.get(HYBRID_COMPONENTS_VARIABLE, HYBRID_DEFAULT_COMPONENTS)
+    for component in listed.split(","):
+        if component in JOB_TYPES and (problem := job_alive(JOB_TYPES[component])):
+            return problem
+    return None
+
+
 CHECKS = {
     # The scheduler's heartbeat, read from the database like the triggerer's. Not Airflow's own
     # health server: on 2.10 that forked process shares the scheduler's database connection and
     # can steal a query's answer, leaving the scheduler waiting forever (seen under load).
-    "scheduler": lambda: job_alive("SchedulerJob"),
-    "dag-processor": lambda: job_alive("DagProcessorJob"),
-    "triggerer": lambda: job_alive("TriggererJob"),
+    "scheduler": lambda: job_alive(JOB_TYPES["scheduler"]),
+    "dag-processor": lambda: job_alive(JOB_TYPES["dag-processor"]),
+    "triggerer": lambda: job_alive(JOB_TYPES["triggerer"]),
+    "hybrid": hybrid_alive,
 }
 
 

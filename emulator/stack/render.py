@@ -15,17 +15,28 @@ import yaml
 
 from emulator import images
 from emulator.edge.credentials import EdgeCredentials
-from emulator.environments import aws_access, container_variables
+from emulator.environments import aws_access, container_variables, topology
 from emulator.environments.airflow_config import EnvironmentSecrets, component_environment, essential_names
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import DEFAULT_HTTPS_PORT, LocalSettings, RegionSecrets
 from emulator.environments.timings import PROFILES
 from emulator.errors import EnvironmentConfigError
+from emulator.runtime.health import HYBRID_COMPONENTS_VARIABLE
 from emulator.runtime.reserved import ESSENTIAL_VARIABLE
 from emulator.settings import DEFAULT_REGION, Naming
 
 # Services of compose/environment.yaml that run Airflow (the image's Airflow components).
-AIRFLOW_SERVICES = ("init", "scheduler", "dag-processor", "triggerer", "worker", "webserver", "api-server", "edge")
+AIRFLOW_SERVICES = (
+    "init",
+    "scheduler",
+    "dag-processor",
+    "triggerer",
+    "worker",
+    "hybrid",
+    "webserver",
+    "api-server",
+    "edge",
+)
 
 
 def web_component(record: EnvironmentRecord) -> str:
@@ -59,8 +70,11 @@ class RenderedEnvironment:
     airflow_override: dict[str, object]
 
 
-def profile(record: EnvironmentRecord) -> str:
-    return f"airflow{record.airflow_version.family}"
+def worker_replicas(record: EnvironmentRecord, existing: int) -> int:
+    """The workers a start keeps: MinWorkers, or as many as run now when the autoscaler added
+    some. Never fewer than exist, so compose removes none (it would pick them, mid-task or not);
+    the autoscaler drains what is no longer needed."""
+    return max(record.min_workers, existing)
 
 
 def web_url(settings: LocalSettings) -> str:
@@ -104,15 +118,17 @@ def render_environment(
     build_context: str | None = None,
     configured: Configured | None = None,
     edge: EdgeCredentials | None = None,
+    existing_workers: int = 0,
 ) -> RenderedEnvironment:
     """`build_context`: the folder the image is built from (`up` assembles it under the state
     home); without it compose/environment.yaml falls back to the checkout around it.
-    `configured`: the environment's configured image, when it has configuration files."""
+    `configured`: the environment's configured image, when it has configuration files.
+    `existing_workers`: the worker containers the environment has now."""
     version = record.airflow_version
     timings = PROFILES[settings.timings]
     chosen = settings.image_settings  # None: this process's variables
     compose_env = {
-        "COMPOSE_PROFILES": profile(record),
+        "COMPOSE_PROFILES": ",".join(topology.profiles(record)),
         "MWAA_LOCAL_ENV_NAME": record.name,
         "MWAA_LOCAL_REGION": DEFAULT_REGION,
         "MWAA_LOCAL_REGION_NETWORK": (naming or Naming()).region_network,
@@ -127,7 +143,8 @@ def render_environment(
         "MWAA_LOCAL_CA_BUNDLE": ca_bundle,
         "MWAA_LOCAL_POSTGRES_PASSWORD": secrets.postgres_password,
         "MWAA_LOCAL_SCHEDULERS": str(record.schedulers),
-        "MWAA_LOCAL_WORKERS": str(record.min_workers),
+        "MWAA_LOCAL_TRIGGERERS": str(topology.triggerers(record)),
+        "MWAA_LOCAL_WORKERS": str(worker_replicas(record, existing_workers)),
         "MWAA_LOCAL_WEB_PORT": str(settings.web_port),
         "MWAA_LOCAL_HTTPS_PORT": str(https_port(settings)),
         "MWAA_LOCAL_EDGE_HOST": (naming or Naming()).edge_host(record.name),
@@ -161,6 +178,8 @@ def render_environment(
             variables["MWAA_LOCAL_ADMIN_PASSWORD"] = secrets.admin_password
         if service == "edge":
             variables |= edge_variables(record, edge)
+        if service == "hybrid":
+            variables[HYBRID_COMPONENTS_VARIABLE] = ",".join(topology.hybrid_components(record))
         services[service] = {"environment": {key: escape(value) for key, value in variables.items()}}
     return RenderedEnvironment(compose_env, {"services": services})
 

@@ -31,6 +31,7 @@ MWAA_COMMANDS = {
     "dag-processor": "scheduler",
     "triggerer": "scheduler",
     "worker": "worker",
+    "hybrid": "hybrid",
     "webserver": "webserver",
     "api-server": "webserver",
     "edge": "webserver",
@@ -72,11 +73,12 @@ def test_compose_variables_come_from_the_record() -> None:
     env = rendered(
         {"AirflowVersion": "2.10.3", "MinWorkers": 2, "Schedulers": 3}, settings(web_port=9090, timings="dev")
     ).compose_env
-    assert env["COMPOSE_PROFILES"] == "airflow2"
+    assert env["COMPOSE_PROFILES"] == "airflow2,split"
     assert env["MWAA_LOCAL_AIRFLOW_IMAGE"] == "mwaa-local/airflow:2.10.3"
     assert env["MWAA_LOCAL_PYTHON_VERSION"] == "3.11"
     assert env["MWAA_LOCAL_BASE_IMAGE"] == "python:3.11-slim-bookworm"
     assert (env["MWAA_LOCAL_WORKERS"], env["MWAA_LOCAL_SCHEDULERS"]) == ("2", "3")
+    assert env["MWAA_LOCAL_TRIGGERERS"] == "3", "MWAA runs a triggerer beside each scheduler"
     assert env["MWAA_LOCAL_WEB_PORT"] == "9090"
     assert env["MWAA_LOCAL_WEB_BIND"] == "127.0.0.1", "PRIVATE_ONLY (the default) serves this machine only"
     assert env["MWAA_LOCAL_SYNC_INTERVAL"] == "1"
@@ -84,6 +86,39 @@ def test_compose_variables_come_from_the_record() -> None:
     assert env["MWAA_LOCAL_REGION"] == "us-east-1"
     assert env["MWAA_LOCAL_S3_ENDPOINT"] == "http://s3:9000"
     assert (env["MWAA_LOCAL_S3_ACCESS_KEY"], env["MWAA_LOCAL_S3_SECRET_KEY"]) == ("region-access", "region-secret")
+
+
+def test_the_shape_follows_the_class_and_version() -> None:
+    split3 = rendered({"AirflowVersion": "3.3.1"}).compose_env
+    assert split3["COMPOSE_PROFILES"] == "airflow3,split,airflow3-split"
+    micro3 = rendered({"AirflowVersion": "3.3.1", "EnvironmentClass": "mw1.micro"})
+    assert micro3.compose_env["COMPOSE_PROFILES"] == "airflow3,hybrid", "no separate scheduler, worker or dag-processor"
+    hybrid = micro3.airflow_override["services"]["hybrid"]["environment"]  # type: ignore[index]
+    assert hybrid["MWAA_LOCAL_HYBRID_COMPONENTS"] == "scheduler,dag-processor,triggerer,worker"
+    assert hybrid["AIRFLOW__CELERY__WORKER_AUTOSCALE"] == "3,3"
+    micro2 = rendered({"AirflowVersion": "2.10.3", "EnvironmentClass": "mw1.micro"})
+    assert micro2.compose_env["COMPOSE_PROFILES"] == "airflow2,hybrid"
+    hybrid2 = micro2.airflow_override["services"]["hybrid"]["environment"]  # type: ignore[index]
+    assert hybrid2["MWAA_LOCAL_HYBRID_COMPONENTS"] == "scheduler,triggerer,worker"
+
+
+def test_turning_the_triggerer_off_runs_none() -> None:
+    given = {"Schedulers": 3, "AirflowConfigurationOptions": {"mwaa.triggerer_enabled": "False"}}
+    assert rendered(given).compose_env["MWAA_LOCAL_TRIGGERERS"] == "0"
+    micro = {"EnvironmentClass": "mw1.micro", "AirflowConfigurationOptions": {"mwaa.triggerer_enabled": "false"}}
+    hybrid = rendered(micro).airflow_override["services"]["hybrid"]["environment"]  # type: ignore[index]
+    assert hybrid["MWAA_LOCAL_HYBRID_COMPONENTS"] == "scheduler,dag-processor,worker"
+
+
+@pytest.mark.parametrize(("existing", "kept"), [(0, 2), (1, 2), (2, 2), (4, 4), (7, 7)])
+def test_a_start_keeps_the_workers_the_autoscaler_added(existing: int, kept: int) -> None:
+    """`up` (or an update) never scales a scaled-out environment back to MinWorkers, nor below
+    what exists (compose would pick the workers to remove, running tasks or not)."""
+    record = build_record({"MinWorkers": 2, "MaxWorkers": 5})
+    env = render_environment(
+        record, settings(), SECRETS, REGION, "hash", "/ca.pem", Naming(), existing_workers=existing
+    ).compose_env
+    assert env["MWAA_LOCAL_WORKERS"] == str(kept)
 
 
 def test_image_mirror_prefixes_every_third_party_image(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -220,7 +255,7 @@ def test_the_rendered_services_exist_in_the_compose_file() -> None:
 
 
 # Services that run DAG code (top-level code, tasks, triggers) reach the S3 service.
-RUN_USER_CODE = ("scheduler", "dag-processor", "triggerer", "worker")
+RUN_USER_CODE = ("scheduler", "dag-processor", "triggerer", "worker", "hybrid")
 
 
 def test_services_that_run_dag_code_join_the_region_network_and_reach_the_host() -> None:
