@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -232,6 +233,9 @@ def status() -> None:
         record = lifecycle.record_status(cli_context, name)
         if containers:
             ui.console.print(ui.containers_table(f"environment {name} ({record})", containers))
+            reading = lifecycle.scaling(cli_context, name)
+            if reading is not None:
+                ui.console.print(ui.scaling_line(reading, time.time()))
         else:
             ui.console.print(f"environment {name} ({record}): stopped")
 

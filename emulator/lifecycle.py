@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import docker.errors
 
 from emulator import images
+from emulator.autoscaler import journal
 from emulator.control import configuration
 from emulator.control.client import IN_PROGRESS, ControlPlaneClient, failure
 from emulator.control.store import FileStore
@@ -379,6 +380,11 @@ def record_status(context: Context, name: str) -> str:
     except MwaaLocalError as error:
         return f"record unreadable: {error.message}"
     return entry.lifecycle.status if entry else "no record"
+
+
+def scaling(context: Context, name: str) -> journal.Snapshot | None:
+    """The autoscaler's latest reading of the environment (workers, tasks, queue)."""
+    return journal.read(context.state(name).directory)
 
 
 def deploy(context: Context, workspace: Path, name: str) -> list[ObjectChange]:

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from emulator.autoscaler import journal
 from emulator.errors import MwaaLocalError
 from emulator.stack.compose import ServiceContainer
 from emulator.stack.readiness import Readiness
@@ -31,6 +32,17 @@ def containers_table(title: str, containers: list[ServiceContainer]) -> Table:
             ", ".join(container.publishers) or "-",
         )
     return table
+
+
+def scaling_line(reading: journal.Snapshot, now: float) -> str:
+    """The autoscaler's view of an environment, for `status`."""
+    draining = f", {reading.draining} draining" if reading.draining else ""
+    return (
+        f"  workers: {reading.workers} taking tasks{draining}, desired {reading.desired} "
+        f"(MinWorkers {reading.min_workers}, MaxWorkers {reading.max_workers}, {reading.tasks_per_worker} tasks each)"
+        f" · tasks: {reading.running} running, {reading.queued} queued · Celery queue: {reading.broker_depth} waiting"
+        f" · read {max(0.0, now - reading.at):.0f}s ago\n  autoscaler: {reading.action} ({reading.reason})"
+    )
 
 
 def show_error(error: MwaaLocalError) -> None:

@@ -4,8 +4,11 @@ state home's records (its health check is `emulator.control.health`)."""
 from __future__ import annotations
 
 import logging
+import threading
 
 from emulator.api.server import serve
+from emulator.autoscaler import service as autoscaler
+from emulator.autoscaler.service import Autoscaler
 from emulator.control.health import PORT
 from emulator.control.jobs import ThreadJobs
 from emulator.control.plane import ControlPlane
@@ -21,8 +24,10 @@ from emulator.settings import project_paths, state_home
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     home = state_home()
-    plane = ControlPlane(FileStore(home), ThreadJobs(), DockerProvisioner(home, project_paths()))
+    store = FileStore(home)
+    plane = ControlPlane(store, ThreadJobs(), DockerProvisioner(home, project_paths()))
     plane.recover()
+    Autoscaler(store, home, project_paths()).start(autoscaler.interval(), threading.Event())
     access = AccessControl(Principals(RegionAdmin(RegionState(home)), home / principals.FILE_NAME))
     # All interfaces of the container; the region publishes the port on the host's loopback only.
     serve(plane, access, host="0.0.0.0", port=PORT)

@@ -11,11 +11,13 @@ class Timings:
     sync_interval: float  # seconds between two bucket → dags-folder syncs
     dag_dir_list_interval: int  # seconds between two scans for new or deleted DAG files
     min_file_process_interval: int  # seconds before a DAG file is parsed again
+    scale_in_cooldown: float  # seconds workers stay unneeded before the autoscaler removes them
 
 
 # MWAA: a 30 s sync (UG configuring-dag-folder), Airflow's 300 s folder scan and 30 s re-parse.
-MWAA = Timings("mwaa", sync_interval=30, dag_dir_list_interval=300, min_file_process_interval=30)
+# AWS documents no scale-in delay; two minutes is ours (its alarms look at minutes of metrics).
+MWAA = Timings("mwaa", sync_interval=30, dag_dir_list_interval=300, min_file_process_interval=30, scale_in_cooldown=120)
 # Development: a new DAG shows up within seconds; costs a little idle CPU for the rescans.
-DEV = Timings("dev", sync_interval=1, dag_dir_list_interval=2, min_file_process_interval=5)
+DEV = Timings("dev", sync_interval=1, dag_dir_list_interval=2, min_file_process_interval=5, scale_in_cooldown=20)
 
 PROFILES = {profile.name: profile for profile in (MWAA, DEV)}
