@@ -12,9 +12,7 @@ run after the others; tests marked `last` take every environment down and run at
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import shutil
 import subprocess
 import tempfile
@@ -26,7 +24,7 @@ import pytest
 
 from emulator.settings import HOME_VARIABLE
 from emulator.stack.ports import free_port
-from tests.support import Environment, delete_bucket, state_exists
+from tests.support import Environment, delete_bucket, prepare_environment, state_exists
 
 KINDS = ("unit", "integration", "e2e")
 VERSIONS = ("3.3.1", "2.10.3")
@@ -87,18 +85,8 @@ class Stacks:
         self.failures: dict[str, str] = {}
 
     def prepare(self, version: str) -> Environment:
-        name = "it" + version.replace(".", "")
-        bucket = f"mwaa-local-{name}-{secrets.token_hex(3)}"
-        workspace = self.workspace_root / name
-        (workspace / "dags").mkdir(parents=True)
-        record = {
-            "Name": name,
-            "AirflowVersion": version,
-            "SourceBucketArn": f"arn:aws:s3:::{bucket}",
-            "AirflowConfigurationOptions": {**KEPT_OPTIONS, **IGNORED_OPTIONS},
-        }
-        (workspace / "environment.json").write_text(json.dumps(record))
-        return Environment(name, version, workspace, free_port(), bucket)
+        options = {"AirflowConfigurationOptions": {**KEPT_OPTIONS, **IGNORED_OPTIONS}}
+        return prepare_environment(self.workspace_root, "it" + version.replace(".", ""), version, options)
 
     def start(self, versions: list[str]) -> None:
         """`mwaa-local up` for every version not started yet, side by side."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
 import shlex
 import subprocess
 import sys
@@ -17,8 +19,11 @@ import boto3
 from botocore.config import Config
 from minio import Minio
 
+from emulator import lifecycle
+from emulator.control.client import ControlPlaneClient
 from emulator.lifecycle import Context
 from emulator.stack.compose import ComposeProject, ServiceContainer
+from emulator.stack.ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = Path(__file__).resolve().parent / "dags"
@@ -89,6 +94,36 @@ def mwaa_client(exports: dict[str, str], key: str | None = None, secret: str | N
     )
 
 
+def prepare_environment(
+    root: Path, name: str, version: str, fields: dict[str, Any] | None = None, dags: dict[str, str] | None = None
+) -> Environment:
+    """A workspace of its own (environment.json with `fields`, DAG files by name) and a bucket name."""
+    bucket = f"mwaa-local-{name}-{secrets.token_hex(3)}"
+    workspace = root / name
+    (workspace / "dags").mkdir(parents=True)
+    for file_name, text in (dags or {}).items():
+        (workspace / "dags" / file_name).write_text(text)
+    record = {"Name": name, "AirflowVersion": version, "SourceBucketArn": f"arn:aws:s3:::{bucket}", **(fields or {})}
+    (workspace / "environment.json").write_text(json.dumps(record))
+    return Environment(name, version, workspace, free_port(), bucket)
+
+
+def start_environment(environment: Environment) -> str:
+    """`mwaa-local up --deploy` of a prepared environment; what went wrong, or "" when it started."""
+    started = environment.cli(
+        "up", "--deploy", "--timings", "dev", "--web-port", str(environment.web_port), "--timeout", "900"
+    )
+    return "" if started.returncode == 0 else started.stdout + started.stderr
+
+
+def remove_environment(environment: Environment) -> None:
+    """Its bucket, containers, volumes and saved state."""
+    if state_exists(environment.name):
+        if environment.region_running():
+            delete_bucket(environment.s3(), environment.bucket)
+        environment.cli("down", "--volumes")
+
+
 @dataclass
 class Environment:
     name: str
@@ -120,6 +155,46 @@ class Environment:
     def containers(self, service: str | None = None) -> list[ServiceContainer]:
         return [c for c in self.project.containers() if service is None or c.service == service]
 
+    @property
+    def airflow_service(self) -> str:
+        """Where Airflow's CLI runs: a scheduler, or mw1.micro's one hybrid container."""
+        return "hybrid" if self.containers("hybrid") else "scheduler"
+
+    def api(self) -> ControlPlaneClient:
+        return lifecycle.api(Context.load())
+
+    def described(self) -> dict[str, Any]:
+        """GetEnvironment's Environment."""
+        found = self.api().environment(self.name)
+        assert found is not None, f"environment {self.name} has no record"
+        return found
+
+    def update(self, **members: Any) -> dict[str, Any]:
+        """UpdateEnvironment through the MWAA API, waiting until it settles."""
+        self.api().call("update_environment", Name=self.name, **members)
+        time.sleep(1)
+
+        def settled() -> dict[str, Any] | None:
+            found = self.described()
+            return None if found["Status"] in ("UPDATING", "ROLLING_BACK") else found
+
+        return wait_for(settled, 900, f"the update of {self.name} to settle", interval=2)
+
+    def celery_concurrency(self, service: str = "worker") -> list[int]:
+        """Each running container's Celery pool processes (its task slots)."""
+        counts = []
+        for container in self.containers(service):
+            if container.state != "running":
+                continue
+            listing = subprocess.run(
+                ["docker", "exec", container.name, "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '; echo"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            counts.append(len(re.findall(r"\[celeryd: [^]]*:ForkPoolWorker-\d+\]", listing)))
+        return counts
+
     def region_running(self) -> bool:
         return Context.load().region().running()
 
@@ -145,7 +220,7 @@ class Environment:
     def airflow_json(self, *arguments: str) -> Any:
         """An Airflow CLI command with `-o json`, run in the scheduler container. Its exit code
         is not checked: `dags list-import-errors` exits 1 when it lists any."""
-        output = self.exec("scheduler", "airflow", *arguments, "-o", "json", check=False)
+        output = self.exec(self.airflow_service, "airflow", *arguments, "-o", "json", check=False)
         for line in reversed(output.splitlines()):  # log lines may come first; the JSON is one line
             if line.startswith(("[{", "[]", "{")):
                 return json.loads(line)
@@ -210,9 +285,9 @@ class Environment:
         return rows[0][0] if rows else None
 
     def trigger(self, dag_id: str, run_id: str, conf: dict[str, Any] | None = None) -> None:
-        self.exec("scheduler", "airflow", "dags", "unpause", dag_id)
+        self.exec(self.airflow_service, "airflow", "dags", "unpause", dag_id)
         extra = [f"--conf={json.dumps(conf)}"] if conf else []
-        self.exec("scheduler", "airflow", "dags", "trigger", dag_id, f"--run-id={run_id}", *extra)
+        self.exec(self.airflow_service, "airflow", "dags", "trigger", dag_id, f"--run-id={run_id}", *extra)
 
     def xcoms(self, dag_id: str, run_id: str) -> dict[str, Any]:
         """The return values of a run's tasks, by task id."""

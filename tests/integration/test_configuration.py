@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import secrets
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,12 +21,17 @@ from typing import Any
 
 import pytest
 
-from emulator import lifecycle
 from emulator.control.client import ControlPlaneClient
 from emulator.errors import EnvironmentConfigError
-from emulator.stack.ports import free_port
 from tests.conftest import VERSIONS
-from tests.support import Environment, cli, delete_bucket, state_exists, wait_for
+from tests.support import (
+    Environment,
+    cli,
+    prepare_environment,
+    remove_environment,
+    start_environment,
+    wait_for,
+)
 
 # Two more environments beside the session's shared ones would starve two cores: these run at the end.
 pytestmark = pytest.mark.own_environments
@@ -119,12 +123,10 @@ class Configured:
         return self.environment.workspace
 
     def api(self) -> ControlPlaneClient:
-        return lifecycle.api(lifecycle.Context.load())
+        return self.environment.api()
 
     def get(self) -> dict[str, Any]:
-        found = self.api().environment(self.environment.name)
-        assert found is not None
-        return found
+        return self.environment.described()
 
     def put(self, key: str, data: bytes) -> str:
         result = self.environment.s3().put_object(self.environment.bucket, key, io.BytesIO(data), len(data))
@@ -149,19 +151,7 @@ class Configured:
 
     def update(self, **members: Any) -> dict[str, Any]:
         """UpdateEnvironment through the MWAA API, waiting until it settles."""
-        self.api().call("update_environment", Name=self.environment.name, **members)
-        time.sleep(1)
-
-        def settled() -> dict[str, Any] | None:
-            found = self.get()
-            return None if found["Status"] in ("UPDATING", "ROLLING_BACK") else found
-
-        return wait_for(
-            settled,
-            900,
-            f"the update of {self.environment.name} to settle",
-            interval=2,
-        )
+        return self.environment.update(**members)
 
     def run_report(self, run_id: str) -> dict[str, Any]:
         state = self.environment.run_dag(DAG, run_id, timeout=240)
@@ -175,35 +165,19 @@ class Configured:
 def configured_environments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Configured]]:
     """One environment per version, started side by side with the DAG that needs the files."""
     root = tmp_path_factory.mktemp("configuration")
-    prepared = []
-    for version in VERSIONS:
-        name = "cf" + version.replace(".", "")
-        bucket = f"mwaa-local-{name}-{secrets.token_hex(3)}"
-        workspace = root / name
-        (workspace / "dags").mkdir(parents=True)
-        (workspace / "dags" / f"{DAG}.py").write_text(DAG_TEXT)
-        record = {"Name": name, "AirflowVersion": version, "SourceBucketArn": f"arn:aws:s3:::{bucket}"}
-        (workspace / "environment.json").write_text(json.dumps(record))
-        prepared.append(Environment(name, version, workspace, free_port(), bucket))
-
-    def up(environment: Environment) -> str:
-        started = environment.cli(
-            "up", "--deploy", "--timings", "dev", "--web-port", str(environment.web_port), "--timeout", "900"
-        )
-        return "" if started.returncode == 0 else started.stdout + started.stderr
-
+    prepared = [
+        prepare_environment(root, "cf" + version.replace(".", ""), version, dags={f"{DAG}.py": DAG_TEXT})
+        for version in VERSIONS
+    ]
     with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
-        failures = list(pool.map(up, prepared))
+        failures = list(pool.map(start_environment, prepared))
     try:
         for environment, failure in zip(prepared, failures, strict=True):
             assert not failure, f"mwaa-local up failed for {environment.name}:\n{failure}\n{environment.logs()}"
         yield {environment.version: Configured(environment) for environment in prepared}
     finally:
         for environment in prepared:
-            if state_exists(environment.name):
-                if environment.region_running():
-                    delete_bucket(environment.s3(), environment.bucket)
-                environment.cli("down", "--volumes")
+            remove_environment(environment)
 
 
 def side_by_side(environments: dict[str, Configured], scenario: Callable[[Configured], None]) -> None:

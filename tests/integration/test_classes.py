@@ -1,0 +1,103 @@
+"""Environment classes shape the environment (reference §11): mw1.micro runs scheduler,
+dag-processor, triggerer and worker in one `hybrid` container with 3 task slots and never
+autoscales; UpdateEnvironment to mw1.medium with `Schedulers: 3` brings three schedulers, a
+triggerer beside each and workers with 10 slots, keeping the environment's data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from emulator.autoscaler import journal
+from emulator.lifecycle import Context
+from tests.support import Environment, prepare_environment, remove_environment, start_environment
+
+# An environment of its own beside the session's shared ones would starve two cores: at the end.
+pytestmark = pytest.mark.own_environments
+DAG = "it_classes"
+DAG_TEXT = """from datetime import datetime
+
+from airflow import DAG
+
+try:
+    from airflow.providers.standard.operators.bash import BashOperator
+except ImportError:
+    from airflow.operators.bash import BashOperator
+
+with DAG("it_classes", start_date=datetime(2024, 1, 1), schedule=None, catchup=False):
+    for number in range(4):
+        BashOperator(task_id=f"echo_{number}", bash_command="sleep 2; hostname")
+"""
+ALWAYS = {"postgres", "redis", "sync", "init", "api-server", "edge"}
+
+
+@pytest.fixture(scope="module")
+def micro(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
+    environment = prepare_environment(
+        tmp_path_factory.mktemp("classes"), "cl331", "3.3.1", {"EnvironmentClass": "mw1.micro"}, {f"{DAG}.py": DAG_TEXT}
+    )
+    try:
+        failure = start_environment(environment)
+        assert not failure, f"mwaa-local up failed for {environment.name}:\n{failure}\n{environment.logs()}"
+        yield environment
+    finally:
+        remove_environment(environment)
+
+
+def services(environment: Environment) -> dict[str, int]:
+    """Running containers by service."""
+    counts: dict[str, int] = {}
+    for container in environment.containers():
+        if container.state == "running":
+            counts[container.service] = counts.get(container.service, 0) + 1
+    return counts
+
+
+def live_jobs(environment: Environment, job_type: str, service: str) -> int:
+    """The service's containers whose job of this type heartbeated in the last 30 seconds."""
+    rows = environment.sql(
+        "SELECT DISTINCT hostname FROM job WHERE state = 'running' "
+        f"AND job_type = '{job_type}' AND latest_heartbeat > now() - interval '30 seconds'"
+    )
+    return len({row[0] for row in rows} & environment.container_hostnames(service))
+
+
+def run_on(environment: Environment, run_id: str, service: str) -> None:
+    state = environment.run_dag(DAG, run_id, timeout=240)
+    assert state == "success", environment.logs()
+    assert environment.task_hosts(DAG, run_id) <= environment.container_hostnames(service), "ran on its workers"
+
+
+def test_micro_runs_one_hybrid_container_then_medium_runs_three_schedulers(micro: Environment) -> None:
+    environment = micro
+    # mw1.micro: one container for scheduler, dag-processor, triggerer and worker.
+    assert services(environment) == {**dict.fromkeys(ALWAYS - {"init"}, 1), "hybrid": 1}
+    assert environment.celery_concurrency("hybrid") == [3], "mw1.micro: 3 tasks per worker"
+    jobs = ("SchedulerJob", "TriggererJob", "DagProcessorJob")
+    assert [live_jobs(environment, job, "hybrid") for job in jobs] == [1, 1, 1]
+    environment.wait_listed(DAG)
+    run_on(environment, "on-micro", "hybrid")
+    described = environment.described()
+    assert (described["EnvironmentClass"], described["MaxWorkers"], described["Schedulers"]) == ("mw1.micro", 1, 1)
+    assert journal.read(Context.load().state(environment.name).directory) is None, "mw1.micro never autoscales"
+
+    # mw1.micro's single web server is below mw1.medium's range: the update names the new one.
+    updated = environment.update(EnvironmentClass="mw1.medium", Schedulers=3, MinWebservers=2, MaxWebservers=2)
+    assert updated["Status"] == "AVAILABLE", updated
+    assert (updated["EnvironmentClass"], updated["Schedulers"]) == ("mw1.medium", 3)
+    running = services(environment)
+    assert "hybrid" not in running
+    expected = {"scheduler": 3, "triggerer": 3, "dag-processor": 1, "worker": 1}
+    assert {service: running.get(service) for service in expected} == expected, running
+    assert environment.celery_concurrency() == [10], "mw1.medium: 10 tasks per worker"
+    assert (
+        live_jobs(environment, "SchedulerJob", "scheduler"),
+        live_jobs(environment, "TriggererJob", "triggerer"),
+    ) == (
+        3,
+        3,
+    )
+    # The data stayed: the run from before the update is still there, and new runs complete.
+    assert environment.run_state(DAG, "on-micro") == "success"
+    run_on(environment, "on-medium", "worker")
