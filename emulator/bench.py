@@ -95,9 +95,9 @@ def container_of(project: ComposeProject, service: str) -> str:
     return next(c.name for c in project.containers() if c.service == service)
 
 
-def rss_mib(project: ComposeProject, extra: tuple[str, ...] = ()) -> dict[str, float]:
-    """Resident memory (cgroup rss / anon) of every running container of a project."""
-    names = [c.name for c in project.containers() if c.state == "running"] + list(extra)
+def rss_mib(project: ComposeProject, extra: tuple[str, ...] = (), only: str | None = None) -> dict[str, float]:
+    """Resident memory (cgroup rss / anon) of every running container of a project (or `only` one)."""
+    names = [only] if only else [c.name for c in project.containers() if c.state == "running"] + list(extra)
     result = {}
     for name in names:
         stats = client().containers.get(name).stats(stream=False, one_shot=True)["memory_stats"]["stats"]
@@ -145,7 +145,9 @@ def summary(memory: dict[str, float]) -> dict[str, Any]:
     return {"memory_rss_mib": memory, "memory_rss_total_mib": round(sum(memory.values()), 1)}
 
 
-def bench_mwaa_local(version: str, settle: float, data_plane_only: bool = False) -> dict[str, Any]:
+def bench_mwaa_local(
+    version: str, settle: float, data_plane_only: bool = False, scaling_only: bool = False
+) -> dict[str, Any]:
     name = "bench" + version.replace(".", "")
     workspace = Path(tempfile.mkdtemp(prefix="mwaa-local-bench-"))
     record = {"Name": name, "AirflowVersion": version, "SourceBucketArn": f"arn:aws:s3:::{BUCKET}"}
@@ -166,6 +168,12 @@ def bench_mwaa_local(version: str, settle: float, data_plane_only: bool = False)
     time.sleep(settle)
     result |= summary(rss_mib(project, (container_of(region.project, "s3"),)))
 
+    if scaling_only:
+        from emulator.bench_scaling import bench_scaling  # it uses this module's helpers
+
+        result |= bench_scaling(context, name, version, port, settle)
+        cli("down", "--volumes")
+        return result
     scheduler, postgres = container_of(project, "scheduler"), container_of(project, "postgres")
     s3 = region.client()
     data = DAG_TEXT.encode()
@@ -367,11 +375,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the start, the sync and the data plane's rows (CLI token, InvokeRestApi); no plain Airflow",
     )
+    parser.add_argument(
+        "--scaling-only",
+        action="store_true",
+        help="only the start and the autoscaler's rows (backlog, scale-in, idle worker memory per class)",
+    )
     options = parser.parse_args(argv)
     report: dict[str, Any] = {"machine": machine(), "results": {}}
     for version in options.airflow_version or ["3.3.1", "2.10.3"]:
-        entry = {"mwaa_local": bench_mwaa_local(version, options.settle, options.data_plane_only)}
-        if not (options.skip_plain or options.data_plane_only):
+        only = {"data_plane_only": options.data_plane_only, "scaling_only": options.scaling_only}
+        entry = {"mwaa_local": bench_mwaa_local(version, options.settle, **only)}
+        if not (options.skip_plain or options.data_plane_only or options.scaling_only):
             entry["plain_airflow"] = bench_plain(version, options.settle)
         report["results"][version] = entry
         print(f"bench: Airflow {version} done", file=sys.stderr, flush=True)
