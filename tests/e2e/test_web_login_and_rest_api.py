@@ -178,4 +178,7 @@ def test_a_browser_follows_the_sso_url_into_the_airflow_ui(environment: Environm
             browser.close()
     home = "/home" if environment.family == 2 else "/"
     assert landed == f"https://{answer['WebServerHostname']}{home}", "the UI's home, not a login form"
-    assert failed == [], "every page resource loads through the edge"
+    if failed:
+        web = "webserver" if environment.family == 2 else "api-server"
+        logs = environment.compose("logs", "--no-color", "--tail=60", "edge", web, check=False).stdout
+        pytest.fail(f"every page resource loads through the edge; these did not: {failed}\n{logs}")
