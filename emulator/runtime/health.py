@@ -1,6 +1,7 @@
 """The health checks that read the database (`health <check>`): the job of a scheduler,
-dag-processor or triggerer on this host has heartbeated recently. The compose file runs them
-inside those containers; the checks that need no database are in bash (probe.sh).
+dag-processor or triggerer on this host has heartbeated recently. Docker runs them inside those
+containers through `probe.sh heartbeat`, which trusts a success for half a minute; the checks
+that need no database are in bash alone (probe.sh).
 
 Cheap on purpose: no Airflow import, pg8000 only.
 """
@@ -15,6 +16,14 @@ from pathlib import Path
 # Touched by the sync sidecar after each good sync; probe.sh reads its age.
 SYNC_MARKER = Path("/tmp/mwaa-local-sync-ok")
 HEARTBEAT_LIMIT_SECONDS = 60
+
+
+def forget_successes() -> None:
+    """probe.sh trusts a heartbeat check's success for a while (a marker file in the container):
+    a component that (re)starts must prove itself again."""
+    folder = Path(os.environ.get("MWAA_LOCAL_HEALTH_MARKERS", "/tmp"))
+    for marker in folder.glob("mwaa-local-healthy-*"):
+        marker.unlink(missing_ok=True)
 
 
 def job_alive(job_type: str) -> str | None:

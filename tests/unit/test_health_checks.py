@@ -14,6 +14,7 @@ import pytest
 from emulator.api.backend import InMemoryOperations
 from emulator.api.server import ServerThread
 from emulator.control import health
+from emulator.runtime import health as runtime_health
 from emulator.stack.ports import free_port
 from tests.unit.api_access import access_for_tests
 
@@ -121,3 +122,48 @@ def test_the_bash_probes_answer_like_the_services_they_probe(http_port: int, tmp
     assert code == 1 and output.startswith("unhealthy: last successful sync 12"), output
     assert probe("sync", str(marker), MWAA_LOCAL_SYNC_INTERVAL="45.5") == (0, "healthy"), "3 intervals: 135 s"
     assert probe("nonsense")[0] == 2
+
+
+# Stands in for the venv's Python: answers `-m emulator.runtime health <check>` as told by a file
+# and counts its runs.
+FAKE_PYTHON = """#!/bin/bash
+echo run >> "$(dirname "$0")/runs"
+cat "$(dirname "$0")/answer"
+[[ $(cat "$(dirname "$0")/answer") == healthy ]]
+"""
+
+
+def test_a_heartbeat_success_is_trusted_for_half_a_minute_and_a_failure_never(tmp_path: Path) -> None:
+    fake = tmp_path / "python"
+    fake.write_text(FAKE_PYTHON)
+    fake.chmod(0o755)
+    answer, runs = tmp_path / "answer", tmp_path / "runs"
+    settings = {"MWAA_LOCAL_HEALTH_PYTHON": str(fake), "MWAA_LOCAL_HEALTH_MARKERS": str(tmp_path)}
+
+    def run_count() -> int:
+        return len(runs.read_text().splitlines()) if runs.exists() else 0
+
+    answer.write_text("no running SchedulerJob on this host yet")
+    assert probe("heartbeat", "scheduler", **settings) == (1, "no running SchedulerJob on this host yet")
+    assert probe("heartbeat", "scheduler", **settings)[0] == 1
+    assert run_count() == 2, "a container not yet healthy is checked every time"
+
+    answer.write_text("healthy")
+    assert probe("heartbeat", "scheduler", **settings) == (0, "healthy")
+    code, output = probe("heartbeat", "scheduler", **settings)
+    assert (code, run_count()) == (0, 3) and output.startswith("healthy (checked "), "trusted: no Python run"
+
+    marker = tmp_path / "mwaa-local-healthy-scheduler"
+    half_a_minute_ago = time.time() - 31
+    os.utime(marker, (half_a_minute_ago, half_a_minute_ago))
+    answer.write_text("SchedulerJob last heartbeat 75s ago")
+    assert probe("heartbeat", "scheduler", **settings) == (1, "SchedulerJob last heartbeat 75s ago")
+    assert not marker.exists() and run_count() == 4, "checked again once the trust ran out, and distrusted"
+
+
+def test_a_starting_component_forgets_earlier_successes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "mwaa-local-healthy-scheduler").touch()
+    (tmp_path / "mwaa-local-sync-ok").touch()
+    monkeypatch.setenv("MWAA_LOCAL_HEALTH_MARKERS", str(tmp_path))
+    runtime_health.forget_successes()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["mwaa-local-sync-ok"]
