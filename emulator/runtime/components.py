@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from emulator.runtime import configuration, health, shell_profile, startup_script
+from emulator.runtime import configuration, shell_profile, startup_script
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,6 @@ def prepare() -> dict[str, str]:
     """What comes before Airflow starts, in MWAA's order (reference §12.3): the startup script,
     then requirements (installed once, when the environment's image was built: the notice says
     which). Returns the environment Airflow runs with."""
-    health.forget_successes()
     environment = startup_script.run(dict(os.environ))
     configuration.announce()
     try:

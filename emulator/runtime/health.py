@@ -18,13 +18,6 @@ SYNC_MARKER = Path("/tmp/mwaa-local-sync-ok")
 HEARTBEAT_LIMIT_SECONDS = 60
 
 
-def forget_successes() -> None:
-    """probe.sh trusts a heartbeat check's success for a while (a marker file in the container):
-    a component that (re)starts must prove itself again."""
-    folder = Path(os.environ.get("MWAA_LOCAL_HEALTH_MARKERS", "/tmp"))
-    for marker in folder.glob("mwaa-local-healthy-*"):
-        marker.unlink(missing_ok=True)
-
 
 def job_alive(job_type: str) -> str | None:
     """The job of this type on this host has heartbeated recently (Airflow's `job` table)."""

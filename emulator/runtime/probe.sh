@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
-# Docker's health checks that need no database, in bash alone: Docker runs each check as a new
-# process, every few seconds, in every container, and a Python interpreter per check cost a
-# good part of two cores with two environments up. (The heartbeat checks that read the
-# database stay in Python: `python -m emulator.runtime health <check>`.)
+# Docker's health checks, in bash: Docker runs each check as a new process, every few seconds,
+# in every container, and a Python interpreter per check cost a good part of two cores with two
+# environments up. The checks that stay in Python (the heartbeats read the database, the control
+# plane's asks its API) run through `trusted`, which spares most of their runs.
 #
 #   probe.sh tcp <port>               something accepts connections on 127.0.0.1:<port>
 #   probe.sh http <port> <path>...    every path answers 2xx on 127.0.0.1:<port>
 #   probe.sh sync <marker file>       the sync sidecar's last good sync is recent enough
 #   probe.sh socket <path> <port>     a Unix socket exists at <path> and <port> accepts connections
-#   probe.sh heartbeat <check>        `python -m emulator.runtime health <check>`, its success trusted
-#                                     for HEARTBEAT_TRUST_SECONDS
+#   probe.sh trusted <name> <command>...   <command> succeeds; a success is trusted for 30 s
+#   probe.sh heartbeat <check>        trusted `python -m emulator.runtime health <check>`
 set -u
 
-# The heartbeat checks read the database from Python, about 0.15 s of CPU each: a success is
-# trusted for half a minute, so a healthy container pays for one every 30 s instead of every 3 s
-# (the job's own heartbeat limit is 60 s). A container not yet proven healthy is checked every
-# time, so `up` sees it ready as soon as it is. Its entrypoint removes the marker (a restart).
-HEARTBEAT_TRUST_SECONDS=30
-HEALTH_PYTHON=${MWAA_LOCAL_HEALTH_PYTHON:-/opt/mwaa-local/venv/bin/python}
+# Some checks cost a Python interpreter, about 0.1 s of CPU each: a success is trusted for half
+# a minute, so a healthy container pays for one every 30 s instead of every 2-3 s (a job's own
+# heartbeat limit is 60 s). One not yet proven healthy is checked every time, so `up` sees it
+# ready as soon as it is; a restarted container is a new main process, whose successes start over.
+TRUST_SECONDS=30
 HEALTH_MARKERS=${MWAA_LOCAL_HEALTH_MARKERS:-/tmp}
+MAIN_PROCESS=${MWAA_LOCAL_HEALTH_PID:-1}
 
 tcp() {
   if ! exec 3<>"/dev/tcp/127.0.0.1/$1"; then
@@ -74,17 +74,23 @@ sync() {
   echo healthy
 }
 
-heartbeat() {
-  local marker="$HEALTH_MARKERS/mwaa-local-healthy-$1" now age
+trusted() {
+  local name=$1 stat started marker now age
+  shift
+  # The main process's start time (field 22 of /proc/<pid>/stat, after the parenthesised name).
+  stat=$(<"/proc/$MAIN_PROCESS/stat")
+  read -r -a stat <<<"${stat##*) }"
+  started=${stat[19]}
+  marker="$HEALTH_MARKERS/mwaa-local-healthy-$name-$started"
   if [[ -e $marker ]]; then
     printf -v now '%(%s)T' -1
     age=$((now - $(stat -c %Y "$marker")))
-    if ((age < HEARTBEAT_TRUST_SECONDS)); then
+    if ((age < TRUST_SECONDS)); then
       echo "healthy (checked ${age}s ago)"
       return 0
     fi
   fi
-  if "$HEALTH_PYTHON" -m emulator.runtime health "$1"; then
+  if "$@"; then
     touch "$marker"
     return 0
   fi
@@ -92,11 +98,15 @@ heartbeat() {
   return 1
 }
 
+heartbeat() {
+  trusted "$1" "${MWAA_LOCAL_HEALTH_PYTHON:-/opt/mwaa-local/venv/bin/python}" -m emulator.runtime health "$1"
+}
+
 case "${1:-}" in
-  tcp | http | sync | socket | heartbeat) "$@" ;;
+  tcp | http | sync | socket | trusted | heartbeat) "$@" ;;
   *)
     echo "usage: probe.sh tcp <port> | http <port> <path>... | sync <marker file> | socket <path> <port>" \
-      "| heartbeat <check>" >&2
+      "| trusted <name> <command>... | heartbeat <check>" >&2
     exit 2
     ;;
 esac

@@ -14,7 +14,6 @@ import pytest
 from emulator.api.backend import InMemoryOperations
 from emulator.api.server import ServerThread
 from emulator.control import health
-from emulator.runtime import health as runtime_health
 from emulator.stack.ports import free_port
 from tests.unit.api_access import access_for_tests
 
@@ -124,46 +123,67 @@ def test_the_bash_probes_answer_like_the_services_they_probe(http_port: int, tmp
     assert probe("nonsense")[0] == 2
 
 
-# Stands in for the venv's Python: answers `-m emulator.runtime health <check>` as told by a file
-# and counts its runs.
-FAKE_PYTHON = """#!/bin/bash
+# Stands in for a costly check: answers as told by a file and counts its runs.
+FAKE_CHECK = """#!/bin/bash
 echo run >> "$(dirname "$0")/runs"
 cat "$(dirname "$0")/answer"
 [[ $(cat "$(dirname "$0")/answer") == healthy ]]
 """
 
 
-def test_a_heartbeat_success_is_trusted_for_half_a_minute_and_a_failure_never(tmp_path: Path) -> None:
-    fake = tmp_path / "python"
-    fake.write_text(FAKE_PYTHON)
-    fake.chmod(0o755)
+def test_a_costly_checks_success_is_trusted_for_half_a_minute_and_a_failure_never(tmp_path: Path) -> None:
+    check = tmp_path / "check"
+    check.write_text(FAKE_CHECK)
+    check.chmod(0o755)
     answer, runs = tmp_path / "answer", tmp_path / "runs"
-    settings = {"MWAA_LOCAL_HEALTH_PYTHON": str(fake), "MWAA_LOCAL_HEALTH_MARKERS": str(tmp_path)}
+    main_process = subprocess.Popen(["sleep", "300"])
+    settings = {"MWAA_LOCAL_HEALTH_MARKERS": str(tmp_path), "MWAA_LOCAL_HEALTH_PID": str(main_process.pid)}
 
     def run_count() -> int:
         return len(runs.read_text().splitlines()) if runs.exists() else 0
 
-    answer.write_text("no running SchedulerJob on this host yet")
-    assert probe("heartbeat", "scheduler", **settings) == (1, "no running SchedulerJob on this host yet")
-    assert probe("heartbeat", "scheduler", **settings)[0] == 1
-    assert run_count() == 2, "a container not yet healthy is checked every time"
+    try:
+        answer.write_text("no running SchedulerJob on this host yet")
+        assert probe("trusted", "scheduler", str(check), **settings) == (1, "no running SchedulerJob on this host yet")
+        assert probe("trusted", "scheduler", str(check), **settings)[0] == 1
+        assert run_count() == 2, "a container not yet healthy is checked every time"
 
-    answer.write_text("healthy")
-    assert probe("heartbeat", "scheduler", **settings) == (0, "healthy")
-    code, output = probe("heartbeat", "scheduler", **settings)
-    assert (code, run_count()) == (0, 3) and output.startswith("healthy (checked "), "trusted: no Python run"
+        answer.write_text("healthy")
+        assert probe("trusted", "scheduler", str(check), **settings) == (0, "healthy")
+        code, output = probe("trusted", "scheduler", str(check), **settings)
+        assert (code, run_count()) == (0, 3) and output.startswith("healthy (checked "), "trusted: not run"
 
-    marker = tmp_path / "mwaa-local-healthy-scheduler"
-    half_a_minute_ago = time.time() - 31
-    os.utime(marker, (half_a_minute_ago, half_a_minute_ago))
-    answer.write_text("SchedulerJob last heartbeat 75s ago")
-    assert probe("heartbeat", "scheduler", **settings) == (1, "SchedulerJob last heartbeat 75s ago")
-    assert not marker.exists() and run_count() == 4, "checked again once the trust ran out, and distrusted"
+        (marker,) = tmp_path.glob("mwaa-local-healthy-scheduler-*")
+        half_a_minute_ago = time.time() - 31
+        os.utime(marker, (half_a_minute_ago, half_a_minute_ago))
+        answer.write_text("SchedulerJob last heartbeat 75s ago")
+        assert probe("trusted", "scheduler", str(check), **settings) == (1, "SchedulerJob last heartbeat 75s ago")
+        assert not marker.exists() and run_count() == 4, "checked again once the trust ran out, and distrusted"
+
+        answer.write_text("healthy")
+        assert probe("trusted", "scheduler", str(check), **settings)[0] == 0
+    finally:
+        main_process.kill()
+        main_process.wait()
+    time.sleep(0.02)  # another process, started later: a restarted container's main process
+    restarted = subprocess.Popen(["sleep", "300"])
+    try:
+        answer.write_text("starting")
+        restarted_settings = {**settings, "MWAA_LOCAL_HEALTH_PID": str(restarted.pid)}
+        assert probe("trusted", "scheduler", str(check), **restarted_settings) == (1, "starting"), (
+            "a restart proves itself again"
+        )
+    finally:
+        restarted.kill()
+        restarted.wait()
 
 
-def test_a_starting_component_forgets_earlier_successes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "mwaa-local-healthy-scheduler").touch()
-    (tmp_path / "mwaa-local-sync-ok").touch()
-    monkeypatch.setenv("MWAA_LOCAL_HEALTH_MARKERS", str(tmp_path))
-    runtime_health.forget_successes()
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["mwaa-local-sync-ok"]
+def test_heartbeat_runs_the_runtimes_check_through_trusted(tmp_path: Path) -> None:
+    fake_python = tmp_path / "python"
+    fake_python.write_text('#!/bin/bash\necho "asked: $*"\n')
+    fake_python.chmod(0o755)
+    settings = {"MWAA_LOCAL_HEALTH_MARKERS": str(tmp_path), "MWAA_LOCAL_HEALTH_PYTHON": str(fake_python)}
+    assert probe("heartbeat", "triggerer", **settings) == (0, "asked: -m emulator.runtime health triggerer")
+    assert [path.name.rsplit("-", 1)[0] for path in tmp_path.glob("mwaa-local-healthy-*")] == [
+        "mwaa-local-healthy-triggerer"
+    ]
