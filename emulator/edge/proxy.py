@@ -1,26 +1,16 @@
 """Everything on the WebserverUrl that is not MWAA's own (`/aws_mwaa/…`) goes to the
-environment's web component as it came: the UI, static files, the REST API, log tails.
-
-Small answers to idempotent requests (pages, static files, API reads) are read whole before the
-browser gets a byte, and asked for again when the web component drops the connection midway, as
-nginx's buffering and `proxy_next_upstream` do: Airflow 2's gunicorn workers can, and the browser
-then saw a truncated stylesheet. Anything else streams both ways, unbuffered."""
+environment's web component as it came, streamed both ways: the UI, static files, the REST API,
+log tails."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
-
-LOG = logging.getLogger(__name__)
-RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-BUFFERED_LIMIT = 4 * 1024 * 1024  # bytes of a declared Content-Length read whole
-ATTEMPTS = 3
+from starlette.responses import StreamingResponse
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection, never forwarded.
 HOP_BY_HOP = frozenset(
@@ -59,53 +49,27 @@ def forwarded_headers(request: Request) -> list[tuple[str, str]]:
     ]
 
 
-def _upstream(client: httpx.AsyncClient, request: Request, content: bytes | AsyncIterator[bytes]) -> httpx.Request:
-    return client.build_request(
+def request_body(request: Request) -> bytes | AsyncIterator[bytes]:
+    """The body as it came, and none for a request that declared none. An empty stream would go
+    out chunked; Airflow 2's gunicorn workers answer a GET without reading that body and close
+    the connection with its last bytes unread, so the kernel resets it and the end of the answer
+    can be lost (a browser saw a truncated stylesheet)."""
+    if "content-length" in request.headers or "transfer-encoding" in request.headers:
+        return request.stream()
+    return b""
+
+
+async def forward(client: httpx.AsyncClient, request: Request) -> StreamingResponse:
+    upstream = client.build_request(
         request.method,
         httpx.URL(path=request.url.path, query=request.url.query.encode()),
         headers=forwarded_headers(request),
-        content=content,
+        content=request_body(request),
     )
-
-
-def _with_headers(answer: Response, upstream: httpx.Response) -> Response:
-    kept = [(name, value) for name, value in upstream.headers.multi_items() if name.lower() not in HOP_BY_HOP]
-    answer.raw_headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in kept]
-    return answer
-
-
-def _streamed(upstream: httpx.Response) -> Response:
+    response = await client.send(upstream, stream=True)
+    headers = [(name, value) for name, value in response.headers.multi_items() if name.lower() not in HOP_BY_HOP]
     answer = StreamingResponse(
-        upstream.aiter_raw(), status_code=upstream.status_code, background=BackgroundTask(upstream.aclose)
+        response.aiter_raw(), status_code=response.status_code, background=BackgroundTask(response.aclose)
     )
-    return _with_headers(answer, upstream)
-
-
-def _small(upstream: httpx.Response) -> bool:
-    declared = upstream.headers.get("content-length", "")
-    return declared.isdigit() and int(declared) <= BUFFERED_LIMIT
-
-
-async def forward(client: httpx.AsyncClient, request: Request) -> Response:
-    """The web component's answer; raises httpx.TransportError when it gives none."""
-    if request.method not in RETRIED_METHODS:
-        return _streamed(await client.send(_upstream(client, request, request.stream()), stream=True))
-    body = await request.body()
-    for attempt in range(1, ATTEMPTS + 1):
-        upstream = await client.send(_upstream(client, request, body), stream=True)
-        if not _small(upstream):
-            return _streamed(upstream)
-        try:
-            # Raw bytes: the browser decodes what the web component encoded.
-            content = b"".join([chunk async for chunk in upstream.aiter_raw()])
-        except httpx.TransportError as error:
-            if attempt == ATTEMPTS:
-                raise
-            LOG.warning(
-                "%s %s: the web server dropped its answer (%s); asking again", request.method, request.url.path, error
-            )
-            continue
-        finally:
-            await upstream.aclose()
-        return _with_headers(Response(content, status_code=upstream.status_code), upstream)
-    raise AssertionError("unreachable: the last attempt returns or raises")
+    answer.raw_headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    return answer
