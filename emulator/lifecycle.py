@@ -275,6 +275,20 @@ def up(
         context.stack(record).check_ports(settings)
         state.directory.mkdir(parents=True, exist_ok=True)
         state.save_local_settings(settings)
+    with context.region().state.in_use():
+        return create_or_update(context, record, options, display, workspace, started)
+
+
+def create_or_update(
+    context: Context,
+    record: EnvironmentRecord,
+    options: UpOptions,
+    display: Display,
+    workspace: Path | None,
+    started: float,
+) -> UpReport:
+    """`up` once its ports are saved: the region, the bucket, then the MWAA operation."""
+    state = context.state(record.name)
     region = region_up(context, display, options.timeout)
     with s3_errors(region.endpoint()):
         s3 = region.client()
@@ -359,10 +373,18 @@ def down(context: Context, name: str, volumes: bool, display: Display) -> bool:
     region = context.region()
     with region.state.lock():
         others = [other for other in running_environments(context) if other != name]
+        others += [
+            other
+            for other in known_environments(context.home)
+            if other != name and record_status(context, other) in IN_PROGRESS
+        ]
         if others:
             return False
-        keep_bucket = any(other != name for other in known_environments(context.home))
-        region.down(volumes and not keep_bucket)
+        with region.state.unused() as unused:
+            if not unused:  # an `up` elsewhere is starting an environment on it
+                return False
+            keep_bucket = any(other != name for other in known_environments(context.home))
+            region.down(volumes and not keep_bucket)
     return True
 
 

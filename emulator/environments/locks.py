@@ -55,3 +55,32 @@ def _is_current(descriptor: int, path: Path) -> bool:
         return False
     held = os.fstat(descriptor)
     return (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino)
+
+
+@contextlib.contextmanager
+def shared(path: Path) -> Iterator[None]:
+    """Hold a shared flock on `path`: any number of holders at once; waits while `unused` holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+@contextlib.contextmanager
+def unused(path: Path) -> Iterator[bool]:
+    """Whether nobody holds `path` shared, asked without waiting; while True, nobody can take it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            free = False
+        else:
+            free = True
+        yield free
+    finally:
+        os.close(descriptor)

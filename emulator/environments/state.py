@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from emulator.environments.airflow_config import EnvironmentSecrets
-from emulator.environments.locks import locked
+from emulator.environments.locks import locked, shared, unused
 from emulator.environments.private_files import create_private, load_checked, read_json, write_private
 from emulator.environments.record import EnvironmentRecord, build_record
 from emulator.environments.timings import PROFILES
@@ -183,6 +183,15 @@ class RegionState:
             timeout,
             "Another mwaa-local command is changing the region (S3 service)",
         )
+
+    def in_use(self) -> contextlib.AbstractContextManager[None]:
+        """Held (shared) by an `up` from before it starts the region until its environment runs,
+        so that a `down` elsewhere does not stop the region under it."""
+        return shared(self.home / "locks" / "region-users.lock")
+
+    def unused(self) -> contextlib.AbstractContextManager[bool]:
+        """Whether no `up` is under way; while True, none can start (it waits)."""
+        return unused(self.home / "locks" / "region-users.lock")
 
 
 class EnvironmentState:

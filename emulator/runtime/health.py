@@ -18,7 +18,6 @@ SYNC_MARKER = Path("/tmp/mwaa-local-sync-ok")
 HEARTBEAT_LIMIT_SECONDS = 60
 
 
-
 def job_alive(job_type: str) -> str | None:
     """The job of this type on this host has heartbeated recently (Airflow's `job` table)."""
     from urllib.parse import unquote, urlsplit

@@ -176,3 +176,27 @@ def test_a_lock_file_deleted_while_waiting_is_replaced(tmp_path: Path) -> None:
             second.join(30)
     assert (first.exitcode, second.exitcode) == (0, 0)
     assert (tmp_path / "locks" / "environment-team.lock").exists(), "the second locked a file that exists"
+
+
+def hold_in_use(home: str, holding: Event, release: Event) -> None:
+    with RegionState(Path(home)).in_use():
+        holding.set()
+        release.wait(30)
+
+
+def test_down_finds_the_region_in_use_while_an_up_is_under_way_elsewhere(tmp_path: Path) -> None:
+    region = RegionState(tmp_path)
+    with region.unused() as free:
+        assert free, "no `up` under way: the last `down` may stop the region"
+    holding, release = multiprocessing.Event(), multiprocessing.Event()
+    up_elsewhere = multiprocessing.Process(target=hold_in_use, args=(str(tmp_path), holding, release))
+    with running(up_elsewhere):
+        assert holding.wait(30)
+        with region.in_use():  # a second `up` at the same time is welcome
+            pass
+        with region.unused() as free:
+            assert not free, "an `up` in another process is starting an environment on the region"
+        release.set()
+        up_elsewhere.join(30)
+    with region.unused() as free:
+        assert free
