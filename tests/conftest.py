@@ -59,9 +59,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test by its folder (before `-m` selects on the marks); run the tests that
-    restart a stack after the others, those that take everything down next, and those with
-    environments of their own at the end."""
+    """Mark each test by its folder (before `-m` selects on the marks); run the unit tests first
+    (seconds, before any stack starts to share the cores), the tests that restart a stack after
+    the others, those that take everything down next, and those with environments of their own
+    at the end."""
     root = Path(__file__).parent
     for item in items:
         kind = Path(item.fspath).relative_to(root).parts[0]
@@ -69,6 +70,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(getattr(pytest.mark, kind))
 
     def order(item: pytest.Item) -> int:
+        if item.get_closest_marker("unit"):
+            return -1
         if item.get_closest_marker("own_environments"):
             return 3
         return 2 if item.get_closest_marker("last") else int(item.get_closest_marker("restarts") is not None)
