@@ -13,7 +13,7 @@
 set -u
 
 # Some checks cost a Python interpreter, about 0.1 s of CPU each: a success is trusted for half
-# a minute, so a healthy container pays for one every 30 s instead of every 2-3 s (a job's own
+# a minute, so a healthy container pays for one every 30 s instead of every 3-5 s (a job's own
 # heartbeat limit is 60 s). One not yet proven healthy is checked every time, so `up` sees it
 # ready as soon as it is; a restarted container is a new main process, whose successes start over.
 TRUST_SECONDS=30
