@@ -176,8 +176,8 @@ def configured_environments(tmp_path_factory: pytest.TempPathFactory) -> Iterato
             assert not failure, f"mwaa-local up failed for {environment.name}:\n{failure}\n{environment.logs()}"
         yield {environment.version: Configured(environment) for environment in prepared}
     finally:
-        for environment in prepared:
-            remove_environment(environment)
+        with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
+            list(pool.map(remove_environment, prepared))
 
 
 def side_by_side(environments: dict[str, Configured], scenario: Callable[[Configured], None]) -> None:
