@@ -27,6 +27,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ RUN_ID = "bench_run"
 REQUIREMENTS = "pyjokes==0.6.0\n"  # a small pure-Python package from PyPI
 BUCKET = "mwaa-local-bench"  # its own bucket: the benchmark never touches a user's DAGs
 REPO = Path(__file__).resolve().parent.parent
+IDLE_WINDOW = 30.0  # seconds over which idle CPU is read
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -104,6 +106,40 @@ def rss_mib(project: ComposeProject, extra: tuple[str, ...] = (), only: str | No
         resident = stats.get("total_rss", stats.get("rss", stats.get("anon", 0)))
         result[name] = round(resident / 2**20, 1)
     return result
+
+
+def _host_ticks() -> tuple[int, int]:
+    """The machine's busy and total CPU time so far (/proc/stat, in clock ticks)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def idle_cpu(names: list[str], window: float) -> dict[str, Any]:
+    """CPU of the containers (percent of one core, from each one's cgroup over its own window)
+    and of the whole machine, engine included (the health checks' cost is mostly the engine's)."""
+    containers = [client().containers.get(name) for name in names]
+
+    def sample() -> dict[str, tuple[float, float]]:
+        readings = {}
+        for container in containers:
+            stats = container.stats(stream=False, one_shot=True)
+            read_at = datetime.fromisoformat(stats["read"][:26].rstrip("Z")).timestamp()
+            readings[container.name] = (read_at, stats["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9)
+        return readings
+
+    before, host_before = sample(), _host_ticks()
+    time.sleep(window)
+    after, host_after = sample(), _host_ticks()
+    percent = {
+        name: round(100 * (after[name][1] - before[name][1]) / (after[name][0] - before[name][0]), 1) for name in after
+    }
+    busy, total = (host_after[0] - host_before[0]), (host_after[1] - host_before[1])
+    return {
+        "idle_cpu_percent": percent,
+        "idle_cpu_containers_percent": round(sum(percent.values()), 1),
+        "idle_cpu_machine_percent": round(100 * (os.cpu_count() or 1) * busy / total, 1),
+    }
 
 
 def call_api(base: str, family: int, password: str, method: str, path: str, body: dict[str, Any]) -> None:
@@ -146,7 +182,7 @@ def summary(memory: dict[str, float]) -> dict[str, Any]:
 
 
 def bench_mwaa_local(
-    version: str, settle: float, data_plane_only: bool = False, scaling_only: bool = False
+    version: str, settle: float, data_plane_only: bool = False, scaling_only: bool = False, idle_only: bool = False
 ) -> dict[str, Any]:
     name = "bench" + version.replace(".", "")
     workspace = Path(tempfile.mkdtemp(prefix="mwaa-local-bench-"))
@@ -167,6 +203,11 @@ def bench_mwaa_local(
     region = context.region()
     time.sleep(settle)
     result |= summary(rss_mib(project, (container_of(region.project, "s3"),)))
+    ours = [c.name for c in project.containers() if c.state == "running"]
+    result |= idle_cpu([*ours, *(c.name for c in region.project.containers())], IDLE_WINDOW)
+    if idle_only:
+        cli("down", "--volumes")
+        return result
 
     if scaling_only:
         from emulator.bench_scaling import bench_scaling  # it uses this module's helpers
@@ -316,7 +357,7 @@ def bench_requirements(context: Context, name: str) -> dict[str, Any]:
     return result
 
 
-def bench_plain(version: str, settle: float) -> dict[str, Any]:
+def bench_plain(version: str, settle: float, idle_only: bool = False) -> dict[str, Any]:
     dags = Path(tempfile.mkdtemp(prefix="plain-airflow-dags-"))
     dags.chmod(0o777)
     port, secret = free_port(), secrets.token_hex(16)
@@ -337,6 +378,10 @@ def bench_plain(version: str, settle: float) -> dict[str, Any]:
     result: dict[str, Any] = {"up_cold_seconds": timed(lambda: project.run("up", "--detach", "--wait"))}
     time.sleep(settle)
     result |= summary(rss_mib(project))
+    result |= idle_cpu([c.name for c in project.containers() if c.state == "running"], IDLE_WINDOW)
+    if idle_only:
+        project.run("down", "--volumes")
+        return result
     postgres = container_of(project, "postgres")
     started = time.monotonic()
     (dags / DAG_FILE).write_text(DAG_TEXT)
@@ -376,6 +421,11 @@ def main(argv: list[str] | None = None) -> int:
         help="only the start, the sync and the data plane's rows (CLI token, InvokeRestApi); no plain Airflow",
     )
     parser.add_argument(
+        "--idle-only",
+        action="store_true",
+        help="only the cold start and the idle rows (memory, CPU), mwaa-local and plain Airflow",
+    )
+    parser.add_argument(
         "--scaling-only",
         action="store_true",
         help="only the start and the autoscaler's rows (backlog, scale-in, idle worker memory per class)",
@@ -384,9 +434,9 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"machine": machine(), "results": {}}
     for version in options.airflow_version or ["3.3.1", "2.10.3"]:
         only = {"data_plane_only": options.data_plane_only, "scaling_only": options.scaling_only}
-        entry = {"mwaa_local": bench_mwaa_local(version, options.settle, **only)}
+        entry = {"mwaa_local": bench_mwaa_local(version, options.settle, **only, idle_only=options.idle_only)}
         if not (options.skip_plain or options.data_plane_only or options.scaling_only):
-            entry["plain_airflow"] = bench_plain(version, options.settle)
+            entry["plain_airflow"] = bench_plain(version, options.settle, options.idle_only)
         report["results"][version] = entry
         print(f"bench: Airflow {version} done", file=sys.stderr, flush=True)
     print(json.dumps(report, indent=2))
