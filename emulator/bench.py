@@ -97,9 +97,13 @@ def container_of(project: ComposeProject, service: str) -> str:
     return next(c.name for c in project.containers() if c.service == service)
 
 
+def running(project: ComposeProject) -> list[str]:
+    return [c.name for c in project.containers() if c.state == "running"]
+
+
 def rss_mib(project: ComposeProject, extra: tuple[str, ...] = (), only: str | None = None) -> dict[str, float]:
     """Resident memory (cgroup rss / anon) of every running container of a project (or `only` one)."""
-    names = [only] if only else [c.name for c in project.containers() if c.state == "running"] + list(extra)
+    names = [only] if only else running(project) + list(extra)
     result = {}
     for name in names:
         stats = client().containers.get(name).stats(stream=False, one_shot=True)["memory_stats"]["stats"]
@@ -203,8 +207,7 @@ def bench_mwaa_local(
     region = context.region()
     time.sleep(settle)
     result |= summary(rss_mib(project, (container_of(region.project, "s3"),)))
-    ours = [c.name for c in project.containers() if c.state == "running"]
-    result |= idle_cpu([*ours, *(c.name for c in region.project.containers())], IDLE_WINDOW)
+    result |= idle_cpu([*running(project), *running(region.project)], IDLE_WINDOW)
     if idle_only:
         cli("down", "--volumes")
         return result
@@ -378,7 +381,7 @@ def bench_plain(version: str, settle: float, idle_only: bool = False) -> dict[st
     result: dict[str, Any] = {"up_cold_seconds": timed(lambda: project.run("up", "--detach", "--wait"))}
     time.sleep(settle)
     result |= summary(rss_mib(project))
-    result |= idle_cpu([c.name for c in project.containers() if c.state == "running"], IDLE_WINDOW)
+    result |= idle_cpu(running(project), IDLE_WINDOW)
     if idle_only:
         project.run("down", "--volumes")
         return result
