@@ -78,25 +78,42 @@ def make_app(
     sso, login = web_login.handlers(settings.environment, settings.token_key, family, accounts, clock)
     rest_call = rest.handler(settings.environment, settings.token_key, accounts, client, clock)
 
-    async def proxied(request: Request) -> Response:
-        try:
-            return await forward(client, request)
-        except httpx.TransportError as error:
-            return Response(f"The Airflow web server is not answering: {error}\n", 502, media_type="text/plain")
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        yield
-        await client.aclose()
-
-    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     return Starlette(
         routes=[
             Route("/aws_mwaa/cli", cli, methods=["POST"]),
             Route(web_login.SSO_PATH, sso, methods=["GET"]),
             Route(web_login.login_path(family), login, methods=["POST"]),
             Route(rest.PATH, rest_call, methods=["POST"]),
-            Route("/{path:path}", proxied, methods=methods),
+            proxy_route(client),
         ],
-        lifespan=lifespan,
+        lifespan=closing(client),
     )
+
+
+def make_plain_app(upstream: str, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """The UI's plain-http port: the web servers as they are, nothing of MWAA's own (MWAA serves
+    its endpoints over https only)."""
+    client = stateless_client(upstream, transport)
+    return Starlette(routes=[proxy_route(client)], lifespan=closing(client))
+
+
+def proxy_route(client: httpx.AsyncClient) -> Route:
+    """Everything else, to the web servers: the client reaches one of them per connection, the
+    service name resolving to every replica."""
+
+    async def proxied(request: Request) -> Response:
+        try:
+            return await forward(client, request)
+        except httpx.TransportError as error:
+            return Response(f"The Airflow web server is not answering: {error}\n", 502, media_type="text/plain")
+
+    return Route("/{path:path}", proxied, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+
+
+def closing(client: httpx.AsyncClient) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await client.aclose()
+
+    return lifespan

@@ -1,5 +1,6 @@
 """The edge container's process: the startup script (as every MWAA component runs it), the warm
-Airflow runner in Airflow's own interpreter, and the https server on the WebserverUrl port.
+Airflow runner in Airflow's own interpreter, the https server on the WebserverUrl port and the
+plain-http proxy on the UI's port, both in front of the environment's MinWebservers web servers.
 
 Its variables (compose/environment.yaml): `MWAA_LOCAL_EDGE_TOKEN_KEY` (hex, the environment's
 token signing key), `MWAA_LOCAL_EDGE_CERTIFICATE` and `MWAA_LOCAL_EDGE_KEY` (base64 PEM: the
@@ -9,20 +10,26 @@ None of them reaches the Airflow runner: DAG code a CLI command runs never sees 
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
+from starlette.applications import Starlette
 
 from emulator.edge.runner_client import RunnerClient
-from emulator.edge.server import EdgeSettings, make_app
+from emulator.edge.server import EdgeSettings, make_app, make_plain_app
 from emulator.runtime import startup_script
 
 PORT = 8443
+PLAIN_PORT = 8080
 WORK = Path("/tmp/mwaa-local-edge")
 SOCKET = WORK / "runner.sock"
 RUNNER = Path(__file__).with_name("runner.py")
@@ -65,17 +72,54 @@ def main() -> int:
     )
     start_runner(environment)
     runner = RunnerClient(SOCKET, CONCURRENCY, QUEUE_SECONDS, RUN_SECONDS)
-    print(f"mwaa-local edge: https on port {PORT} for environment {settings.environment}", flush=True)
-    uvicorn.run(
-        make_app(settings, runner),
-        host="0.0.0.0",  # inside the container; compose publishes it on the host's loopback
-        port=PORT,
-        ssl_certfile=str(certificate),
-        ssl_keyfile=str(key),
+    print(
+        f"mwaa-local edge: https on port {PORT}, plain http on {PLAIN_PORT} for environment {settings.environment}",
+        flush=True,
+    )
+    secure = server(make_app(settings, runner), PORT, ssl_certfile=str(certificate), ssl_keyfile=str(key))
+    plain = server(make_plain_app(settings.upstream), PLAIN_PORT)
+    asyncio.run(serve_together([secure, plain]))
+    return 0
+
+
+def server(app: Starlette, port: int, ssl_certfile: str | None = None, ssl_keyfile: str | None = None) -> SharedSignals:
+    # All interfaces inside the container; compose publishes the ports on the host.
+    config = uvicorn.Config(
+        app,
+        host="0.0.0.0",
+        port=port,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
         log_level="warning",
         access_log=False,
     )
-    return 0
+    return SharedSignals(config)
+
+
+class SharedSignals(uvicorn.Server):
+    """A server of several in one process: `serve_together` stops them all on a signal (each
+    uvicorn server would take the process's handlers for itself)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_together(servers: list[uvicorn.Server]) -> None:
+    """Serve until SIGTERM or SIGINT, then shut every server down gracefully; if one stops by
+    itself (its port taken, say), the others stop too and the container restarts."""
+
+    def stop_all() -> None:
+        for each in servers:
+            each.should_exit = True
+
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop_all)
+    tasks = [asyncio.create_task(each.serve()) for each in servers]
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    stop_all()
+    await asyncio.gather(*tasks)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,10 @@ class EnvironmentRecord:
         return int(self.fields["MaxWorkers"])
 
     @property
+    def min_webservers(self) -> int:
+        return int(self.fields["MinWebservers"])
+
+    @property
     def schedulers(self) -> int:
         return int(self.fields["Schedulers"])
 

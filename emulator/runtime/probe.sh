@@ -7,7 +7,7 @@
 #   probe.sh tcp <port>               something accepts connections on 127.0.0.1:<port>
 #   probe.sh http <port> <path>...    every path answers 2xx on 127.0.0.1:<port>
 #   probe.sh sync <marker file>       the sync sidecar's last good sync is recent enough
-#   probe.sh socket <path> <port>     a Unix socket exists at <path> and <port> accepts connections
+#   probe.sh socket <path> <port>...  a Unix socket exists at <path> and every <port> accepts connections
 #   probe.sh trusted <name> <command>...   <command> succeeds; a success is trusted for 30 s
 #   probe.sh heartbeat <check>        trusted `python -m emulator.runtime health <check>`
 set -u
@@ -49,11 +49,16 @@ http() {
 }
 
 socket() {
+  local port
   if [[ ! -S $1 ]]; then
     echo "unhealthy: no socket at $1 yet"
     return 1
   fi
-  tcp "$2"
+  shift
+  for port in "$@"; do
+    tcp "$port" >/dev/null || { echo "unhealthy: port $port: nothing accepts connections"; return 1; }
+  done
+  echo healthy
 }
 
 sync() {
@@ -105,7 +110,7 @@ heartbeat() {
 case "${1:-}" in
   tcp | http | sync | socket | trusted | heartbeat) "$@" ;;
   *)
-    echo "usage: probe.sh tcp <port> | http <port> <path>... | sync <marker file> | socket <path> <port>" \
+    echo "usage: probe.sh tcp <port> | http <port> <path>... | sync <marker file> | socket <path> <port>..." \
       "| trusted <name> <command>... | heartbeat <check>" >&2
     exit 2
     ;;

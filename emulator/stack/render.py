@@ -78,7 +78,7 @@ def worker_replicas(record: EnvironmentRecord, existing: int) -> int:
 
 
 def web_url(settings: LocalSettings) -> str:
-    """The Airflow UI over plain http, straight from the web component."""
+    """The Airflow UI over plain http: the edge's plain port, proxied to the web servers."""
     return f"http://localhost:{settings.web_port}"
 
 
@@ -145,6 +145,7 @@ def render_environment(
         "MWAA_LOCAL_SCHEDULERS": str(record.schedulers),
         "MWAA_LOCAL_TRIGGERERS": str(topology.triggerers(record)),
         "MWAA_LOCAL_WORKERS": str(worker_replicas(record, existing_workers)),
+        "MWAA_LOCAL_WEBSERVERS": str(record.min_webservers),
         "MWAA_LOCAL_WEB_PORT": str(settings.web_port),
         "MWAA_LOCAL_HTTPS_PORT": str(https_port(settings)),
         "MWAA_LOCAL_EDGE_HOST": (naming or Naming()).edge_host(record.name),

@@ -1,12 +1,16 @@
 """Environment classes shape the environment (reference §11): mw1.micro runs scheduler,
 dag-processor, triggerer and worker in one `hybrid` container with 3 task slots and never
 autoscales; UpdateEnvironment to mw1.medium with `Schedulers: 3` brings three schedulers, a
-triggerer beside each and workers with 10 slots, keeping the environment's data."""
+triggerer beside each, workers with 10 slots and `MinWebservers` web servers sharing the UI's
+port, keeping the environment's data."""
 
 from __future__ import annotations
 
+import subprocess
+import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from emulator.autoscaler import journal
@@ -101,3 +105,30 @@ def test_micro_runs_one_hybrid_container_then_medium_runs_three_schedulers(micro
     # The data stayed: the run from before the update is still there, and new runs complete.
     assert environment.run_state(DAG, "on-micro") == "success"
     run_on(environment, "on-medium", "worker")
+
+    # MinWebservers: 2 web servers behind the UI's one port, each answering some of its requests.
+    web = environment.containers(environment.web_service)
+    assert [container.state for container in web] == ["running", "running"], web
+    served = served_by(environment, 20)
+    assert sorted(served) == sorted(container.name for container in web) and all(served.values()), served
+    # A web server that stops is passed over: the port keeps answering from the other.
+    subprocess.run(["docker", "stop", "-t", "5", web[0].name], check=True, capture_output=True)
+    try:
+        assert served_by(environment, 6) == {web[0].name: 0, web[1].name: 6}
+    finally:
+        subprocess.run(["docker", "start", web[0].name], check=True, capture_output=True)
+
+
+def served_by(environment: Environment, count: int) -> dict[str, int]:
+    """Sends `count` requests to the UI's plain-http port and reads, from each web server's
+    access log, how many it answered."""
+    marker = uuid.uuid4().hex
+    path = "/api/v2/version" if environment.family == 3 else "/health"
+    for number in range(count):
+        response = httpx.get(f"http://127.0.0.1:{environment.web_port}{path}?probe={marker}-{number}", timeout=30)
+        assert response.status_code == 200, response.text
+    counts = {}
+    for container in environment.containers(environment.web_service):
+        log = subprocess.run(["docker", "logs", container.name], capture_output=True, text=True, check=True)
+        counts[container.name] = (log.stdout + log.stderr).count(marker)
+    return counts

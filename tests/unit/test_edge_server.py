@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from emulator.edge import tokens
 from emulator.edge.runner_client import RunnerClient
-from emulator.edge.server import EdgeSettings, make_app
+from emulator.edge.server import EdgeSettings, make_app, make_plain_app
 
 pytestmark = pytest.mark.unit
 
@@ -95,6 +95,7 @@ class StandInWeb(httpx.AsyncBaseTransport):
             "auth": request.headers.get("authorization"),
             "cookie": request.headers.get("cookie"),
             "framing": request.headers.get("transfer-encoding") or request.headers.get("content-length"),
+            "encoding": request.headers.get("accept-encoding"),
         }
         return httpx.Response(
             207,
@@ -215,6 +216,7 @@ def test_everything_else_is_proxied_to_the_web_component(runner: StandInRunner) 
         "auth": "Bearer j",
         "cookie": None,
         "framing": "12",
+        "encoding": client.headers["accept-encoding"],  # what the test client asked for
     }
     assert runner.requests == []
     client.cookies.clear()  # the browser side forgets; the edge's own client must never have kept it
@@ -263,3 +265,16 @@ def test_the_rest_leg_takes_only_the_control_planes_token_and_calls_as_the_user(
     assert relayed["response"]["url"] == "http://web:8080/api/v2/dags?paused=false&tags=a&tags=b"
     assert relayed["response"]["auth"] == "Bearer jwt-user/alice"
     assert runner.requests[0]["role"] == "Op"
+
+
+def test_the_plain_port_proxies_everything_and_serves_nothing_of_mwaas_own() -> None:
+    """The UI's plain-http port is the web servers as they are: `/aws_mwaa/cli` there reaches
+    Airflow (which has no such page), never the CLI runner."""
+    client = TestClient(make_plain_app("http://web:8080", StandInWeb()), base_url="http://localhost:8080")
+    del client.headers["accept-encoding"]  # as curl: no compressed answer asked for
+    for path in ("/home", "/aws_mwaa/cli"):
+        response = client.post(path, content=b"dags list")
+        assert response.status_code == 207, path
+        assert response.json()["url"] == f"http://web:8080{path}"
+        assert (response.json()["proto"], response.json()["body"]) == ("http", "dags list")
+        assert response.json()["encoding"] is None, "the proxy asks for no compression the client did not"

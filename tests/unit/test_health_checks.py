@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -121,6 +122,19 @@ def test_the_bash_probes_answer_like_the_services_they_probe(http_port: int, tmp
     assert code == 1 and output.startswith("unhealthy: last successful sync 12"), output
     assert probe("sync", str(marker), MWAA_LOCAL_SYNC_INTERVAL="45.5") == (0, "healthy"), "3 intervals: 135 s"
     assert probe("nonsense")[0] == 2
+
+
+def test_the_edges_probe_wants_its_runner_socket_and_every_port(http_port: int, tmp_path: Path) -> None:
+    runner = tmp_path / "runner.sock"
+    closed = free_port()
+    assert probe("socket", str(runner), str(http_port)) == (1, f"unhealthy: no socket at {runner} yet")
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(runner))
+        assert probe("socket", str(runner), str(http_port)) == (0, "healthy")
+        assert probe("socket", str(runner), str(http_port), str(closed)) == (
+            1,
+            f"unhealthy: port {closed}: nothing accepts connections",
+        ), "the plain-http port counts as much as the https one"
 
 
 # Stands in for a costly check: answers as told by a file and counts its runs.

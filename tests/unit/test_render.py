@@ -102,6 +102,13 @@ def test_the_shape_follows_the_class_and_version() -> None:
     assert hybrid2["MWAA_LOCAL_HYBRID_COMPONENTS"] == "scheduler,triggerer,worker"
 
 
+def test_min_webservers_web_servers_run() -> None:
+    assert rendered({}).compose_env["MWAA_LOCAL_WEBSERVERS"] == "2", "mw1.small's default MinWebservers"
+    assert rendered({"MinWebservers": 4, "MaxWebservers": 5}).compose_env["MWAA_LOCAL_WEBSERVERS"] == "4"
+    micro = rendered({"EnvironmentClass": "mw1.micro"}).compose_env
+    assert micro["MWAA_LOCAL_WEBSERVERS"] == "1"
+
+
 def test_turning_the_triggerer_off_runs_none() -> None:
     given = {"Schedulers": 3, "AirflowConfigurationOptions": {"mwaa.triggerer_enabled": "False"}}
     assert rendered(given).compose_env["MWAA_LOCAL_TRIGGERERS"] == "0"
