@@ -10,6 +10,9 @@ from pathlib import Path
 from emulator.errors import MwaaLocalError
 
 HOME_VARIABLE = "MWAA_LOCAL_HOME"
+# The host's names for its state home, given to the control plane: inside its container the
+# user's home (Path.home()) is not the host's, so it cannot tell the default home by itself.
+NAMESPACE_VARIABLE = "MWAA_LOCAL_NAMESPACE"
 CA_BUNDLE_VARIABLE = "MWAA_LOCAL_CA_BUNDLE"
 
 # Region-wide names (one region per machine). An environment's compose project is
@@ -125,6 +128,9 @@ class Naming:
 
     @classmethod
     def for_home(cls, home: Path) -> Naming:
+        given = os.environ.get(NAMESPACE_VARIABLE)
+        if given is not None:
+            return cls(given)
         if home.expanduser().resolve() == default_home().expanduser().resolve():
             return cls()
         return cls(hashlib.sha256(str(home.expanduser().resolve()).encode()).hexdigest()[:6])

@@ -14,7 +14,7 @@ from emulator import images
 from emulator.environments.private_files import write_private
 from emulator.environments.state import RegionSecrets, RegionState
 from emulator.errors import MwaaLocalError
-from emulator.settings import CA_BUNDLE_VARIABLE, DEFAULT_REGION, Naming, Paths, ca_bundle
+from emulator.settings import CA_BUNDLE_VARIABLE, DEFAULT_REGION, NAMESPACE_VARIABLE, Naming, Paths, ca_bundle
 from emulator.stack import build, ports, render, startup
 from emulator.stack.compose import ComposeProject, published_ports
 from emulator.stack.docker_engine import inspect_containers
@@ -99,6 +99,7 @@ class Region:
             "MWAA_LOCAL_S3_CONSOLE_PORT": str(self.console_port),
             "MWAA_LOCAL_REGION_NETWORK": self.naming.region_network,
             "MWAA_LOCAL_HOME": str(self.state.home),
+            NAMESPACE_VARIABLE: self.naming.namespace,
             "MWAA_LOCAL_API_PORT": str(self.api_port),
             "MWAA_LOCAL_CONTROL_PLANE_HASH": digest,
             "MWAA_LOCAL_CONTROL_PLANE_CONTEXT": str(context),

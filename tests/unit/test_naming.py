@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.settings import Naming
+from emulator.settings import NAMESPACE_VARIABLE, Naming, project_paths
+from emulator.stack.region import Region
 
 ROOT = Path(__file__).resolve().parents[2]
 # What compose accepts as a project name.
@@ -20,6 +21,7 @@ def user_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setattr(Path, "home", classmethod(lambda cls: home))
+    monkeypatch.delenv(NAMESPACE_VARIABLE, raising=False)
     return home
 
 
@@ -101,3 +103,24 @@ def test_the_ci_cleanup_finds_every_project_of_every_home(user_home: Path, tmp_p
         assert pattern.search(naming.region_project), naming.region_project
         assert pattern.search(naming.environment_project("it331")), naming.environment_project("it331")
     assert not pattern.search("bench-plain-airflow")
+
+
+@pytest.mark.parametrize("default", [True, False])
+def test_the_control_plane_names_what_the_host_names(
+    user_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default: bool
+) -> None:
+    """The control plane runs with another user home (HOME=/tmp in its image), at the state
+    home's own path: the namespace the host wrote into the region's variables decides, or it
+    would look for the default home's region and environments under names of its own."""
+    home = user_home / ".mwaa-local" if default else tmp_path / "session-home"
+    host = Naming.for_home(home)
+    region = Region(home, project_paths())
+    region.render()
+    variables = dict(line.split("=", 1) for line in region.env_file.read_text().splitlines())
+    assert variables[NAMESPACE_VARIABLE] == f"'{host.namespace}'"
+
+    elsewhere = tmp_path / "container-user"
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: elsewhere))
+    assert (Naming.for_home(home) == host) is not default, "without the variable, the default home is lost"
+    monkeypatch.setenv(NAMESPACE_VARIABLE, host.namespace)
+    assert Naming.for_home(home) == host
