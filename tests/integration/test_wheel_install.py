@@ -1,6 +1,7 @@
-"""`pip install` of the wheel, outside any checkout, gives a working `mwaa-local up`.
+"""`pip install` of the wheel, outside any checkout, gives a working `mwaa-local up`, in the
+default state home (`~/.mwaa-local`, Docker's plain names) as a user who just installed it has.
 
-Its own state home, venv and workspace (not the session's environments): the wheel is built
+Its own user home, venv and workspace (not the session's environments): the wheel is built
 from this checkout and installed with --no-deps into a fresh venv whose dependencies come from
 the project's venv (a .pth line, processed after the venv's own site-packages, so `emulator` is
 the wheel's). The image of the same build hash exists already, so `up` builds nothing.
@@ -17,8 +18,9 @@ import tempfile
 from pathlib import Path
 
 from emulator import images, versions
-from emulator.settings import HOME_VARIABLE, PROJECT_ROOT
+from emulator.settings import HOME_VARIABLE, PROJECT_ROOT, Naming
 from emulator.stack.build import HASH_LABEL, build_hash
+from emulator.stack.compose import ComposeProject
 from emulator.stack.ports import free_port
 
 NAME = "itwheel"
@@ -42,8 +44,15 @@ def status_rows(output: str, name: str) -> dict[str, list[list[str]]]:
 def test_an_installed_wheel_starts_an_environment_outside_the_checkout() -> None:
     outside = Path(tempfile.mkdtemp(prefix="mwaa-local-wheel-"))  # not under the checkout
     assert PROJECT_ROOT not in outside.parents
-    home, workspace, venv = outside / "home", outside / "workspace", outside / "venv"
+    user, workspace, venv = outside / "user", outside / "workspace", outside / "venv"
+    home = user / ".mwaa-local"  # the default state home of that user
     workspace.mkdir()
+    user.mkdir()
+    plain = Naming()
+    assert not ComposeProject.by_name(plain.region_project).containers(), (
+        f"This test runs a default state home, whose region is Docker's {plain.region_project}: "
+        "one exists already. Stop it first (`mwaa-local down` in your own default home)."
+    )
     built = run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(outside), str(PROJECT_ROOT)],
         outside,
@@ -54,7 +63,8 @@ def test_an_installed_wheel_starts_an_environment_outside_the_checkout() -> None
     made = run([sys.executable, "-m", "venv", str(venv)], outside, dict(os.environ))
     assert made.returncode == 0, made.stderr
     python = venv / "bin" / "python"
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    ignored = ("PYTHONPATH", "VIRTUAL_ENV", HOME_VARIABLE)
+    env = {key: value for key, value in os.environ.items() if key not in ignored}
     installed = run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], outside, env)
     assert installed.returncode == 0, installed.stderr
     site = Path(
@@ -66,7 +76,9 @@ def test_an_installed_wheel_starts_an_environment_outside_the_checkout() -> None
 
     env.update(
         {
-            HOME_VARIABLE: str(home),
+            "HOME": str(user),  # no MWAA_LOCAL_HOME: the default state home, as after `pip install`
+            # The Docker CLI's own settings and plugins (compose) stay those of this machine.
+            "DOCKER_CONFIG": os.environ.get("DOCKER_CONFIG", str(Path.home() / ".docker")),
             "MWAA_LOCAL_S3_PORT": str(free_port()),
             "MWAA_LOCAL_S3_CONSOLE_PORT": str(free_port()),
             "MWAA_LOCAL_API_PORT": str(free_port()),  # its own region beside the session's
@@ -96,6 +108,12 @@ def test_an_installed_wheel_starts_an_environment_outside_the_checkout() -> None
         )
         assert up.returncode == 0, up.stdout + up.stderr
         assert f"Environment {NAME} is AVAILABLE" in up.stdout, up.stdout
+        # Created through the control plane, whose own user home is not this one: it found the
+        # default home's region and environment under their plain names.
+        running = {
+            container.service for container in ComposeProject.by_name(plain.environment_project(NAME)).containers()
+        }
+        assert {"webserver", "edge", "worker"} <= running, running
 
         python_minor = versions.get(VERSION).python
         digest = build_hash(PROJECT_ROOT, VERSION, python_minor, images.python_image(python_minor, env))
