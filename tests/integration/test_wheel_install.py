@@ -144,5 +144,9 @@ def test_an_installed_wheel_starts_an_environment_outside_the_checkout() -> None
                 assert (state, health) == ("running", "healthy"), f"{service}: {state} {health}"
     finally:
         down = run([*mwaa_local, "down", "--volumes", "--name", NAME], workspace, env)
+        # After a failed create `down` has no environment to stop: the region must not outlive
+        # the home it belongs to (the next run would find it).
+        for project in (plain.environment_project(NAME), plain.region_project):
+            ComposeProject.by_name(project).run("down", "--volumes", "--timeout", "5", check=False)
         shutil.rmtree(outside, ignore_errors=True)
     assert down.returncode == 0, down.stdout + down.stderr
