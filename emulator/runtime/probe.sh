@@ -49,14 +49,14 @@ http() {
 }
 
 socket() {
-  local port
+  local port answer
   if [[ ! -S $1 ]]; then
     echo "unhealthy: no socket at $1 yet"
     return 1
   fi
   shift
   for port in "$@"; do
-    tcp "$port" >/dev/null || { echo "unhealthy: port $port: nothing accepts connections"; return 1; }
+    answer=$(tcp "$port") || { echo "$answer"; return 1; }
   done
   echo healthy
 }

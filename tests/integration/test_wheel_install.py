@@ -41,6 +41,29 @@ def status_rows(output: str, name: str) -> dict[str, list[list[str]]]:
     return by_service
 
 
+def default_home_leftovers(plain: Naming) -> list[str]:
+    """Containers, volumes and the network under the default home's Docker names: a user's own,
+    which the test would share (the region's S3 data volume) and its teardown would remove."""
+    found = []
+    for project in (plain.region_project, plain.environment_project(NAME)):
+        label = f"label=com.docker.compose.project={project}"
+        for kind in ("container", "volume"):
+            listed = subprocess.run(
+                ["docker", kind, "ls", "-aq" if kind == "container" else "-q", "--filter", label],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            found += listed.stdout.split()
+    networks = subprocess.run(
+        ["docker", "network", "ls", "-q", "--filter", f"name=^{plain.region_network}$"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return found + networks.stdout.split()
+
+
 def test_an_installed_wheel_starts_an_environment_outside_the_checkout() -> None:
     outside = Path(tempfile.mkdtemp(prefix="mwaa-local-wheel-"))  # not under the checkout
     assert PROJECT_ROOT not in outside.parents
@@ -49,9 +72,10 @@ def test_an_installed_wheel_starts_an_environment_outside_the_checkout() -> None
     workspace.mkdir()
     user.mkdir()
     plain = Naming()
-    assert not ComposeProject.by_name(plain.region_project).containers(), (
-        f"This test runs a default state home, whose region is Docker's {plain.region_project}: "
-        "one exists already. Stop it first (`mwaa-local down` in your own default home)."
+    assert not default_home_leftovers(plain), (
+        f"This test runs a default state home, whose Docker names ({plain.region_project}, "
+        f"{plain.region_network}, {plain.environment_project(NAME)}) are taken here: by your own default "
+        "home's region or its kept data, which the test must not touch. It runs on a machine without them (CI)."
     )
     built = run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(outside), str(PROJECT_ROOT)],
