@@ -6,15 +6,14 @@ environments or the S3 service a developer has running.
 
 Integration and e2e tests share one running environment per Airflow version. The versions the
 selected tests need start together, side by side, through the real `mwaa-local up`, and are
-removed (`down --volumes`) at the end. Tests marked `restarts` stop and start a stack, so they
-run after the others; tests marked `last` take every environment down and run at the very end.
+removed (`down --volumes`) at the end. A test that stops or changes a shared environment brings
+it back as it found it, so the tests pass in any order.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -39,13 +38,6 @@ SESSION_HOME = Path(tempfile.mkdtemp(prefix="mwaa-local-tests-"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "restarts: stops and starts a shared stack (runs after the others)")
-    config.addinivalue_line("markers", "last: takes every environment down (runs at the very end)")
-    config.addinivalue_line(
-        "markers",
-        "own_environments: starts environments of its own (runs after `last`, once the shared ones are down, "
-        "so no more than two environments share the cores)",
-    )
     # Child `mwaa-local` processes and the in-process Context both read these.
     os.environ[HOME_VARIABLE] = str(SESSION_HOME)
     os.environ["MWAA_LOCAL_S3_PORT"] = str(free_port())
@@ -59,24 +51,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test by its folder (before `-m` selects on the marks); run the unit tests first
-    (seconds, before any stack starts to share the cores), the tests that restart a stack after
-    the others, those that take everything down next, and those with environments of their own
-    at the end."""
+    """Mark each test by its folder, before `-m` selects on the marks. The order is left alone:
+    every test passes in any order (CI shuffles it with pytest-randomly, printing the seed)."""
     root = Path(__file__).parent
     for item in items:
         kind = Path(item.fspath).relative_to(root).parts[0]
         if kind in KINDS:
             item.add_marker(getattr(pytest.mark, kind))
-
-    def order(item: pytest.Item) -> int:
-        if item.get_closest_marker("unit"):
-            return -1
-        if item.get_closest_marker("own_environments"):
-            return 3
-        return 2 if item.get_closest_marker("last") else int(item.get_closest_marker("restarts") is not None)
-
-    items.sort(key=order)
 
 
 class Stacks:
@@ -96,13 +77,8 @@ class Stacks:
         wanted = [version for version in versions if version not in self.started and version not in self.failures]
         environments = [self.prepare(version) for version in wanted]
 
-        def up(environment: Environment) -> subprocess.CompletedProcess[str]:
-            return environment.cli(
-                "up", "--timings", "dev", "--web-port", str(environment.web_port), "--timeout", "900"
-            )
-
         with ThreadPoolExecutor(max_workers=max(1, len(environments))) as pool:
-            results = list(pool.map(up, environments))
+            results = list(pool.map(Environment.up, environments))
         for environment, result in zip(environments, results, strict=True):
             if result.returncode == 0:
                 environment.up_output = result.stdout

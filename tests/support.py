@@ -10,12 +10,14 @@ import shlex
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import boto3
+import httpx
 from botocore.config import Config
 from minio import Minio
 
@@ -180,6 +182,36 @@ class Environment:
 
         return wait_for(settled, 900, f"the update of {self.name} to settle", interval=2)
 
+    def running_services(self) -> dict[str, int]:
+        """Running containers by service."""
+        counts: dict[str, int] = {}
+        for container in self.containers():
+            if container.state == "running":
+                counts[container.service] = counts.get(container.service, 0) + 1
+        return counts
+
+    def live_jobs(self, job_type: str, service: str) -> int:
+        """The service's containers whose Airflow job of this type heartbeated in the last 30 seconds."""
+        rows = self.sql(
+            "SELECT DISTINCT hostname FROM job WHERE state = 'running' "
+            f"AND job_type = '{job_type}' AND latest_heartbeat > now() - interval '30 seconds'"
+        )
+        return len({row[0] for row in rows} & self.container_hostnames(service))
+
+    def served_by(self, count: int) -> dict[str, int]:
+        """Sends `count` requests to the UI's plain-http port and reads, from each web server's
+        access log, how many it answered."""
+        marker = uuid.uuid4().hex
+        path = "/api/v2/version" if self.family == 3 else "/health"
+        for number in range(count):
+            response = httpx.get(f"http://127.0.0.1:{self.web_port}{path}?probe={marker}-{number}", timeout=30)
+            assert response.status_code == 200, response.text
+        counts = {}
+        for container in self.containers(self.web_service):
+            log = subprocess.run(["docker", "logs", container.name], capture_output=True, text=True, check=True)
+            counts[container.name] = (log.stdout + log.stderr).count(marker)
+        return counts
+
     def celery_concurrency(self, service: str = "worker") -> list[int]:
         """Each running container's Celery pool processes (its task slots)."""
         counts = []
@@ -200,6 +232,10 @@ class Environment:
 
     def cli(self, *arguments: str) -> subprocess.CompletedProcess[str]:
         return cli(self.workspace, *arguments, "--name", self.name)
+
+    def up(self) -> subprocess.CompletedProcess[str]:
+        """`mwaa-local up` as the session's shared environments start: dev timings, its own web port."""
+        return self.cli("up", "--timings", "dev", "--web-port", str(self.web_port), "--timeout", "900")
 
     def compose(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.project.run(*arguments, check=check)

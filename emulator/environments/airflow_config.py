@@ -145,15 +145,13 @@ def opinionated(record: EnvironmentRecord, timings: Timings) -> dict[str, str]:
 
 
 def api_server_type(record: EnvironmentRecord) -> dict[str, str]:
-    """MWAA runs Airflow 3's API server under gunicorn with a rolling 12 h worker refresh;
-    Airflow has the choice (and the refresh) from 3.2 on, and uvicorn alone before."""
+    """MWAA runs Airflow 3's API server under gunicorn (3.2 on) with a rolling 12 h worker refresh.
+    mwaa-local leaves Airflow's default, uvicorn: one process instead of gunicorn's master and
+    worker, half the memory of each web server (a README difference). `api.server_type` set to
+    `gunicorn` gives MWAA's, with its refresh."""
     if record.airflow_version.release < (3, 2):
         return {}
-    return {
-        "AIRFLOW__API__SERVER_TYPE": "gunicorn",
-        "AIRFLOW__API__WORKER_REFRESH_INTERVAL": "43200",
-        "AIRFLOW__API__WORKER_REFRESH_BATCH_SIZE": "1",
-    }
+    return {"AIRFLOW__API__WORKER_REFRESH_INTERVAL": "43200", "AIRFLOW__API__WORKER_REFRESH_BATCH_SIZE": "1"}
 
 
 def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: str) -> dict[str, str]:

@@ -1,8 +1,9 @@
 """Which Airflow containers an environment runs, from its class and settings (reference §11).
 
-Every class but mw1.micro runs MWAA's split shape: `Schedulers` schedulers, a triggerer beside
-each (MWAA runs it in the scheduler's task), a dag-processor on Airflow 3, and Celery workers
-between MinWorkers and MaxWorkers. mw1.micro runs them all in one `hybrid` container.
+Every class but mw1.micro runs MWAA's split shape: `Schedulers` scheduler containers, each
+running a scheduler and a triggerer (MWAA runs the triggerer in the scheduler's task), a
+dag-processor on Airflow 3, and Celery workers between MinWorkers and MaxWorkers. mw1.micro
+runs them all in one `hybrid` container.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ def triggerer_enabled(record: EnvironmentRecord) -> bool:
     return str(record.configuration_options.get(TRIGGERER_ENABLED, "True")).strip().lower() != "false"
 
 
-def triggerers(record: EnvironmentRecord) -> int:
-    return record.schedulers if triggerer_enabled(record) else 0
+def scheduler_components(record: EnvironmentRecord) -> list[str]:
+    """The Airflow processes of each scheduler container (emulator/runtime/group.py)."""
+    return ["scheduler", *(["triggerer"] if triggerer_enabled(record) else [])]
 
 
 def hybrid_components(record: EnvironmentRecord) -> list[str]:
-    """The Airflow processes of mw1.micro's one container (emulator/runtime/hybrid.py)."""
+    """The Airflow processes of mw1.micro's one container (emulator/runtime/group.py)."""
     return [
         "scheduler",
         *(["dag-processor"] if record.airflow_version.family >= 3 else []),

@@ -1,4 +1,4 @@
-"""Container entrypoint: `<component>`, `hybrid`, `init`, `downgrade <version> [<fab>]`,
+"""Container entrypoint: `scheduler`, `hybrid`, `<component>`, `init`, `downgrade <version> [<fab>]`,
 `configure <folder>`, `sync`, `edge` or `health <check>`."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 import sys
 
 USAGE = (
-    "usage: <component> | hybrid | init | downgrade <version> [<fab provider version>] | configure <folder>\n"
+    "usage: scheduler | hybrid | <component> | init | downgrade <version> [<fab provider version>]\n"
+    "       | configure <folder>\n"
     "       | sync | edge | health <check> | test-requirements | test-startup-script [<component>]\n"
     "       | package-requirements\n"
     "components: "
@@ -27,6 +28,12 @@ def main(argv: list[str]) -> int:
         from emulator.runtime import health
 
         return health.main(arguments)
+    if command in ("scheduler", "hybrid"):
+        # MWAA's scheduler task and mw1.micro's container: components forked from a warm parent.
+        from emulator.runtime import components
+
+        components.start_group(command)
+        return 0  # not reached: Airflow's python replaces this process
     from emulator.runtime import components
 
     if not command:
@@ -49,10 +56,6 @@ def main(argv: list[str]) -> int:
         from emulator.runtime import workspace_tools
 
         return workspace_tools.main(argv)
-    if command == "hybrid":
-        from emulator.runtime import hybrid
-
-        return hybrid.main()
     if command == "edge":
         from emulator.edge import service
 

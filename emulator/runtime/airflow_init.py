@@ -40,9 +40,24 @@ def log(message: str) -> None:
     print(f"init: {message}", flush=True)
 
 
-def connect() -> Any:
-    url = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
-    connection = psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://", 1))
+DATABASE_WAIT_SECONDS = 120.0  # a first start runs initdb; a busy machine takes a while
+
+
+def connect(wait: float = DATABASE_WAIT_SECONDS) -> Any:
+    """A connection to the metadata database, waiting while Postgres starts (init starts beside
+    it rather than after its health check)."""
+    url = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg2://", "postgresql://", 1)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            connection = psycopg2.connect(url, connect_timeout=5)
+            break
+        except psycopg2.OperationalError as error:
+            if time.monotonic() > deadline:
+                raise
+            if "password authentication failed" in str(error):
+                raise  # not a database still starting
+            time.sleep(0.2)
     connection.autocommit = True
     return connection
 

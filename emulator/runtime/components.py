@@ -11,8 +11,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from emulator.runtime import configuration, shell_profile, startup_script
+from emulator.runtime.health import COMPONENTS_VARIABLE
+
+# Run by Airflow's python: the container's components forked from one warm parent.
+GROUP_SCRIPT = Path(__file__).with_name("group.py")
+# What each multi-process container command runs when the environment does not list its components.
+DEFAULT_GROUPS = {"scheduler": "scheduler", "hybrid": "scheduler,triggerer,worker"}
 
 
 @dataclass(frozen=True)
@@ -58,3 +65,26 @@ def start(component: Component) -> None:
     """Replace this process with the component's Airflow process."""
     environment = prepare()
     os.execvpe("airflow", command(component, environment), environment)
+
+
+def group_names(command: str, environment: dict[str, str]) -> list[str]:
+    listed = environment.get(COMPONENTS_VARIABLE) or DEFAULT_GROUPS[command]
+    names = [name.strip() for name in listed.split(",") if name.strip()]
+    unknown = [name for name in names if name not in COMPONENTS]
+    if unknown or not names:
+        named = ", ".join(unknown) or "(none)"
+        raise SystemExit(f"mwaa-local: {COMPONENTS_VARIABLE} names unknown components: {named}")
+    return names
+
+
+def group_command(names: list[str], environment: dict[str, str]) -> list[str]:
+    arguments = [f"{name}={' '.join(command(COMPONENTS[name], environment)[1:])}" for name in names]
+    return ["python3", str(GROUP_SCRIPT), *arguments]
+
+
+def start_group(command_name: str) -> None:
+    """Replace this process with Airflow's python forking the container's components (MWAA's
+    scheduler task, or mw1.micro's hybrid) from one warm parent (emulator/runtime/group.py)."""
+    environment = prepare()
+    names = group_names(command_name, environment)
+    os.execvpe("python3", group_command(names, environment), environment)

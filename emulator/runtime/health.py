@@ -50,16 +50,16 @@ def job_alive(job_type: str) -> str | None:
     return None
 
 
-# Lists the Airflow processes of mw1.micro's `hybrid` container (set by mwaa-local's render).
-HYBRID_COMPONENTS_VARIABLE = "MWAA_LOCAL_HYBRID_COMPONENTS"
-HYBRID_DEFAULT_COMPONENTS = "scheduler,triggerer,worker"
+# Lists the Airflow processes of a container that runs several (MWAA's scheduler task, mw1.micro's
+# `hybrid`), set by mwaa-local's render; emulator/runtime/group.py starts them.
+COMPONENTS_VARIABLE = "MWAA_LOCAL_COMPONENTS"
 JOB_TYPES = {"scheduler": "SchedulerJob", "dag-processor": "DagProcessorJob", "triggerer": "TriggererJob"}
 
 
-def hybrid_alive() -> str | None:
-    """mw1.micro's container: each of its Airflow jobs heartbeats (its worker has none; the
+def components_alive() -> str | None:
+    """Each Airflow job of the container's components heartbeats (a worker has none; the
     container stops when the worker process ends)."""
-    listed = os.environ.get(HYBRID_COMPONENTS_VARIABLE, HYBRID_DEFAULT_COMPONENTS)
+    listed = os.environ.get(COMPONENTS_VARIABLE, "scheduler")
     for component in listed.split(","):
         if component in JOB_TYPES and (problem := job_alive(JOB_TYPES[component])):
             return problem
@@ -73,7 +73,7 @@ CHECKS = {
     "scheduler": lambda: job_alive(JOB_TYPES["scheduler"]),
     "dag-processor": lambda: job_alive(JOB_TYPES["dag-processor"]),
     "triggerer": lambda: job_alive(JOB_TYPES["triggerer"]),
-    "hybrid": hybrid_alive,
+    "components": components_alive,
 }
 
 

@@ -21,7 +21,7 @@ from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import DEFAULT_HTTPS_PORT, LocalSettings, RegionSecrets
 from emulator.environments.timings import PROFILES
 from emulator.errors import EnvironmentConfigError
-from emulator.runtime.health import HYBRID_COMPONENTS_VARIABLE
+from emulator.runtime.health import COMPONENTS_VARIABLE
 from emulator.runtime.reserved import ESSENTIAL_VARIABLE
 from emulator.settings import DEFAULT_REGION, Naming
 
@@ -30,7 +30,6 @@ AIRFLOW_SERVICES = (
     "init",
     "scheduler",
     "dag-processor",
-    "triggerer",
     "worker",
     "hybrid",
     "webserver",
@@ -143,7 +142,6 @@ def render_environment(
         "MWAA_LOCAL_CA_BUNDLE": ca_bundle,
         "MWAA_LOCAL_POSTGRES_PASSWORD": secrets.postgres_password,
         "MWAA_LOCAL_SCHEDULERS": str(record.schedulers),
-        "MWAA_LOCAL_TRIGGERERS": str(topology.triggerers(record)),
         "MWAA_LOCAL_WORKERS": str(worker_replicas(record, existing_workers)),
         "MWAA_LOCAL_WEBSERVERS": str(record.min_webservers),
         "MWAA_LOCAL_WEB_PORT": str(settings.web_port),
@@ -179,8 +177,10 @@ def render_environment(
             variables["MWAA_LOCAL_ADMIN_PASSWORD"] = secrets.admin_password
         if service == "edge":
             variables |= edge_variables(record, edge)
+        if service == "scheduler":
+            variables[COMPONENTS_VARIABLE] = ",".join(topology.scheduler_components(record))
         if service == "hybrid":
-            variables[HYBRID_COMPONENTS_VARIABLE] = ",".join(topology.hybrid_components(record))
+            variables[COMPONENTS_VARIABLE] = ",".join(topology.hybrid_components(record))
         services[service] = {"environment": {key: escape(value) for key, value in variables.items()}}
     return RenderedEnvironment(compose_env, {"services": services})
 

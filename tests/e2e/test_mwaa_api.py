@@ -461,7 +461,6 @@ def test_the_aws_cli_drives_the_same_flow(exports: dict[str, str], s3: Any, clea
     assert "ResourceNotFoundException" in gone.stderr and f"Environment {name} not found." in gone.stderr
 
 
-@pytest.mark.restarts
 def test_a_create_cut_short_by_a_control_plane_restart_settles(
     mwaa: Any, s3: Any, cleanup: list[str], both: list[Environment]
 ) -> None:

@@ -3,7 +3,8 @@ backlog, up to MaxWorkers, and drains them back to MinWorkers after the cooldown
 `dev` timings the session's environments run) without killing or repeating a task.
 
 The session's shared environments run mw1.small (5 tasks per worker); these tests set their
-MaxWorkers to 3 through the workspace's environment.json and `mwaa-local up`."""
+MaxWorkers to 3 through the workspace's environment.json and `mwaa-local up`, and put it back
+when the module is done."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+import pytest
 
 from emulator.autoscaler import journal
 from emulator.lifecycle import Context
@@ -33,14 +36,28 @@ def decisions(environment: Environment) -> list[str]:
     return journal.decisions(Context.load().state(environment.name).directory)
 
 
-def with_max_workers(environment: Environment, maximum: int) -> None:
+@pytest.fixture(scope="module")
+def restored() -> Iterator[dict[str, tuple[Environment, str]]]:
+    """The shared environments these tests changed, with their workspace's environment.json as it
+    was: put back (and applied with `up`) once the module is done, for the tests after it."""
+    changed: dict[str, tuple[Environment, str]] = {}
+    yield changed
+    for environment, original in changed.values():
+        (environment.workspace / "environment.json").write_text(original)
+        up = environment.up()
+        assert up.returncode == 0, up.stdout + up.stderr
+
+
+def with_max_workers(environment: Environment, maximum: int, restored: dict[str, tuple[Environment, str]]) -> None:
     """The workspace's environment.json with MaxWorkers, applied by `mwaa-local up`."""
     settings_file = environment.workspace / "environment.json"
-    settings = json.loads(settings_file.read_text())
+    original = settings_file.read_text()
+    settings = json.loads(original)
     if settings.get("MaxWorkers") == maximum and environment.described()["MaxWorkers"] == maximum:
         return
+    restored.setdefault(environment.name, (environment, original))
     settings_file.write_text(json.dumps({**settings, "MaxWorkers": maximum, "MinWorkers": 1}))
-    up = environment.cli("up", "--timings", "dev", "--web-port", str(environment.web_port), "--timeout", "900")
+    up = environment.up()
     assert up.returncode == 0, up.stdout + up.stderr
     assert environment.described()["MaxWorkers"] == maximum
 
@@ -85,8 +102,10 @@ def task_rows(environment: Environment, dag_id: str, run_id: str) -> list[list[s
     )
 
 
-def test_a_backlog_scales_workers_out_to_max_and_back_to_min(environment: Environment) -> None:
-    with_max_workers(environment, MAX_WORKERS)
+def test_a_backlog_scales_workers_out_to_max_and_back_to_min(
+    environment: Environment, restored: dict[str, tuple[Environment, str]]
+) -> None:
+    with_max_workers(environment, MAX_WORKERS, restored)
     environment.ensure_dag("it_fan_out")
     back_to_min_workers(environment)
     run_id = f"fan-out-{int(time.time())}"
@@ -142,14 +161,10 @@ def test_a_worker_drained_mid_task_finishes_it_and_min_workers_is_restored(envir
     # MinWorkers is 1 and the draining worker takes no task: the autoscaler adds one.
     wait_for(lambda: len(taking_tasks(environment)) == 1, 60, "a new worker to replace the draining one")
     assert busy.id not in {c.id for c in taking_tasks(environment)}
-    state = (
-        environment.run_dag("it_long_task", run_id, timeout=120)
-        if False
-        else wait_for(
-            lambda: (found := environment.run_state("it_long_task", run_id)) in ("success", "failed") and found,
-            120,
-            "the long task's run to finish",
-        )
+    state = wait_for(
+        lambda: (found := environment.run_state("it_long_task", run_id)) in ("success", "failed") and found,
+        120,
+        "the long task's run to finish",
     )
     assert state == "success", environment.logs()
     assert task_rows(environment, "it_long_task", run_id)[0][1:] == ["success", "1", host], "run once, where it began"

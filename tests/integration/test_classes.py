@@ -1,24 +1,20 @@
 """Environment classes shape the environment (reference §11): mw1.micro runs scheduler,
 dag-processor, triggerer and worker in one `hybrid` container with 3 task slots and never
 autoscales; UpdateEnvironment to mw1.medium with `Schedulers: 3` brings three schedulers, a
-triggerer beside each, workers with 10 slots and `MinWebservers` web servers sharing the UI's
+triggerer in each scheduler container, workers with 10 slots and `MinWebservers` web servers sharing the UI's
 port, keeping the environment's data."""
 
 from __future__ import annotations
 
 import subprocess
-import uuid
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from emulator.autoscaler import journal
 from emulator.lifecycle import Context
 from tests.support import Environment, prepare_environment, remove_environment, start_environment
 
-# An environment of its own beside the session's shared ones would starve two cores: at the end.
-pytestmark = pytest.mark.own_environments
 DAG = "it_classes"
 DAG_TEXT = """from datetime import datetime
 
@@ -49,24 +45,6 @@ def micro(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
         remove_environment(environment)
 
 
-def services(environment: Environment) -> dict[str, int]:
-    """Running containers by service."""
-    counts: dict[str, int] = {}
-    for container in environment.containers():
-        if container.state == "running":
-            counts[container.service] = counts.get(container.service, 0) + 1
-    return counts
-
-
-def live_jobs(environment: Environment, job_type: str, service: str) -> int:
-    """The service's containers whose job of this type heartbeated in the last 30 seconds."""
-    rows = environment.sql(
-        "SELECT DISTINCT hostname FROM job WHERE state = 'running' "
-        f"AND job_type = '{job_type}' AND latest_heartbeat > now() - interval '30 seconds'"
-    )
-    return len({row[0] for row in rows} & environment.container_hostnames(service))
-
-
 def run_on(environment: Environment, run_id: str, service: str) -> None:
     state = environment.run_dag(DAG, run_id, timeout=240)
     assert state == "success", environment.logs()
@@ -76,10 +54,10 @@ def run_on(environment: Environment, run_id: str, service: str) -> None:
 def test_micro_runs_one_hybrid_container_then_medium_runs_three_schedulers(micro: Environment) -> None:
     environment = micro
     # mw1.micro: one container for scheduler, dag-processor, triggerer and worker.
-    assert services(environment) == {**dict.fromkeys(ALWAYS - {"init"}, 1), "hybrid": 1}
+    assert environment.running_services() == {**dict.fromkeys(ALWAYS - {"init"}, 1), "hybrid": 1}
     assert environment.celery_concurrency("hybrid") == [3], "mw1.micro: 3 tasks per worker"
     jobs = ("SchedulerJob", "TriggererJob", "DagProcessorJob")
-    assert [live_jobs(environment, job, "hybrid") for job in jobs] == [1, 1, 1]
+    assert [environment.live_jobs(job, "hybrid") for job in jobs] == [1, 1, 1]
     environment.wait_listed(DAG)
     run_on(environment, "on-micro", "hybrid")
     described = environment.described()
@@ -90,15 +68,13 @@ def test_micro_runs_one_hybrid_container_then_medium_runs_three_schedulers(micro
     updated = environment.update(EnvironmentClass="mw1.medium", Schedulers=3, MinWebservers=2, MaxWebservers=2)
     assert updated["Status"] == "AVAILABLE", updated
     assert (updated["EnvironmentClass"], updated["Schedulers"]) == ("mw1.medium", 3)
-    running = services(environment)
+    running = environment.running_services()
     assert "hybrid" not in running
-    expected = {"scheduler": 3, "triggerer": 3, "dag-processor": 1, "worker": 1}
+    expected = {"scheduler": 3, "dag-processor": 1, "worker": 1}
     assert {service: running.get(service) for service in expected} == expected, running
+    assert "triggerer" not in running, "each scheduler container runs its triggerer, as MWAA's scheduler task does"
     assert environment.celery_concurrency() == [10], "mw1.medium: 10 tasks per worker"
-    assert (
-        live_jobs(environment, "SchedulerJob", "scheduler"),
-        live_jobs(environment, "TriggererJob", "triggerer"),
-    ) == (
+    assert (environment.live_jobs("SchedulerJob", "scheduler"), environment.live_jobs("TriggererJob", "scheduler")) == (
         3,
         3,
     )
@@ -109,26 +85,11 @@ def test_micro_runs_one_hybrid_container_then_medium_runs_three_schedulers(micro
     # MinWebservers: 2 web servers behind the UI's one port, each answering some of its requests.
     web = environment.containers(environment.web_service)
     assert [container.state for container in web] == ["running", "running"], web
-    served = served_by(environment, 20)
+    served = environment.served_by(20)
     assert sorted(served) == sorted(container.name for container in web) and all(served.values()), served
     # A web server that stops is passed over: the port keeps answering from the other.
     subprocess.run(["docker", "stop", "-t", "5", web[0].name], check=True, capture_output=True)
     try:
-        assert served_by(environment, 6) == {web[0].name: 0, web[1].name: 6}
+        assert environment.served_by(6) == {web[0].name: 0, web[1].name: 6}
     finally:
         subprocess.run(["docker", "start", web[0].name], check=True, capture_output=True)
-
-
-def served_by(environment: Environment, count: int) -> dict[str, int]:
-    """Sends `count` requests to the UI's plain-http port and reads, from each web server's
-    access log, how many it answered."""
-    marker = uuid.uuid4().hex
-    path = "/api/v2/version" if environment.family == 3 else "/health"
-    for number in range(count):
-        response = httpx.get(f"http://127.0.0.1:{environment.web_port}{path}?probe={marker}-{number}", timeout=30)
-        assert response.status_code == 200, response.text
-    counts = {}
-    for container in environment.containers(environment.web_service):
-        log = subprocess.run(["docker", "logs", container.name], capture_output=True, text=True, check=True)
-        counts[container.name] = (log.stdout + log.stderr).count(marker)
-    return counts

@@ -32,7 +32,7 @@ def test_status_lists_every_service_and_its_exact_health(environment: Environmen
     for row in rows:
         if len(row) == 5 and row[0] != "service":
             by_service.setdefault(row[0], []).append(row)
-    for service in ("postgres", "redis", "sync", "scheduler", "triggerer", "worker", environment.web_service):
+    for service in ("postgres", "redis", "sync", "scheduler", "worker", environment.web_service):
         assert by_service.get(service), f"{service} missing from status:\n{section}"
         for _, _, state, health, _ in by_service[service]:
             assert (state, health) == ("running", "healthy"), f"{service}: {state} {health}"

@@ -33,8 +33,6 @@ from tests.support import (
     wait_for,
 )
 
-# Two more environments beside the session's shared ones would starve two cores: these run at the end.
-pytestmark = pytest.mark.own_environments
 DAG = "it_configuration"
 GOOD_REQUIREMENTS = "pyjokes==0.6.0\n"
 NEWER_REQUIREMENTS = "pyjokes==0.7.2\n"

@@ -65,7 +65,7 @@ def test_mwaa_container_variables_reach_tasks_shells_and_exec(environment: Envir
     env_id = report["AIRFLOW_ENV_ID"]
     assert re.fullmatch(r"[0-9a-f-]{36}", env_id), env_id
 
-    components = {"scheduler": "scheduler", "triggerer": "scheduler", "worker": "worker"}
+    components = {"scheduler": "scheduler", "worker": "worker"}
     components[environment.web_service] = "webserver"
     if environment.family == 3:
         components["dag-processor"] = "scheduler"
@@ -112,7 +112,7 @@ def test_deleting_from_the_bucket_removes_the_file(environment: Environment) -> 
 
 
 def test_airflow_configuration_options_reach_every_component(environment: Environment) -> None:
-    for service in ("scheduler", "worker", "triggerer", environment.web_service):
+    for service in ("scheduler", "worker", environment.web_service):
         variables = environment.exec(service, "env")
         assert "AIRFLOW__CORE__DEFAULT_TASK_RETRIES=2" in variables, service
         assert "AIRFLOW__MWAA_LOCAL_TEST__MARKER=a$b'c" in variables, service

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from tests.support import XCOM_DAG_FILES, Environment, wait_for
 
 
@@ -49,7 +47,6 @@ def down_up_keeps_history_and_down_volumes_wipes_it(environment: Environment) ->
 
 # Whether the region stays up while another environment runs, and stops with the last one, is
 # test_side_by_side's: here both go down and up at once, so either may be the last.
-@pytest.mark.restarts
 def test_down_then_up_keeps_history_and_down_volumes_wipes_it(both: list[Environment]) -> None:
     with ThreadPoolExecutor(max_workers=len(both)) as pool:
         outcomes = [pool.submit(down_up_keeps_history_and_down_volumes_wipes_it, environment) for environment in both]

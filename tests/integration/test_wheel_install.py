@@ -162,7 +162,7 @@ def test_an_installed_wheel_starts_an_environment_outside_the_checkout() -> None
         status = run([*mwaa_local, "status"], workspace, env)
         assert status.returncode == 0, status.stderr
         by_service = status_rows(status.stdout, NAME)
-        for service in ("postgres", "redis", "sync", "scheduler", "triggerer", "worker", "webserver"):
+        for service in ("postgres", "redis", "sync", "scheduler", "worker", "webserver"):
             assert by_service.get(service), f"{service} missing from status:\n{status.stdout}"
             for _, _, state, health, _ in by_service[service]:
                 assert (state, health) == ("running", "healthy"), f"{service}: {state} {health}"

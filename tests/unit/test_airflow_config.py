@@ -202,28 +202,25 @@ def test_parallelism_and_worker_autoscale_stay_configurable(version: str) -> Non
     assert env["AIRFLOW__CELERY__WORKER_AUTOSCALE"] == "12,12"
 
 
-API_SERVER_TYPE = {
-    "AIRFLOW__API__SERVER_TYPE": "gunicorn",
-    "AIRFLOW__API__WORKER_REFRESH_INTERVAL": "43200",
-    "AIRFLOW__API__WORKER_REFRESH_BATCH_SIZE": "1",
-}
+WORKER_REFRESH = {"AIRFLOW__API__WORKER_REFRESH_INTERVAL": "43200", "AIRFLOW__API__WORKER_REFRESH_BATCH_SIZE": "1"}
 
 
 @pytest.mark.parametrize("version", ["3.2.1", "3.3.1"])
-def test_api_server_runs_under_gunicorn_with_worker_refresh_from_3_2(version: str) -> None:
+def test_api_server_is_airflows_one_process_uvicorn_with_mwaas_refresh_ready(version: str) -> None:
     env = environment({"AirflowVersion": version})
-    assert {key: env.get(key) for key in API_SERVER_TYPE} == API_SERVER_TYPE
+    assert "AIRFLOW__API__SERVER_TYPE" not in env, "uvicorn, Airflow's default: one process, not two"
+    assert {key: env.get(key) for key in WORKER_REFRESH} == WORKER_REFRESH
 
 
 @pytest.mark.parametrize("version", ["3.0.6", "2.10.3"])
 def test_api_server_type_is_left_alone_before_3_2(version: str) -> None:
     env = environment({"AirflowVersion": version})
-    assert [key for key in API_SERVER_TYPE if key in env] == []
+    assert [key for key in ("AIRFLOW__API__SERVER_TYPE", *WORKER_REFRESH) if key in env] == []
 
 
-def test_api_server_type_is_an_opinionated_default_users_may_override() -> None:
-    env = environment({"AirflowVersion": "3.3.1", "AirflowConfigurationOptions": {"api.server_type": "uvicorn"}})
-    assert env["AIRFLOW__API__SERVER_TYPE"] == "uvicorn"
+def test_mwaas_gunicorn_is_an_option_away() -> None:
+    env = environment({"AirflowVersion": "3.3.1", "AirflowConfigurationOptions": {"api.server_type": "gunicorn"}})
+    assert env["AIRFLOW__API__SERVER_TYPE"] == "gunicorn"
     assert env["AIRFLOW__API__WORKER_REFRESH_INTERVAL"] == "43200"
 
 

@@ -78,7 +78,6 @@ def test_compose_variables_come_from_the_record() -> None:
     assert env["MWAA_LOCAL_PYTHON_VERSION"] == "3.11"
     assert env["MWAA_LOCAL_BASE_IMAGE"] == "python:3.11-slim-bookworm"
     assert (env["MWAA_LOCAL_WORKERS"], env["MWAA_LOCAL_SCHEDULERS"]) == ("2", "3")
-    assert env["MWAA_LOCAL_TRIGGERERS"] == "3", "MWAA runs a triggerer beside each scheduler"
     assert env["MWAA_LOCAL_WEB_PORT"] == "9090"
     assert env["MWAA_LOCAL_WEB_BIND"] == "127.0.0.1", "PRIVATE_ONLY (the default) serves this machine only"
     assert env["MWAA_LOCAL_SYNC_INTERVAL"] == "1"
@@ -89,17 +88,19 @@ def test_compose_variables_come_from_the_record() -> None:
 
 
 def test_the_shape_follows_the_class_and_version() -> None:
-    split3 = rendered({"AirflowVersion": "3.3.1"}).compose_env
-    assert split3["COMPOSE_PROFILES"] == "airflow3,split,airflow3-split"
+    split3 = rendered({"AirflowVersion": "3.3.1"})
+    assert split3.compose_env["COMPOSE_PROFILES"] == "airflow3,split,airflow3-split"
+    scheduler = split3.airflow_override["services"]["scheduler"]["environment"]  # type: ignore[index]
+    assert scheduler["MWAA_LOCAL_COMPONENTS"] == "scheduler,triggerer", "MWAA runs a triggerer in each scheduler task"
     micro3 = rendered({"AirflowVersion": "3.3.1", "EnvironmentClass": "mw1.micro"})
     assert micro3.compose_env["COMPOSE_PROFILES"] == "airflow3,hybrid", "no separate scheduler, worker or dag-processor"
     hybrid = micro3.airflow_override["services"]["hybrid"]["environment"]  # type: ignore[index]
-    assert hybrid["MWAA_LOCAL_HYBRID_COMPONENTS"] == "scheduler,dag-processor,triggerer,worker"
+    assert hybrid["MWAA_LOCAL_COMPONENTS"] == "scheduler,dag-processor,triggerer,worker"
     assert hybrid["AIRFLOW__CELERY__WORKER_AUTOSCALE"] == "3,3"
     micro2 = rendered({"AirflowVersion": "2.10.3", "EnvironmentClass": "mw1.micro"})
     assert micro2.compose_env["COMPOSE_PROFILES"] == "airflow2,hybrid"
     hybrid2 = micro2.airflow_override["services"]["hybrid"]["environment"]  # type: ignore[index]
-    assert hybrid2["MWAA_LOCAL_HYBRID_COMPONENTS"] == "scheduler,triggerer,worker"
+    assert hybrid2["MWAA_LOCAL_COMPONENTS"] == "scheduler,triggerer,worker"
 
 
 def test_min_webservers_web_servers_run() -> None:
@@ -111,10 +112,11 @@ def test_min_webservers_web_servers_run() -> None:
 
 def test_turning_the_triggerer_off_runs_none() -> None:
     given = {"Schedulers": 3, "AirflowConfigurationOptions": {"mwaa.triggerer_enabled": "False"}}
-    assert rendered(given).compose_env["MWAA_LOCAL_TRIGGERERS"] == "0"
+    scheduler = rendered(given).airflow_override["services"]["scheduler"]["environment"]  # type: ignore[index]
+    assert scheduler["MWAA_LOCAL_COMPONENTS"] == "scheduler"
     micro = {"EnvironmentClass": "mw1.micro", "AirflowConfigurationOptions": {"mwaa.triggerer_enabled": "false"}}
     hybrid = rendered(micro).airflow_override["services"]["hybrid"]["environment"]  # type: ignore[index]
-    assert hybrid["MWAA_LOCAL_HYBRID_COMPONENTS"] == "scheduler,dag-processor,worker"
+    assert hybrid["MWAA_LOCAL_COMPONENTS"] == "scheduler,dag-processor,worker"
 
 
 @pytest.mark.parametrize(("existing", "kept"), [(0, 2), (1, 2), (2, 2), (4, 4), (7, 7)])

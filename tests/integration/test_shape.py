@@ -1,0 +1,36 @@
+"""MWAA's mw1.small shape, every component alive and at work: two scheduler containers each
+running a scheduler and a triggerer (MWAA's scheduler task), the dag-processor on Airflow 3, a
+Celery worker and two web servers. Each is counted and shown doing its job."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.support import Environment
+
+
+def test_every_component_of_mw1_small_runs_and_works(environment: Environment) -> None:
+    running = environment.running_services()
+    expected = {"scheduler": 2, environment.web_service: 2, "edge": 1, "sync": 1}
+    if environment.family == 3:
+        expected["dag-processor"] = 1
+    assert {service: running.get(service) for service in expected} == expected, running
+    described = environment.described()
+    assert described["MinWorkers"] <= running["worker"] <= described["MaxWorkers"], running
+    assert "triggerer" not in running, "the triggerers run inside the scheduler containers"
+
+    # Each scheduler container heartbeats as a scheduler and as a triggerer.
+    assert environment.live_jobs("SchedulerJob", "scheduler") == 2, environment.logs()
+    assert environment.live_jobs("TriggererJob", "scheduler") == 2, environment.logs()
+    if environment.family == 3:
+        assert environment.live_jobs("DagProcessorJob", "dag-processor") == 1
+
+    # A deferred task finishes only through a triggerer, and resumes on a worker.
+    environment.ensure_dag("it_deferred")
+    run_id = f"shape-{uuid.uuid4().hex[:8]}"
+    assert environment.run_dag("it_deferred", run_id, timeout=180) == "success", environment.logs()
+    assert environment.task_hosts("it_deferred", run_id) <= environment.container_hostnames("worker")
+
+    # Both web servers answer requests to the UI's one port.
+    served = environment.served_by(12)
+    assert len(served) == 2 and all(served.values()), served
