@@ -173,8 +173,7 @@ class Environment:
 
     def update(self, **members: Any) -> dict[str, Any]:
         """UpdateEnvironment through the MWAA API, waiting until it settles."""
-        self.api().call("update_environment", Name=self.name, **members)
-        time.sleep(1)
+        self.api().call("update_environment", Name=self.name, **members)  # UPDATING before it answers
 
         def settled() -> dict[str, Any] | None:
             found = self.described()

@@ -8,7 +8,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -80,15 +79,17 @@ def error_of(call: Any, **arguments: Any) -> tuple[int, str, str]:
 def wait_settled(mwaa: Any, name: str, timeout: float = 600) -> tuple[dict[str, Any], list[str]]:
     """The environment once its status settles, and every status seen on the way."""
     seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        environment = mwaa.get_environment(Name=name)["Environment"]
+
+    def settled() -> dict[str, Any] | None:
+        environment: dict[str, Any] = mwaa.get_environment(Name=name)["Environment"]
         if not seen or seen[-1] != environment["Status"]:
             seen.append(environment["Status"])
-        if environment["Status"] in SETTLED:
-            return environment, seen
-        time.sleep(1)
-    raise AssertionError(f"{name} did not settle in {timeout:.0f}s; statuses seen: {seen}\n{diagnosis(name)}")
+        return environment if environment["Status"] in SETTLED else None
+
+    try:
+        return wait_for(settled, timeout, f"{name} to settle", interval=1), seen
+    except AssertionError as error:
+        raise AssertionError(f"{error}; statuses seen: {seen}\n{diagnosis(name)}") from None
 
 
 def diagnosis(name: str) -> str:
@@ -102,17 +103,22 @@ def diagnosis(name: str) -> str:
 
 def wait_deleted(mwaa: Any, name: str, timeout: float = 300) -> list[str]:
     seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def gone() -> bool:
         try:
             status = mwaa.get_environment(Name=name)["Environment"]["Status"]
         except ClientError as error:
             assert error.response["Error"]["Code"] == "ResourceNotFoundException"
-            return seen
+            return True
         if not seen or seen[-1] != status:
             seen.append(status)
-        time.sleep(1)
-    raise AssertionError(f"{name} was not deleted in {timeout:.0f}s; statuses seen: {seen}")
+        return False
+
+    try:
+        wait_for(gone, timeout, f"{name} to be deleted", interval=1)
+    except AssertionError as error:
+        raise AssertionError(f"{error}; statuses seen: {seen}") from None
+    return seen
 
 
 def airflow_running(environment: Environment) -> str:

@@ -15,15 +15,23 @@ from pathlib import Path
 import pytest
 
 from emulator.runtime import components, group
+from tests.support import wait_for
 
 pytestmark = pytest.mark.unit
 
 
-def warm_shutdown() -> int:
-    """Exits 0 on SIGTERM after a short "warm shutdown", like a Celery worker finishing its task."""
-    signal.signal(signal.SIGTERM, lambda *_: (time.sleep(0.3), sys.exit(0)))
-    time.sleep(60)
-    return 5
+def warm_shutdown(ready: Path | None = None) -> Callable[[], int]:
+    """Exits 0 on SIGTERM after a short "warm shutdown", like a Celery worker finishing its task;
+    touches `ready` once its handler is in place."""
+
+    def run() -> int:
+        signal.signal(signal.SIGTERM, lambda *_: (time.sleep(0.3), sys.exit(0)))
+        if ready is not None:
+            ready.touch()
+        time.sleep(60)
+        return 5
+
+    return run
 
 
 def ends_with(code: int, after: float) -> Callable[[], int]:
@@ -36,7 +44,7 @@ def ends_with(code: int, after: float) -> Callable[[], int]:
 
 def test_one_process_ending_stops_the_others_and_gives_its_code() -> None:
     processes = group.Group()
-    processes.start("worker", warm_shutdown)
+    processes.start("worker", warm_shutdown())
     processes.start("scheduler", ends_with(3, 0.5))
     started = time.monotonic()
     assert processes.wait() == 3
@@ -45,11 +53,12 @@ def test_one_process_ending_stops_the_others_and_gives_its_code() -> None:
     assert processes.codes == {"scheduler": 3, "worker": 0}, "the worker got SIGTERM and shut down warm"
 
 
-def test_a_stop_signal_reaches_every_process() -> None:
+def test_a_stop_signal_reaches_every_process(tmp_path: Path) -> None:
     processes = group.Group()
-    for name in ("scheduler", "triggerer", "worker"):
-        processes.start(name, warm_shutdown)
-    time.sleep(0.5)  # let them install their handlers
+    names = ("scheduler", "triggerer", "worker")
+    for name in names:
+        processes.start(name, warm_shutdown(tmp_path / name))
+    wait_for(lambda: all((tmp_path / name).exists() for name in names), 10, "each child's stop handler")
     threading.Timer(0.2, processes.on_stop_signal, args=(signal.SIGTERM, None)).start()
     assert processes.wait() == 0
     assert processes.codes == {"scheduler": 0, "triggerer": 0, "worker": 0}
