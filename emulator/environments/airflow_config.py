@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 
 from emulator.environments.record import EnvironmentRecord
-from emulator.environments.timings import Timings
+from emulator.environments.timings import BUNDLE_REFRESH_CHECK_DEFAULT, Timings
 from emulator.runtime.reserved import PROTECTED
 
 # MWAA's reserved options (reference §13, §15.2) that MWAA points at its own modules or
@@ -131,6 +131,9 @@ def opinionated(record: EnvironmentRecord, timings: Timings) -> dict[str, str]:
             # Set by MWAA's 3.x images; Airflow 3 only reads it on Airflow 2's code path.
             "AIRFLOW__CORE__EXECUTE_TASKS_NEW_PYTHON_INTERPRETER": "True",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": str(timings.dag_dir_list_interval),
+            "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL": str(
+                min(BUNDLE_REFRESH_CHECK_DEFAULT, timings.dag_dir_list_interval)
+            ),
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": str(timings.min_file_process_interval),
             "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "2",
             "AIRFLOW__API__EXPOSE_CONFIG": "False",

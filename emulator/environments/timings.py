@@ -21,6 +21,9 @@ MWAA = Timings("mwaa", sync_interval=30, dag_dir_list_interval=300, min_file_pro
 # A changed file is parsed at its next scan whatever min_file_process_interval says (Airflow
 # parses files modified since their last parse first): MWAA's 30 s only paces re-parsing
 # unchanged files, which shorter would cost CPU for nothing.
-DEV = Timings("dev", sync_interval=1, dag_dir_list_interval=2, min_file_process_interval=30, scale_in_cooldown=20)
+DEV = Timings("dev", sync_interval=1, dag_dir_list_interval=1, min_file_process_interval=30, scale_in_cooldown=20)
+# Airflow 3's DAG processor asks whether its bundle is due a scan only this often (its default 5 s):
+# a shorter folder scan than that is not seen sooner.
+BUNDLE_REFRESH_CHECK_DEFAULT = 5
 
 PROFILES = {profile.name: profile for profile in (MWAA, DEV)}
