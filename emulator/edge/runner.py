@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 DEFAULT_ROLES = ("Admin", "Op", "User", "Viewer", "Public")
+WEB_SERVER_WAIT_SECONDS = 600.0
 # Command modules most calls need, imported before any fork so no child pays for them.
 WARM_MODULES = (
     "airflow.__main__",
@@ -145,20 +146,47 @@ def warm() -> None:
     cli_parser.get_parser()
 
 
+def wait_for_web_server(url: str, limit: float = WEB_SERVER_WAIT_SECONDS) -> None:
+    """Until the environment's web server answers an HTTP request (any answer), or `limit`.
+
+    It is the last component of a start to be ready: warming after it keeps Airflow's import
+    here from competing with the components' own starts for the cores."""
+    import http.client
+    import time
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        connection = http.client.HTTPConnection(parts.hostname or "localhost", parts.port or 80, timeout=5)
+        try:
+            connection.request("GET", "/")
+            connection.getresponse()
+            return
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.5)
+        finally:
+            connection.close()
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: runner.py <unix socket path>", file=sys.stderr)
+    if len(argv) not in (1, 2):
+        print("usage: runner.py <unix socket path> [<web server url to wait for before warming>]", file=sys.stderr)
         return 2
     path = argv[0]
-    warm()
     if os.path.exists(path):
         os.unlink(path)
     partial = path + ".binding"
     if os.path.exists(partial):
         os.unlink(partial)
+    # The socket accepts from the start (a command sent before the warm-up ends waits in its
+    # backlog), so the edge is ready without waiting for Airflow's import.
     with Server(partial, Handler) as server:
         os.chmod(partial, 0o600)
         os.rename(partial, path)  # the socket appears only once it accepts
+        if len(argv) == 2:
+            wait_for_web_server(argv[1])
+        warm()
         print(f"mwaa-local edge: Airflow CLI runner ready on {path}", flush=True)
         server.serve_forever()
     return 0

@@ -45,10 +45,11 @@ def _write_private(path: Path, data: bytes) -> None:
         file.write(data)
 
 
-def start_runner(environment: dict[str, str]) -> None:
-    """Airflow's python with the runner; the edge exits when it does, so Docker restarts both."""
+def start_runner(environment: dict[str, str], upstream: str) -> None:
+    """Airflow's python with the runner, warming once the web servers answer; the edge exits
+    when it does, so Docker restarts both."""
     variables = {name: value for name, value in environment.items() if not name.startswith(OWN_PREFIX)}
-    runner = subprocess.Popen(["python3", str(RUNNER), str(SOCKET)], env=variables)
+    runner = subprocess.Popen(["python3", str(RUNNER), str(SOCKET), upstream], env=variables)
 
     def watch() -> None:
         status = runner.wait()
@@ -70,7 +71,7 @@ def main() -> int:
         token_key=bytes.fromhex(environment[f"{OWN_PREFIX}TOKEN_KEY"]),
         upstream=environment[f"{OWN_PREFIX}UPSTREAM"],
     )
-    start_runner(environment)
+    start_runner(environment, settings.upstream)
     runner = RunnerClient(SOCKET, CONCURRENCY, QUEUE_SECONDS, RUN_SECONDS)
     print(
         f"mwaa-local edge: https on port {PORT}, plain http on {PLAIN_PORT} for environment {settings.environment}",
