@@ -162,6 +162,11 @@ class Environment:
         """Where Airflow's CLI runs: a scheduler, or mw1.micro's one hybrid container."""
         return "hybrid" if self.containers("hybrid") else "scheduler"
 
+    @property
+    def worker_service(self) -> str:
+        """Where Celery's worker runs: the worker containers, or mw1.micro's one hybrid container."""
+        return "hybrid" if self.containers("hybrid") else "worker"
+
     def api(self) -> ControlPlaneClient:
         return lifecycle.api(Context.load())
 

@@ -4,7 +4,9 @@ and a bad file fails the update while the previous configuration keeps running.
 
 Each Airflow version gets an environment of its own (started side by side on first use), since
 these tests change its configuration; each test runs its scenario on both at once and brings the
-configuration it needs.
+configuration it needs. They are mw1.micro environments, the cheapest shape: what is tested here
+is the configuration's path to the components, which every class shares, and each update
+restarts one hybrid container and one web server instead of the whole split shape.
 """
 
 from __future__ import annotations
@@ -155,7 +157,7 @@ class Configured:
         state = self.environment.run_dag(DAG, run_id, timeout=240)
         assert state == "success", self.environment.logs()
         hosts = self.environment.task_hosts(DAG, run_id)
-        assert hosts <= self.environment.container_hostnames("worker"), "the tasks ran on a worker"
+        assert hosts <= self.environment.container_hostnames(self.environment.worker_service), "ran on a worker"
         return self.environment.xcoms(DAG, run_id)
 
 
@@ -164,7 +166,9 @@ def configured_environments(tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """One environment per version, started side by side with the DAG that needs the files."""
     root = tmp_path_factory.mktemp("configuration")
     prepared = [
-        prepare_environment(root, "cf" + version.replace(".", ""), version, dags={f"{DAG}.py": DAG_TEXT})
+        prepare_environment(
+            root, "cf" + version.replace(".", ""), version, {"EnvironmentClass": "mw1.micro"}, {f"{DAG}.py": DAG_TEXT}
+        )
         for version in VERSIONS
     ]
     with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
@@ -224,15 +228,16 @@ def files_apply_only_when_named(configured: Configured) -> None:
     assert values["report"]["executor"] == "CeleryExecutor", "a reserved variable the script set is restored"
     assert values["greet"] == "hello from plugins", "the operator and hook from plugins.zip ran"
     assert values["macro"] == "PLUGINS!", "the plugin's macro rendered the template"
-    worker_log = environment.compose("logs", "--no-color", "worker", check=False).stdout
+    worker = environment.worker_service
+    worker_log = environment.compose("logs", "--no-color", worker, check=False).stdout
     assert "AIRFLOW__CORE__EXECUTOR is reserved by MWAA" in worker_log
-    assert "startup_script_execution_" in worker_log and "startup on worker" in worker_log
+    assert "startup_script_execution_" in worker_log and f"startup on {worker}" in worker_log
 
     # A newer requirements.txt uploaded without an update changes nothing.
     configured.put("requirements.txt", NEWER_REQUIREMENTS.encode())
     time.sleep(3)
     assert configured.get()["RequirementsS3ObjectVersion"] == requirements_version
-    installed = environment.exec("worker", "python3", "-c", "import pyjokes; print(pyjokes.__version__)")
+    installed = environment.exec(worker, "python3", "-c", "import pyjokes; print(pyjokes.__version__)")
     assert installed.strip().splitlines()[-1] == "0.6.0"
 
 
@@ -243,19 +248,20 @@ def test_a_restarted_worker_does_not_run_pip_again(configured_environments: dict
 def restarted_worker_runs_no_pip(configured: Configured) -> None:
     configured.apply_good_configuration()
     environment = configured.environment
-    worker = environment.containers("worker")[0]
+    service = environment.worker_service
+    worker = environment.containers(service)[0]
     restarted_at = datetime.now(UTC).isoformat()
-    environment.compose("restart", "worker")
+    environment.compose("restart", service)
     wait_for(
-        lambda: all(c.health == "healthy" for c in environment.containers("worker")),
+        lambda: all(c.health == "healthy" for c in environment.containers(service)),
         180,
         "the restarted worker to be healthy",
         interval=1,
     )
-    log = environment.compose("logs", "--no-color", "--since", restarted_at, "worker", check=False).stdout
+    log = environment.compose("logs", "--no-color", "--since", restarted_at, service, check=False).stdout
     assert "pip does not run at start" in log, log[-3000:]
     assert "Collecting" not in log and "Installing collected packages" not in log, "pip ran again"
-    assert worker.id == environment.containers("worker")[0].id, "the same container restarted"
+    assert worker.id == environment.containers(service)[0].id, "the same container restarted"
 
 
 def failed_update(configured: Configured, **members: Any) -> str:
