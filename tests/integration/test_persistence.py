@@ -9,7 +9,9 @@ from tests.support import XCOM_DAG_FILES, Environment, wait_for
 
 
 def up(environment: Environment) -> None:
-    result = environment.cli("up", "--web-port", str(environment.web_port), "--timeout", "600")
+    # As the session started it (dev timings): `down --volumes` forgets the saved settings, and
+    # the tests after this one need the environment as it was.
+    result = environment.up()
     assert result.returncode == 0, result.stdout + result.stderr + environment.logs()
 
 
