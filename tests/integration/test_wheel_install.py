@@ -4,11 +4,13 @@ default state home (`~/.mwaa-local`, Docker's plain names) as a user who just in
 Its own user home, venv and workspace (not the session's environments): the wheel is built
 from this checkout and installed with --no-deps into a fresh venv whose dependencies come from
 the project's venv (a .pth line, processed after the venv's own site-packages, so `emulator` is
-the wheel's). The image of the same build hash exists already, so `up` builds nothing.
+the wheel's). The image of the same build hash exists already, so `up` builds nothing. It runs mw1.micro, the
+cheapest shape.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,11 +19,14 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from emulator import images, versions
 from emulator.settings import HOME_VARIABLE, PROJECT_ROOT, Naming
 from emulator.stack.build import HASH_LABEL, build_hash
 from emulator.stack.compose import ComposeProject
 from emulator.stack.ports import free_port
+from tests.conftest import Stacks, needed_versions
 
 NAME = "itwheel"
 VERSION = "2.10.3"
@@ -64,13 +69,21 @@ def default_home_leftovers(plain: Naming) -> list[str]:
     return found + networks.stdout.split()
 
 
-def test_an_installed_wheel_starts_an_environment_outside_the_checkout() -> None:
+def test_an_installed_wheel_starts_an_environment_outside_the_checkout(
+    request: pytest.FixtureRequest, stacks: Stacks
+) -> None:
+    # The checkout's image of this version, built by the session's environment of that version
+    # (whichever test comes first): the wheel's `up` must find it current and build nothing.
+    stacks.get(VERSION, needed_versions(request.session))
     outside = Path(tempfile.mkdtemp(prefix="mwaa-local-wheel-"))  # not under the checkout
     assert PROJECT_ROOT not in outside.parents
     user, workspace, venv = outside / "user", outside / "workspace", outside / "venv"
     home = user / ".mwaa-local"  # the default state home of that user
     workspace.mkdir()
     user.mkdir()
+    # mw1.micro, the cheapest shape: what is tested is the install and the default home's names.
+    settings = {"Name": NAME, "AirflowVersion": VERSION, "EnvironmentClass": "mw1.micro"}
+    (workspace / "environment.json").write_text(json.dumps(settings))
     plain = Naming()
     assert not default_home_leftovers(plain), (
         f"This test runs a default state home, whose Docker names ({plain.region_project}, "
@@ -137,7 +150,7 @@ def test_an_installed_wheel_starts_an_environment_outside_the_checkout() -> None
         running = {
             container.service for container in ComposeProject.by_name(plain.environment_project(NAME)).containers()
         }
-        assert {"webserver", "edge", "worker"} <= running, running
+        assert {"webserver", "edge", "hybrid"} <= running, running
 
         python_minor = versions.get(VERSION).python
         digest = build_hash(PROJECT_ROOT, VERSION, python_minor, images.python_image(python_minor, env))
@@ -162,7 +175,7 @@ def test_an_installed_wheel_starts_an_environment_outside_the_checkout() -> None
         status = run([*mwaa_local, "status"], workspace, env)
         assert status.returncode == 0, status.stderr
         by_service = status_rows(status.stdout, NAME)
-        for service in ("postgres", "redis", "sync", "scheduler", "worker", "webserver"):
+        for service in ("postgres", "redis", "sync", "hybrid", "webserver"):
             assert by_service.get(service), f"{service} missing from status:\n{status.stdout}"
             for _, _, state, health, _ in by_service[service]:
                 assert (state, health) == ("running", "healthy"), f"{service}: {state} {health}"
