@@ -7,8 +7,11 @@ UpdateEnvironment with a new requirements.txt → AVAILABLE (pip's cache cold, t
 extra worker's start on it, then `up` after `down`, `up` of a running environment, and
 CreateEnvironment → AVAILABLE)
 and then plain Airflow from the same image (scripts/plain-airflow.yaml) the same way, and
-prints one JSON document. Images must be built already: builds are not timed. Latencies are
-polled from inside the containers and include a `docker exec` (about 0.1 s).
+prints one JSON document, with a `ratio` per version: mwaa-local's figure over plain Airflow's
+for each row both measured. Each side's cold start also reports the CPU seconds each container
+used to start (`--profile`: only the start and the idle rows; `--compare`: only the rows both
+sides have). Images must be built already: builds are not timed. Latencies are polled from
+inside the containers and include a `docker exec` (about 0.1 s).
 """
 
 from __future__ import annotations
@@ -237,6 +240,7 @@ def measure_mwaa_local(
     data_plane_only: bool = False,
     scaling_only: bool = False,
     idle_only: bool = False,
+    compare_only: bool = False,
 ) -> dict[str, Any]:
     record = {"Name": name, "AirflowVersion": version, "SourceBucketArn": f"arn:aws:s3:::{BUCKET}"}
     (workspace / "environment.json").write_text(json.dumps(record))
@@ -284,6 +288,9 @@ def measure_mwaa_local(
     password = context.state(name).secrets().admin_password
     family = versions.get(version).family
     result["trigger_to_success_seconds"] = trigger_to_success(f"http://127.0.0.1:{port}", family, password, postgres)
+    if compare_only:
+        cli("down", "--volumes")
+        return result
     result |= bench_api(context, name)
     result |= bench_data_plane(context, name, scheduler)  # its `dags list` lists the DAG above
     s3.remove_object(BUCKET, f"dags/{DAG_FILE}")
@@ -479,6 +486,12 @@ def main(argv: list[str] | None = None) -> int:
         help="only the cold start and the idle rows (memory, CPU), mwaa-local and plain Airflow",
     )
     parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="only the rows plain Airflow has too (cold start, idle memory and CPU, the cold start's CPU per "
+        "container, upload → visible, trigger → success), both sides, with their ratios",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="as --idle-only: where the time goes, CPU seconds per container during the cold start and at idle",
@@ -492,7 +505,11 @@ def main(argv: list[str] | None = None) -> int:
     options.idle_only = options.idle_only or options.profile
     report: dict[str, Any] = {"machine": machine(), "results": {}}
     for version in options.airflow_version or ["3.3.1", "2.10.3"]:
-        only = {"data_plane_only": options.data_plane_only, "scaling_only": options.scaling_only}
+        only = {
+            "data_plane_only": options.data_plane_only,
+            "scaling_only": options.scaling_only,
+            "compare_only": options.compare,
+        }
         entry = {"mwaa_local": bench_mwaa_local(version, options.settle, **only, idle_only=options.idle_only)}
         if not (options.skip_plain or options.data_plane_only or options.scaling_only):
             entry["plain_airflow"] = bench_plain(version, options.settle, options.idle_only)
