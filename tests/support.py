@@ -35,14 +35,21 @@ XCOM_DAG_FILES = ("it_xcom.py", "it_helpers/greeting.py", "sql/it_nested_helper.
 FINISHED = ("success", "failed")
 
 
-def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval: float = 0.5) -> T:
-    """Poll `check` until it returns something truthy; fail with `what` after `timeout`."""
+def wait_for(
+    check: Callable[[], T | None],
+    timeout: float,
+    what: str,
+    interval: float = 0.5,
+    retrying: tuple[type[Exception], ...] = (Exception,),
+) -> T:
+    """Poll `check` until it returns something truthy; fail with `what` after `timeout`. An
+    exception of `retrying` means "not yet" (kept for the message); any other ends the wait."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
         try:
             last = check()
-        except Exception as error:  # not there yet; keep the reason for the message
+        except retrying as error:  # not there yet; keep the reason for the message
             last = error
         else:
             if last:

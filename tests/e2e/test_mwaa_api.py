@@ -87,7 +87,8 @@ def wait_settled(mwaa: Any, name: str, timeout: float = 600) -> tuple[dict[str, 
         return environment if environment["Status"] in SETTLED else None
 
     try:
-        return wait_for(settled, timeout, f"{name} to settle", interval=1), seen
+        # An error (no such environment) ends the wait at once: the caller decides what it means.
+        return wait_for(settled, timeout, f"{name} to settle", interval=1, retrying=()), seen
     except AssertionError as error:
         raise AssertionError(f"{error}; statuses seen: {seen}\n{diagnosis(name)}") from None
 
@@ -115,7 +116,7 @@ def wait_deleted(mwaa: Any, name: str, timeout: float = 300) -> list[str]:
         return False
 
     try:
-        wait_for(gone, timeout, f"{name} to be deleted", interval=1)
+        wait_for(gone, timeout, f"{name} to be deleted", interval=1, retrying=())
     except AssertionError as error:
         raise AssertionError(f"{error}; statuses seen: {seen}") from None
     return seen
