@@ -177,5 +177,11 @@ def test_a_worker_drained_mid_task_finishes_it_and_min_workers_is_restored(envir
 
 def test_workers_run_the_class_tasks_per_worker(environment: Environment) -> None:
     """mw1.small: `celery.worker_autoscale` 5,5, so five Celery pool processes per worker."""
-    counts = environment.celery_concurrency()
-    assert counts and set(counts) == {TASKS_PER_WORKER}, counts
+    # A worker the autoscaler just added (an earlier test's scaling) starts its pool first.
+    counts = wait_for(
+        lambda: (found := environment.celery_concurrency()) and set(found) == {TASKS_PER_WORKER} and found,
+        120,
+        f"every worker's Celery pool at {TASKS_PER_WORKER} processes",
+        interval=1,
+    )
+    assert set(counts) == {TASKS_PER_WORKER}, counts
