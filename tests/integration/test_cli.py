@@ -172,6 +172,9 @@ def test_a_start_timeout_exits_6_and_leaves_the_stack_running(environment: Envir
         180,
         "every service ready again",
     )
+    # ... and the control plane's job for it ends (AVAILABLE): nothing of it writes to the state
+    # home under the tests after this one.
+    wait_for(lambda: environment.described()["Status"] == "AVAILABLE", 180, f"{environment.name} AVAILABLE again")
 
 
 def test_a_failed_image_build_exits_5_with_the_failing_step(both: list[Environment]) -> None:
