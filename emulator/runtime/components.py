@@ -10,6 +10,7 @@ environment, so `docker compose exec` and tasks see them too.
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,9 +62,32 @@ def command(component: Component, environment: dict[str, str]) -> list[str]:
     return arguments
 
 
+PROBE = Path(__file__).with_name("probe.sh")
+# Airflow 3's task execution API builds itself at its first call (seconds of CPU). Its health
+# does not wait for it (the start stays short); this asks once the server listens, so a task
+# after `up` finds it built, off the start's critical path.
+WARM_EXECUTION_API = (
+    "for _ in $(seq 1200); do bash {probe} http {port} /execution/health >/dev/null && exit 0; sleep 0.5; done"
+)
+API_SERVER_PORT = 8080
+
+
+def warm_execution_api_later(port: int = API_SERVER_PORT) -> subprocess.Popen[bytes]:
+    """A detached shell that outlives this process's exec and asks the execution API once."""
+    return subprocess.Popen(
+        ["bash", "-c", WARM_EXECUTION_API.format(probe=PROBE, port=port)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def start(component: Component) -> None:
     """Replace this process with the component's Airflow process."""
     environment = prepare()
+    if component.name == "api-server":
+        warm_execution_api_later()
     os.execvpe("airflow", command(component, environment), environment)
 
 
