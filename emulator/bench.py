@@ -104,9 +104,9 @@ def running(project: ComposeProject) -> list[str]:
     return [c.name for c in project.containers() if c.state == "running"]
 
 
-def rss_mib(project: ComposeProject, extra: tuple[str, ...] = (), only: str | None = None) -> dict[str, float]:
-    """Resident memory (cgroup rss / anon) of every running container of a project (or `only` one)."""
-    names = [only] if only else running(project) + list(extra)
+def rss_mib(project: ComposeProject, only: list[str] | None = None) -> dict[str, float]:
+    """Resident memory (cgroup rss / anon) of every running container of a project (or `only` those)."""
+    names = only if only is not None else running(project)
     result = {}
     for name in names:
         stats = client().containers.get(name).stats(stream=False, one_shot=True)["memory_stats"]["stats"]
@@ -257,10 +257,11 @@ def measure_mwaa_local(
     context = Context.load()
     project = stack_of(context, name).project
     region = context.region()
-    result |= cpu_seconds([*running(project), *running(region.project)])
+    containers = [*running(project), *running(region.project)]  # the region counts too
+    result |= cpu_seconds(containers)
     time.sleep(settle)
-    result |= summary(rss_mib(project, tuple(running(region.project))))  # the region counts too
-    result |= idle_cpu([*running(project), *running(region.project)], IDLE_WINDOW)
+    result |= summary(rss_mib(project, only=containers))
+    result |= idle_cpu(containers, IDLE_WINDOW)
     if idle_only:
         cli("down", "--volumes")
         return result

@@ -71,12 +71,12 @@ def bench_scaling(context: Context, name: str, version: str, port: int, settle: 
         settled(context, api, "update_environment", {"Name": name, "EnvironmentClass": environment_class})
         time.sleep(settle)
         (worker,) = [c.name for c in project.containers() if c.service == "worker" and c.state == "running"]
-        memory[environment_class] = rss_mib(project, only=worker)[worker]
+        memory[environment_class] = rss_mib(project, only=[worker])[worker]
     # mw1.micro allows one of each: the update names them all.
     micro = {"EnvironmentClass": "mw1.micro", "Schedulers": 1, "MaxWorkers": 1, "MinWebservers": 1, "MaxWebservers": 1}
     settled(context, api, "update_environment", {"Name": name, **micro})
     time.sleep(settle)
     hybrid = container_of(project, "hybrid")
-    memory["mw1.micro (the whole hybrid container)"] = rss_mib(project, only=hybrid)[hybrid]
+    memory["mw1.micro (the whole hybrid container)"] = rss_mib(project, only=[hybrid])[hybrid]
     result["idle_worker_rss_mib"] = memory
     return result
