@@ -45,7 +45,6 @@ from emulator.s3.bucket import ensure_bucket
 from emulator.stack.compose import ComposeProject
 from emulator.stack.docker_engine import client
 from emulator.stack.ports import free_port
-from emulator.stack.readiness import Readiness
 
 DAG_ID = "bench_xcom"
 DAG_FILE = f"{DAG_ID}.py"
@@ -300,7 +299,7 @@ def measure_mwaa_local(
     result["up_warm_seconds"] = timed(lambda: cli(*up))  # stopped with its data, started again
     result["up_running_seconds"] = timed(lambda: cli(*up))  # `up` on a running environment
     cli("down", "--volumes")  # the region stops with its last environment: start it alone
-    region = lifecycle.region_up(context, Quiet(), 300)
+    region = lifecycle.region_up(context, lifecycle.Quiet(), 300)
     ensure_bucket(region.client(), BUCKET)  # the last `down --volumes` wiped it; MWAA wants it there
     api = lifecycle.api(context, region)
     members = build_record(record).fields
@@ -310,20 +309,10 @@ def measure_mwaa_local(
     return result
 
 
-class Quiet:
-    """A lifecycle.Display that shows nothing."""
-
-    def step(self, text: str) -> None:
-        pass
-
-    def services(self, title: str, readiness: Readiness, elapsed: float) -> None:
-        pass
-
-
 def settled(context: Context, api: ControlPlaneClient, operation: str, members: dict[str, Any]) -> None:
     """One MWAA operation, then wait until its job finished (AVAILABLE, or gone for a delete)."""
     api.call(operation, **members)
-    found = lifecycle.wait_settled(context, api, str(members["Name"]), Quiet(), 900)
+    found = lifecycle.wait_settled(context, api, str(members["Name"]), lifecycle.Quiet(), 900)
     if found is not None and found["Status"] != "AVAILABLE":
         raise RuntimeError(f"{operation} ended {found['Status']}: {found.get('LastUpdate')}")
 

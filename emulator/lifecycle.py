@@ -175,6 +175,16 @@ class Display(Protocol):
     def services(self, title: str, readiness: Readiness, elapsed: float) -> None: ...
 
 
+class Quiet:
+    """A Display that shows nothing (benchmarks, tests)."""
+
+    def step(self, text: str) -> None:
+        pass
+
+    def services(self, title: str, readiness: Readiness, elapsed: float) -> None:
+        pass
+
+
 def region_up(context: Context, display: Display, timeout: float) -> Region:
     region = context.region()
     with region.state.lock():

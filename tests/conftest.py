@@ -8,6 +8,11 @@ Integration and e2e tests share one running environment per Airflow version. The
 selected tests need start together, side by side, through the real `mwaa-local up`, and are
 removed (`down --volumes`) at the end. A test that stops or changes a shared environment brings
 it back as it found it, so the tests pass in any order.
+
+The suite runs in two pytest-xdist workers (`scripts/test`), each process with a state home, a
+region and Docker names of its own. Every test of the shared environments is in one xdist group,
+so they run in one worker and start once; tests that make environments of their own (one group
+per module, for its module-scoped fixtures) and the unit tests run in the other worker meanwhile.
 """
 
 from __future__ import annotations
@@ -21,8 +26,11 @@ from pathlib import Path
 
 import pytest
 
+from emulator import lifecycle
+from emulator.lifecycle import Context
 from emulator.settings import HOME_VARIABLE
 from emulator.stack.ports import free_port
+from emulator.stack.region import Region
 from tests.support import Environment, delete_bucket, prepare_environment, state_exists
 
 KINDS = ("unit", "integration", "e2e")
@@ -34,6 +42,9 @@ IGNORED_OPTIONS = {
     "operators.default_queue": "my-own-queue",
     "celery.worker_concurrency": "9",
 }
+# Fixtures that need the shared environments: their tests are one xdist group.
+SHARED_FIXTURES = {"environment", "both", "stacks"}
+SHARED_GROUP = "shared-environments"
 SESSION_HOME = Path(tempfile.mkdtemp(prefix="mwaa-local-tests-"))
 
 
@@ -51,13 +62,23 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test by its folder, before `-m` selects on the marks. The order is left alone:
-    every test passes in any order (CI shuffles it with pytest-randomly, printing the seed)."""
+    """Mark each test by its folder, before `-m` selects on the marks, and by the xdist group it
+    runs in. The order is left alone: every test passes in any order (pytest-randomly shuffles
+    it, printing the seed)."""
     root = Path(__file__).parent
     for item in items:
         kind = Path(item.fspath).relative_to(root).parts[0]
         if kind in KINDS:
             item.add_marker(getattr(pytest.mark, kind))
+        if kind != "unit":
+            item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
+
+
+def xdist_group(item: pytest.Item) -> str:
+    """The shared environments' group, else the test's module (its module-scoped environments
+    start once, in one worker)."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return SHARED_GROUP if fixtures & SHARED_FIXTURES else item.nodeid.split("::", 1)[0]
 
 
 class Stacks:
@@ -133,3 +154,14 @@ def environment(request: pytest.FixtureRequest, stacks: Stacks) -> Environment:
 def both(request: pytest.FixtureRequest, stacks: Stacks) -> list[Environment]:
     """Both versions' environments, running side by side."""
     return [stacks.get(version, list(VERSIONS)) for version in VERSIONS]
+
+
+@pytest.fixture(scope="session")
+def region() -> Iterator[Region]:
+    """This session's region (S3 and the MWAA API) on its own, for tests that create environments
+    through the API; stopped at the end unless an environment still runs on it."""
+    context = Context.load()
+    started = lifecycle.region_up(context, lifecycle.Quiet(), 300)
+    yield started
+    if not lifecycle.running_environments(context):
+        started.down(volumes=True)

@@ -25,6 +25,7 @@ from emulator import lifecycle
 from emulator.control.client import ControlPlaneClient
 from emulator.lifecycle import Context
 from emulator.stack.compose import ComposeProject, ServiceContainer
+from emulator.stack.environment import DRAINING_POLICY
 from emulator.stack.ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,7 +86,12 @@ def cli(
 
 def env_exports(environment: Environment) -> dict[str, str]:
     """The settings `mwaa-local env` prints for boto3, the aws CLI and https clients."""
-    printed = cli(environment.workspace, "env")
+    return region_exports(environment.workspace)
+
+
+def region_exports(workspace: Path = REPO) -> dict[str, str]:
+    """`mwaa-local env`'s exports for this session's region, printed from `workspace`."""
+    printed = cli(workspace, "env")
     assert printed.returncode == 0, printed.stderr
     return dict(item.split("=", 1) for item in shlex.split(printed.stdout.removeprefix("export ")))
 
@@ -224,10 +230,11 @@ class Environment:
         return counts
 
     def celery_concurrency(self, service: str = "worker") -> list[int]:
-        """Each running container's Celery pool processes (its task slots)."""
+        """Each running container's Celery pool processes (its task slots). A worker the autoscaler
+        is draining is left out: in Celery's warm shutdown its idle pool processes have exited."""
         counts = []
         for container in self.containers(service):
-            if container.state != "running":
+            if container.state != "running" or container.restart_policy == DRAINING_POLICY:
                 continue
             listing = subprocess.run(
                 ["docker", "exec", container.name, "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '; echo"],

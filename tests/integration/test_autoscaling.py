@@ -178,10 +178,12 @@ def test_a_worker_drained_mid_task_finishes_it_and_min_workers_is_restored(envir
 def test_workers_run_the_class_tasks_per_worker(environment: Environment) -> None:
     """mw1.small: `celery.worker_autoscale` 5,5, so five Celery pool processes per worker."""
     # A worker the autoscaler just added (an earlier test's scaling) starts its pool first.
-    counts = wait_for(
-        lambda: (found := environment.celery_concurrency()) and set(found) == {TASKS_PER_WORKER} and found,
-        120,
-        f"every worker's Celery pool at {TASKS_PER_WORKER} processes",
-        interval=1,
-    )
-    assert set(counts) == {TASKS_PER_WORKER}, counts
+
+    def counts() -> list[int]:
+        found = environment.celery_concurrency()
+        if not found or set(found) != {TASKS_PER_WORKER}:
+            raise AssertionError(f"pool processes per worker: {found}")  # kept as wait_for's last
+        return found
+
+    found = wait_for(counts, 120, f"every worker's Celery pool at {TASKS_PER_WORKER} processes", interval=1)
+    assert set(found) == {TASKS_PER_WORKER}, found
