@@ -74,6 +74,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """In an xdist worker with --dist loadgroup, xdist has suffixed each grouped test's id with
+    its group. Without the suffix every worker would start the shared environments: stop here."""
+    if getattr(session.config.option, "loadgroup", False):
+        ungrouped = [
+            item.nodeid for item in session.items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid
+        ]
+        if ungrouped:
+            raise pytest.UsageError(f"pytest-xdist did not group {ungrouped[0]} (see pyproject.toml's pytest pin)")
+
+
 def xdist_group(item: pytest.Item) -> str:
     """The shared environments' group, else the test's module (its module-scoped environments
     start once, in one worker)."""
