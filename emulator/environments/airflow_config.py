@@ -130,10 +130,7 @@ def opinionated(record: EnvironmentRecord, timings: Timings) -> dict[str, str]:
         family = {
             # Set by MWAA's 3.x images; Airflow 3 only reads it on Airflow 2's code path.
             "AIRFLOW__CORE__EXECUTE_TASKS_NEW_PYTHON_INTERPRETER": "True",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": str(timings.dag_dir_list_interval),
-            "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL": str(
-                min(BUNDLE_REFRESH_CHECK_DEFAULT, timings.dag_dir_list_interval)
-            ),
+            **bundle_scan_intervals(timings),
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": str(timings.min_file_process_interval),
             "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "2",
             "AIRFLOW__API__EXPOSE_CONFIG": "False",
@@ -145,6 +142,20 @@ def opinionated(record: EnvironmentRecord, timings: Timings) -> dict[str, str]:
             ),
         }
     return {**common, **family}
+
+
+def bundle_scan_intervals(timings: Timings) -> dict[str, str]:
+    """Airflow 3's DAG processor checks every `bundle_refresh_check_interval` whether its bundle is
+    due a scan: due when `refresh_interval` has passed since the last scan's time in the database.
+    A scan interval no longer than the check's is paced by the check alone (refresh interval 0):
+    equal, the last scan is a fraction of a second short of it at the next check, which then
+    skips it and scans a check later (1 s scans came every 2 s)."""
+    check = min(BUNDLE_REFRESH_CHECK_DEFAULT, timings.dag_dir_list_interval)
+    scan = 0 if timings.dag_dir_list_interval <= check else timings.dag_dir_list_interval
+    return {
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": str(scan),
+        "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL": str(check),
+    }
 
 
 def api_server_type(record: EnvironmentRecord) -> dict[str, str]:

@@ -95,9 +95,10 @@ def test_database_broker_and_result_backend() -> None:
 def test_dev_timings_shorten_the_scan_intervals_but_user_options_still_win() -> None:
     assert environment({"AirflowVersion": "2.10.3"}, DEV)["AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL"] == "1"
     dev3 = environment({"AirflowVersion": "3.3.1"}, DEV)
-    assert dev3["AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL"] == "1"
     # Airflow 3 asks whether a scan is due every 5 s by default: the dev scan would wait for it.
+    # Each 1 s check scans (a 1 s refresh interval would be a hair short of due at the next one).
     assert dev3["AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL"] == "1"
+    assert dev3["AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL"] == "0"
     assert environment({"AirflowVersion": "3.3.1"})["AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL"] == "5"
     given = {"AirflowConfigurationOptions": {"dag_processor.refresh_interval": "60"}}
     assert environment(given, DEV)["AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL"] == "60"
