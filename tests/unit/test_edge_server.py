@@ -141,6 +141,8 @@ def test_a_command_runs_with_its_arguments_split_as_a_shell_would(runner: StandI
         (token(environment="env2"), 403, "The token is for environment env2, not env1."),
         (token(kind="web"), 403, "This is a web token; this endpoint takes a cli token."),
     ],
+    # Named, not shown: the tokens hold random nonces, and xdist's workers must collect one list.
+    ids=["missing", "malformed", "forged", "expired", "other-environment", "web-token"],
 )
 def test_a_bad_token_is_refused_and_nothing_runs(
     runner: StandInRunner, bearer: str | None, status: int, reason: str
@@ -162,6 +164,7 @@ def test_a_bad_token_is_refused_and_nothing_runs(
         (b"dags list 'unclosed", 400, "cannot be split into arguments"),
         (b"x" * (64 * 1024 + 1), 400, "the limit is 65536"),
     ],
+    ids=["db-reset", "users", "tasks-run", "empty", "unclosed-quote", "too-long"],
 )
 def test_a_command_mwaa_does_not_run_is_refused_and_nothing_runs(
     runner: StandInRunner, body: bytes, status: int, reason: str
