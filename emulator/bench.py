@@ -42,6 +42,7 @@ from emulator.edge import credentials
 from emulator.environments.record import build_record
 from emulator.lifecycle import Context, stack_of
 from emulator.s3.bucket import ensure_bucket
+from emulator.stack import health_checks
 from emulator.stack.compose import ComposeProject
 from emulator.stack.docker_engine import client
 from emulator.stack.ports import free_port
@@ -397,7 +398,8 @@ def bench_requirements(context: Context, name: str) -> dict[str, Any]:
     before = {c.id for c in project.containers() if c.service == "worker"}
     started = time.monotonic()
     project.run("up", "--detach", "--no-deps", "--no-recreate", "--scale", "worker=2", "worker")
-    while not any(c.id not in before and c.health == "healthy" for c in project.containers() if c.service == "worker"):
+    prober = health_checks.Prober()
+    while not any(c.id not in before and c.ready for c in prober.apply(project.containers("worker"))):
         if time.monotonic() - started > 300:
             raise RuntimeError("the extra worker did not become healthy in 300 s")
         time.sleep(0.1)

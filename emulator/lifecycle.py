@@ -47,7 +47,7 @@ from emulator.s3.bucket import ensure_bucket
 from emulator.s3.deploy import ObjectChange, deploy_workspace
 from emulator.s3.errors import s3_errors
 from emulator.settings import Naming, Paths, project_paths, state_home
-from emulator.stack import ports
+from emulator.stack import health_checks, ports
 from emulator.stack.compose import ServiceContainer
 from emulator.stack.docker_engine import require_docker
 from emulator.stack.environment import EnvironmentStack
@@ -400,8 +400,11 @@ def down(context: Context, name: str, volumes: bool, display: Display) -> bool:
 
 def services(context: Context) -> tuple[list[ServiceContainer], dict[str, list[ServiceContainer]]]:
     require_docker()
-    region_containers = context.region().project.containers()
-    environments = {name: stack_of(context, name).containers() for name in known_environments(context.home)}
+    # The engine checks every 30 s: a container still starting by its count is checked now.
+    region_containers = health_checks.current(context.region().project.containers())
+    environments = {
+        name: health_checks.current(stack_of(context, name).containers()) for name in known_environments(context.home)
+    }
     return region_containers, environments
 
 

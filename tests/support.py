@@ -24,6 +24,7 @@ from minio import Minio
 from emulator import lifecycle
 from emulator.control.client import ControlPlaneClient
 from emulator.lifecycle import Context
+from emulator.stack import health_checks
 from emulator.stack.compose import ComposeProject, ServiceContainer
 from emulator.stack.environment import DRAINING_POLICY
 from emulator.stack.ports import free_port
@@ -120,14 +121,12 @@ def prepare_environment(
         (workspace / "dags" / file_name).write_text(text)
     record = {"Name": name, "AirflowVersion": version, "SourceBucketArn": f"arn:aws:s3:::{bucket}", **(fields or {})}
     (workspace / "environment.json").write_text(json.dumps(record))
-    return Environment(name, version, workspace, free_port(), bucket)
+    return Environment(name, version, workspace, free_port(), bucket, edge_port=free_port())
 
 
 def start_environment(environment: Environment) -> str:
     """`mwaa-local up --deploy` of a prepared environment; what went wrong, or "" when it started."""
-    started = environment.cli(
-        "up", "--deploy", "--timings", "dev", "--web-port", str(environment.web_port), "--timeout", "900"
-    )
+    started = environment.cli(*environment.up_arguments(), "--deploy")
     return "" if started.returncode == 0 else started.stdout + started.stderr
 
 
@@ -147,6 +146,9 @@ class Environment:
     web_port: int
     bucket: str
     up_output: str = ""  # what the session's `mwaa-local up` printed
+    # The edge's https port `up` is given: test sessions run side by side (xdist workers, each
+    # with a state home of its own), and `up`'s own choice from 8443 only avoids its home's.
+    edge_port: int | None = None
 
     @property
     def https_port(self) -> int | None:
@@ -168,7 +170,8 @@ class Environment:
         return ComposeProject.by_name(Context.load().naming.environment_project(self.name))
 
     def containers(self, service: str | None = None) -> list[ServiceContainer]:
-        return [c for c in self.project.containers() if service is None or c.service == service]
+        """Its containers, with the health `mwaa-local status` shows (a starting one's check run)."""
+        return health_checks.current([c for c in self.project.containers() if service is None or c.service == service])
 
     @property
     def airflow_service(self) -> str:
@@ -251,9 +254,14 @@ class Environment:
     def cli(self, *arguments: str) -> subprocess.CompletedProcess[str]:
         return cli(self.workspace, *arguments, "--name", self.name)
 
+    def up_arguments(self) -> list[str]:
+        """`mwaa-local up` as the tests start environments: dev timings, ports of their own."""
+        ports = ["--web-port", str(self.web_port)] + (["--https-port", str(self.edge_port)] if self.edge_port else [])
+        return ["up", "--timings", "dev", *ports, "--timeout", "900"]
+
     def up(self) -> subprocess.CompletedProcess[str]:
-        """`mwaa-local up` as the session's shared environments start: dev timings, its own web port."""
-        return self.cli("up", "--timings", "dev", "--web-port", str(self.web_port), "--timeout", "900")
+        """`mwaa-local up` as the session's shared environments start."""
+        return self.cli(*self.up_arguments())
 
     def compose(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.project.run(*arguments, check=check)

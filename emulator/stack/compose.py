@@ -28,6 +28,7 @@ class ServiceContainer:
     id: str = ""  # the engine's id: compose renames a container it replaces, the id stays
     hostname: str = ""  # what Airflow records as a task instance's hostname
     restart_policy: str = ""  # the engine's restart policy (`no` on a worker being drained)
+    health_test: tuple[str, ...] = ()  # its health check as the engine keeps it (["CMD", …])
 
     @property
     def ready(self) -> bool:
@@ -141,4 +142,5 @@ def from_inspect(attrs: dict[str, Any]) -> ServiceContainer:
         id=str(attrs.get("Id", "")),
         hostname=str((attrs.get("Config") or {}).get("Hostname") or ""),
         restart_policy=str(((attrs.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or ""),
+        health_test=tuple((((attrs.get("Config") or {}).get("Healthcheck") or {}).get("Test")) or ()),
     )

@@ -12,12 +12,14 @@ from collections.abc import Callable
 
 from emulator import images, versions
 from emulator.errors import MwaaLocalError
+from emulator.stack import health_checks
 from emulator.stack.compose import ComposeProject
 
 # Written by init (runtime/airflow_init.py) after each migration: the version the schema is for.
 MARKER_TABLE = "mwaa_local_init"
 DATABASE_SERVICE = "postgres"
 DATABASE_VOLUME = "postgres"  # compose/environment.yaml's volume of the database's data
+DATABASE_START_SECONDS = 120
 # What keeps running during a downgrade: the database, and what does not touch it.
 KEPT_RUNNING = (DATABASE_SERVICE, "redis", "sync")
 FAB_PROVIDER = "apache-airflow-providers-fab"
@@ -35,8 +37,10 @@ def migrated_version(project: ComposeProject) -> str | None:
     has no container (after a `down` that kept the data)."""
     if DATABASE_VOLUME not in project.volumes():
         return None
-    if not any(container.service == DATABASE_SERVICE and container.ready for container in project.containers()):
-        project.run("up", "--detach", "--wait", DATABASE_SERVICE)
+    if not any(container.ready for container in health_checks.current(project.containers(DATABASE_SERVICE))):
+        project.run("up", "--detach", DATABASE_SERVICE)
+        if not health_checks.wait_ready(project, DATABASE_SERVICE, DATABASE_START_SECONDS):
+            raise MwaaLocalError(f"The database of {project.name} did not start within {DATABASE_START_SECONDS} s.")
     query = f"SELECT airflow_version FROM {MARKER_TABLE}"  # a constant: no user input
     found = project.run(
         "exec", "-T", DATABASE_SERVICE, "psql", "-U", "airflow", "-d", "airflow", "-At", "-c", query, check=False

@@ -15,7 +15,7 @@ from emulator.environments.private_files import write_private
 from emulator.environments.state import RegionSecrets, RegionState
 from emulator.errors import MwaaLocalError
 from emulator.settings import CA_BUNDLE_VARIABLE, DEFAULT_REGION, NAMESPACE_VARIABLE, Naming, Paths, ca_bundle
-from emulator.stack import build, ports, render, startup
+from emulator.stack import build, health_checks, ports, render, startup
 from emulator.stack.compose import ComposeProject, published_ports
 from emulator.stack.docker_engine import inspect_containers
 from emulator.sync.client import make_client
@@ -175,7 +175,7 @@ class Region:
         return os.environ.get(S3_ENDPOINT_VARIABLE) or f"http://127.0.0.1:{self.s3_port}"
 
     def running(self) -> bool:
-        return any(container.service == S3_SERVICE and container.ready for container in self.project.containers())
+        return any(container.ready for container in health_checks.current(self.project.containers(S3_SERVICE)))
 
     def client(self) -> Minio:
         """A client of the S3 service from the host; MwaaLocalError when it is not running."""

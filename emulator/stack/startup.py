@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from emulator.errors import MwaaLocalError, StartTimeoutError
 from emulator.images import MIRROR_VARIABLE
 from emulator.stack.compose import ComposeProject
+from emulator.stack.health_checks import Prober
 from emulator.stack.readiness import NOT_CREATED, Readiness, assess
 
 POLL_SECONDS = 1.0
@@ -26,12 +27,14 @@ def start(project: ComposeProject, expected: Sequence[str], title: str, timeout:
     # Restarts before this start are not this start's crash loop: compose keeps unchanged
     # containers, and renames the ones it replaces until their successors exist.
     before = {container.id: container.restarts for container in project.containers()}
+    prober = Prober()  # the engine checks every 30 s: a starting container's check is run here
     with tempfile.TemporaryFile("w+") as output:
         process = project.popen("up", "--detach", "--remove-orphans", output=output)
         while True:
             elapsed = time.monotonic() - started
             containers = [
-                dataclasses.replace(c, restarts=max(0, c.restarts - before.get(c.id, 0))) for c in project.containers()
+                dataclasses.replace(c, restarts=max(0, c.restarts - before.get(c.id, 0)))
+                for c in prober.apply(project.containers())
             ]
             readiness = assess(containers, expected)
             on_progress(readiness, elapsed)

@@ -114,7 +114,7 @@ def test_a_backlog_scales_workers_out_to_max_and_back_to_min(
         wait_for(lambda: len(taking_tasks(environment)) == MAX_WORKERS, 90, "MaxWorkers workers taking tasks")
         # `up` while scaled out changes nothing: the added workers keep running, none is recreated.
         scaled = {c.id for c in taking_tasks(environment)}
-        up = environment.cli("up", "--timings", "dev", "--web-port", str(environment.web_port), "--timeout", "900")
+        up = environment.up()
         assert up.returncode == 0, up.stdout + up.stderr
         assert {c.id for c in taking_tasks(environment)} == scaled, "up reset the workers the autoscaler added"
         state = wait_for(

@@ -253,7 +253,7 @@ def restarted_worker_runs_no_pip(configured: Configured) -> None:
     restarted_at = datetime.now(UTC).isoformat()
     environment.compose("restart", service)
     wait_for(
-        lambda: all(c.health == "healthy" for c in environment.containers(service)),
+        lambda: all(c.ready for c in environment.containers(service)),
         180,
         "the restarted worker to be healthy",
         interval=1,

@@ -136,6 +136,8 @@ def test_an_installed_wheel_starts_an_environment_outside_the_checkout(
                 "dev",
                 "--web-port",
                 str(free_port()),
+                "--https-port",  # another test session's `up` may be choosing from 8443 meanwhile
+                str(free_port()),
                 "--timeout",
                 "600",
             ],

@@ -32,7 +32,7 @@ class FakeProject:
     def volumes(self) -> set[str]:
         return {"postgres", "logs"} if self.has_database else {"logs"}
 
-    def containers(self) -> list[ServiceContainer]:
+    def containers(self, service: str | None = None) -> list[ServiceContainer]:
         return (
             [ServiceContainer("postgres", "db-1", self.database_state, "healthy", 0, ())]
             if self.has_database and self.containers_left
@@ -49,6 +49,8 @@ class FakeProject:
             return subprocess.CompletedProcess(arguments, 0 if self.migrated else 1, f"{found}\n", "")
         if arguments[0] == "run":
             return subprocess.CompletedProcess(arguments, self.downgrade_exit, "", "Unknown version\n")
+        if arguments[0] == "up":
+            self.database_state, self.containers_left = "running", True
         return subprocess.CompletedProcess(arguments, 0, "", "")
 
 
@@ -86,7 +88,7 @@ def test_a_stopped_environment_whose_containers_are_gone_is_downgraded_too() -> 
     # After `down` (data kept) only the volumes are left: the database is started to be read.
     project = FakeProject("2.10.3", containers_left=False)
     assert follow(project, "2.10.1")
-    assert project.commands[0][0] == ("up", "--detach", "--wait", "postgres")
+    assert project.commands[0][0] == ("up", "--detach", "postgres")
 
 
 def test_a_running_database_is_read_without_starting_anything() -> None:

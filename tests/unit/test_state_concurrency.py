@@ -93,19 +93,21 @@ def hold_lock(home: str, name: str, held: Event, release: Event, times: Any) -> 
         times.put(("first releases", time.monotonic()))
 
 
-def take_lock(home: str, name: str, times: Any) -> None:
+def take_lock(home: str, name: str, times: Any, waiting: Event) -> None:
     times.put(("second waits", time.monotonic()))
+    waiting.set()
     with EnvironmentState(Path(home), name).lock(timeout=30):
         times.put(("second acquired", time.monotonic()))
 
 
 def test_a_second_command_waits_for_the_lock(tmp_path: Path) -> None:
-    held, release, times = SPAWN.Event(), SPAWN.Event(), SPAWN.Queue()
+    held, release, times, waiting = SPAWN.Event(), SPAWN.Event(), SPAWN.Queue(), SPAWN.Event()
     first = SPAWN.Process(target=hold_lock, args=(str(tmp_path), "team", held, release, times))
-    second = SPAWN.Process(target=take_lock, args=(str(tmp_path), "team", times))
+    second = SPAWN.Process(target=take_lock, args=(str(tmp_path), "team", times, waiting))
     with running(first):
         assert held.wait(30), "the first process took the lock"
         with running(second):
+            assert waiting.wait(30), "the second process started (a spawn takes seconds on a busy machine)"
             time.sleep(1.0)
             assert second.is_alive(), "the second process waits while the first holds the lock"
             release.set()
@@ -163,13 +165,13 @@ def test_an_environment_folder_can_be_deleted_under_its_lock(tmp_path: Path) -> 
 
 
 def test_a_lock_file_deleted_while_waiting_is_replaced(tmp_path: Path) -> None:
-    held, release, times = SPAWN.Event(), SPAWN.Event(), SPAWN.Queue()
+    held, release, times, waiting = SPAWN.Event(), SPAWN.Event(), SPAWN.Queue(), SPAWN.Event()
     first = SPAWN.Process(target=hold_lock, args=(str(tmp_path), "team", held, release, times))
-    second = SPAWN.Process(target=take_lock, args=(str(tmp_path), "team", times))
+    second = SPAWN.Process(target=take_lock, args=(str(tmp_path), "team", times, waiting))
     with running(first):
         assert held.wait(30)
         with running(second):
-            assert times.get(timeout=30)[0] in ("first acquired", "second waits")
+            assert waiting.wait(30)
             time.sleep(0.5)
             shutil.rmtree(tmp_path / "locks")  # the second waits on a file that is gone
             release.set()
