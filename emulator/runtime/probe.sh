@@ -13,9 +13,10 @@
 set -u
 
 # Some checks cost a Python interpreter, about 0.1 s of CPU each: a success is trusted for half
-# a minute, so a healthy container pays for one every 30 s instead of every 3-5 s (a job's own
-# heartbeat limit is 60 s). One not yet proven healthy is checked every time, so `up` sees it
-# ready as soon as it is; a restarted container is a new main process, whose successes start over.
+# a minute, so the engine's rounds (every 30 s) and the checks `up` and `status` run between them
+# (emulator/stack/health_checks.py) pay for one at most that often (a job's own heartbeat limit is
+# 60 s). One not yet proven healthy is checked every time, so `up` sees it ready as soon as it
+# is; a restarted container is a new main process, whose successes start over.
 TRUST_SECONDS=30
 HEALTH_MARKERS=${MWAA_LOCAL_HEALTH_MARKERS:-/tmp}
 MAIN_PROCESS=${MWAA_LOCAL_HEALTH_PID:-1}
