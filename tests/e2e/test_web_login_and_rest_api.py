@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 from botocore.exceptions import ClientError
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from emulator.settings import HOME_VARIABLE
@@ -20,6 +21,7 @@ from tests.support import REPO, Environment, mwaa_client
 
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
+NETWORK_CHANGE_ATTEMPTS = 3
 VIEWER_KEY, VIEWER_SECRET = "WEBVIEWERKEY0001", "viewer-secret-web"
 
 
@@ -157,19 +159,31 @@ def test_a_viewer_gets_the_viewer_role_and_no_more(
 
 def test_a_browser_follows_the_sso_url_into_the_airflow_ui(environment: Environment, exports: dict[str, str]) -> None:
     assert CHROMIUM.exists(), "Debian's chromium is needed for the browser test (.ci/run installs it)"
-    answer = mwaa_client(exports).create_web_login_token(Name=environment.name)
-    url = f"https://{answer['WebServerHostname']}/aws_mwaa/aws-console-sso?login=true#{answer['WebToken']}"
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        failed: list[str] = []
         try:
-            # Chromium keeps its own trust store (the exported bundle is for curl, requests and
-            # botocore, whose tests check the certificate): this browser is told to accept it.
-            page = browser.new_context(ignore_https_errors=True).new_page()
-            failed: list[str] = []
-            page.on("requestfailed", lambda request: failed.append(f"{request.url}: {request.failure}"))
-            page.on("response", lambda response: response.status >= 500 and failed.append(response.url))
-            page.goto(url, wait_until="networkidle", timeout=60_000)
+            for attempt in range(NETWORK_CHANGE_ATTEMPTS):
+                failed.clear()
+                # A web token logs in once: each attempt asks for its own.
+                answer = mwaa_client(exports).create_web_login_token(Name=environment.name)
+                url = f"https://{answer['WebServerHostname']}/aws_mwaa/aws-console-sso?login=true#{answer['WebToken']}"
+                # Chromium keeps its own trust store (the exported bundle is for curl, requests and
+                # botocore, whose tests check the certificate): this browser is told to accept it.
+                page = browser.new_context(ignore_https_errors=True).new_page()
+                page.on("requestfailed", lambda request: failed.append(f"{request.url}: {request.failure}"))
+                page.on("response", lambda response: response.status >= 500 and failed.append(response.url))
+                try:
+                    page.goto(url, wait_until="networkidle", timeout=60_000)
+                except PlaywrightError as error:
+                    # Chromium drops a load when the host's interfaces change: Docker adding or
+                    # removing another test session's networks. Not this environment's doing.
+                    if "ERR_NETWORK_CHANGED" in str(error) and attempt + 1 < NETWORK_CHANGE_ATTEMPTS:
+                        page.context.close()
+                        continue
+                    raise
+                break
             # The Security menu is the Admin role's: the mapped role, not just any login.
             page.get_by_text("Security", exact=True).first.wait_for(timeout=60_000)
             page.screenshot(path=str(ARTIFACTS / f"web-login-{environment.version}.png"), full_page=True)

@@ -131,7 +131,8 @@ def test_a_backlog_scales_workers_out_to_max_and_back_to_min(
     ran_on = {row[3] for row in rows}
     assert len(ran_on) >= 2 and ran_on <= seen["all"], "the added workers took tasks"
     said = decisions(environment)
-    scale_out = [line for line in said if f"scale out 1 → {MAX_WORKERS} workers" in line]
+    # One step or several (on a busy machine the 15 tasks are queued over a few autoscaler rounds).
+    scale_out = [line for line in said if re.search(rf"scale out [12] → {MAX_WORKERS} workers", line)]
     assert scale_out, said
     # The long tasks still ran when the surplus went: the scale-in happened under load.
     scale_in = [line for line in said if re.search(rf"scale in {MAX_WORKERS} → 1 workers: [1-9]\d* running", line)]
@@ -177,7 +178,14 @@ def test_a_worker_drained_mid_task_finishes_it_and_min_workers_is_restored(envir
 
 def test_workers_run_the_class_tasks_per_worker(environment: Environment) -> None:
     """mw1.small: `celery.worker_autoscale` 5,5, so five Celery pool processes per worker."""
-    # A worker the autoscaler just added (an earlier test's scaling) starts its pool first.
+    # Counted idle: a pool process running a task is retitled by it. A worker the autoscaler
+    # just added (an earlier test's scaling) starts its pool first.
+    wait_for(
+        lambda: environment.sql("SELECT count(*) FROM task_instance WHERE state IN ('running', 'queued')") == [["0"]],
+        300,
+        "no task running or queued",
+        interval=2,
+    )
 
     def counts() -> list[int]:
         found = environment.celery_concurrency()
