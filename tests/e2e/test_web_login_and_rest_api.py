@@ -13,15 +13,14 @@ from typing import Any
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from emulator.settings import HOME_VARIABLE
+from tests.e2e.isolated_browser import isolated_chromium
 from tests.support import REPO, Environment, mwaa_client
 
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-NETWORK_CHANGE_ATTEMPTS = 3
 VIEWER_KEY, VIEWER_SECRET = "WEBVIEWERKEY0001", "viewer-secret-web"
 
 
@@ -160,30 +159,18 @@ def test_a_viewer_gets_the_viewer_role_and_no_more(
 def test_a_browser_follows_the_sso_url_into_the_airflow_ui(environment: Environment, exports: dict[str, str]) -> None:
     assert CHROMIUM.exists(), "Debian's chromium is needed for the browser test (.ci/run installs it)"
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    with sync_playwright() as driver, isolated_chromium(CHROMIUM, environment.https_port) as chromium:
+        browser = driver.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
         failed: list[str] = []
         try:
-            for attempt in range(NETWORK_CHANGE_ATTEMPTS):
-                failed.clear()
-                # A web token logs in once: each attempt asks for its own.
-                answer = mwaa_client(exports).create_web_login_token(Name=environment.name)
-                url = f"https://{answer['WebServerHostname']}/aws_mwaa/aws-console-sso?login=true#{answer['WebToken']}"
-                # Chromium keeps its own trust store (the exported bundle is for curl, requests and
-                # botocore, whose tests check the certificate): this browser is told to accept it.
-                page = browser.new_context(ignore_https_errors=True).new_page()
-                page.on("requestfailed", lambda request: failed.append(f"{request.url}: {request.failure}"))
-                page.on("response", lambda response: response.status >= 500 and failed.append(response.url))
-                try:
-                    page.goto(url, wait_until="networkidle", timeout=60_000)
-                except PlaywrightError as error:
-                    # Chromium drops a load when the host's interfaces change: Docker adding or
-                    # removing another test session's networks. Not this environment's doing.
-                    if "ERR_NETWORK_CHANGED" in str(error) and attempt + 1 < NETWORK_CHANGE_ATTEMPTS:
-                        page.context.close()
-                        continue
-                    raise
-                break
+            answer = mwaa_client(exports).create_web_login_token(Name=environment.name)
+            url = f"https://{answer['WebServerHostname']}/aws_mwaa/aws-console-sso?login=true#{answer['WebToken']}"
+            # Chromium keeps its own trust store (the exported bundle is for curl, requests and
+            # botocore, whose tests check the certificate): this browser is told to accept it.
+            page = browser.new_context(ignore_https_errors=True).new_page()
+            page.on("requestfailed", lambda request: failed.append(f"{request.url}: {request.failure}"))
+            page.on("response", lambda response: response.status >= 500 and failed.append(response.url))
+            page.goto(url, wait_until="networkidle", timeout=60_000)
             # The Security menu is the Admin role's: the mapped role, not just any login.
             page.get_by_text("Security", exact=True).first.wait_for(timeout=60_000)
             page.screenshot(path=str(ARTIFACTS / f"web-login-{environment.version}.png"), full_page=True)
