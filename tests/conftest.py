@@ -49,6 +49,8 @@ SESSION_HOME = Path(tempfile.mkdtemp(prefix="mwaa-local-tests-"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(WorkerTimes(), "mwaa-local-worker-times")
     # Child `mwaa-local` processes and the in-process Context both read these.
     os.environ[HOME_VARIABLE] = str(SESSION_HOME)
     os.environ["MWAA_LOCAL_S3_PORT"] = str(free_port())
@@ -84,6 +86,36 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         ]
         if ungrouped:
             raise pytest.UsageError(f"pytest-xdist did not group {ungrouped[0]} (see pyproject.toml's pytest pin)")
+
+
+class WorkerTimes:
+    """Where the session's time went per xdist worker: the suite takes as long as its busiest
+    worker, so the summary shows how evenly the groups share the two."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.groups: dict[str, dict[str, float]] = {}
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        worker = getattr(report, "node", None)
+        if worker is None:
+            return
+        name = worker.gateway.id
+        group = report.nodeid.rsplit("@", 1)[1] if "@" in report.nodeid else "unit"
+        self.seconds[name] = self.seconds.get(name, 0.0) + report.duration
+        per_group = self.groups.setdefault(name, {})
+        per_group[group] = per_group.get(group, 0.0) + report.duration
+
+    @pytest.hookimpl
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if not self.seconds:
+            return
+        terminalreporter.section("time per xdist worker")
+        for name, seconds in sorted(self.seconds.items()):
+            busiest = sorted(self.groups[name].items(), key=lambda entry: -entry[1])[:6]
+            shown = ", ".join(f"{group} {spent / 60:.1f}" for group, spent in busiest)
+            terminalreporter.write_line(f"{name}: {seconds / 60:.1f} min of tests ({shown})")
 
 
 def xdist_group(item: pytest.Item) -> str:
