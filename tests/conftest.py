@@ -102,7 +102,8 @@ class WorkerTimes:
         if worker is None:
             return
         name = worker.gateway.id
-        group = report.nodeid.rsplit("@", 1)[1] if "@" in report.nodeid else "unit"
+        suffix = report.nodeid.rsplit("@", 1)[-1]
+        group = suffix if "@" in report.nodeid and "]" not in suffix else "unit"  # not an "@" in an id
         self.seconds[name] = self.seconds.get(name, 0.0) + report.duration
         per_group = self.groups.setdefault(name, {})
         per_group[group] = per_group.get(group, 0.0) + report.duration

@@ -138,6 +138,10 @@ def remove_environment(environment: Environment) -> None:
         environment.cli("down", "--volumes")
 
 
+LIST_PROCESSES = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done"
+POOL_PROCESS = re.compile(r"\[celeryd: [^]]*:ForkPoolWorker-\d+\]")
+
+
 @dataclass
 class Environment:
     name: str
@@ -235,18 +239,21 @@ class Environment:
     def celery_concurrency(self, service: str = "worker") -> list[int]:
         """Each running container's Celery pool processes (its task slots). A worker the autoscaler
         is draining is left out: in Celery's warm shutdown its idle pool processes have exited."""
-        counts = []
+        return [len(POOL_PROCESS.findall(titles)) for titles in self.process_titles(service).values()]
+
+    def process_titles(self, service: str = "worker") -> dict[str, str]:
+        """Each running, not draining container's process command lines, one per line."""
+        titles = {}
         for container in self.containers(service):
             if container.state != "running" or container.restart_policy == DRAINING_POLICY:
                 continue
-            listing = subprocess.run(
-                ["docker", "exec", container.name, "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '; echo"],
+            titles[container.name] = subprocess.run(
+                ["docker", "exec", container.name, "sh", "-c", LIST_PROCESSES],
                 capture_output=True,
                 text=True,
                 check=True,
             ).stdout
-            counts.append(len(re.findall(r"\[celeryd: [^]]*:ForkPoolWorker-\d+\]", listing)))
-        return counts
+        return titles
 
     def region_running(self) -> bool:
         return Context.load().region().running()

@@ -190,7 +190,8 @@ def test_workers_run_the_class_tasks_per_worker(environment: Environment) -> Non
     def counts() -> list[int]:
         found = environment.celery_concurrency()
         if not found or set(found) != {TASKS_PER_WORKER}:
-            raise AssertionError(f"pool processes per worker: {found}")  # kept as wait_for's last
+            # Kept as wait_for's last: what each worker was running instead.
+            raise AssertionError(f"pool processes per worker: {found}; processes: {environment.process_titles()}")
         return found
 
     found = wait_for(counts, 120, f"every worker's Celery pool at {TASKS_PER_WORKER} processes", interval=1)
