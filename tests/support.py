@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import shlex
 import subprocess
@@ -138,8 +137,26 @@ def remove_environment(environment: Environment) -> None:
         environment.cli("down", "--volumes")
 
 
-LIST_PROCESSES = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done"
-POOL_PROCESS = re.compile(r"\[celeryd: [^]]*:ForkPoolWorker-\d+\]")
+# Each process as "<pid> <parent pid> <command line>", one per line.
+LIST_PROCESSES = (
+    "for p in /proc/[0-9]*; do "
+    "echo \"${p#/proc/} $(sed -n 's/^PPid:[[:space:]]*//p' $p/status 2>/dev/null) "
+    "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)\"; "
+    "done"
+)
+CELERY_MAIN = ":MainProcess]"
+# A pool process's title: Celery's while idle; on Airflow 3 the task supervisor's once it has run
+# a task (it keeps that title afterwards).
+POOL_TITLES = (":ForkPoolWorker-", "airflow supervisor: ")
+
+
+def pool_processes(listing: str) -> int:
+    """The prefork pool of Celery's main process: its children with a pool process's title (its
+    other children are Airflow's log server and the like)."""
+    rows = [line.split(maxsplit=2) for line in listing.splitlines()]
+    rows = [row for row in rows if len(row) == 3]
+    mains = {pid for pid, _parent, command in rows if CELERY_MAIN in command}
+    return sum(1 for _pid, parent, command in rows if parent in mains and any(t in command for t in POOL_TITLES))
 
 
 @dataclass
@@ -239,10 +256,10 @@ class Environment:
     def celery_concurrency(self, service: str = "worker") -> list[int]:
         """Each running container's Celery pool processes (its task slots). A worker the autoscaler
         is draining is left out: in Celery's warm shutdown its idle pool processes have exited."""
-        return [len(POOL_PROCESS.findall(titles)) for titles in self.process_titles(service).values()]
+        return [pool_processes(listing) for listing in self.process_titles(service).values()]
 
     def process_titles(self, service: str = "worker") -> dict[str, str]:
-        """Each running, not draining container's process command lines, one per line."""
+        """Each running, not draining container's processes: pid, parent pid and command line."""
         titles = {}
         for container in self.containers(service):
             if container.state != "running" or container.restart_policy == DRAINING_POLICY:
