@@ -10,7 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -121,6 +122,18 @@ def prepare_environment(
     record = {"Name": name, "AirflowVersion": version, "SourceBucketArn": f"arn:aws:s3:::{bucket}", **(fields or {})}
     (workspace / "environment.json").write_text(json.dumps(record))
     return Environment(name, version, workspace, free_port(), bucket, edge_port=free_port())
+
+
+@contextmanager
+def running_environment(environment: Environment) -> Iterator[Environment]:
+    """A prepared environment started (`up --deploy`) for the block, then removed: a failed start
+    fails with the services' logs."""
+    try:
+        failure = start_environment(environment)
+        assert not failure, f"mwaa-local up failed for {environment.name}:\n{failure}\n{environment.logs()}"
+        yield environment
+    finally:
+        remove_environment(environment)
 
 
 def start_environment(environment: Environment) -> str:

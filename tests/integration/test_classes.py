@@ -13,7 +13,7 @@ import pytest
 
 from emulator.autoscaler import journal
 from emulator.lifecycle import Context
-from tests.support import Environment, prepare_environment, remove_environment, start_environment
+from tests.support import Environment, prepare_environment, running_environment
 
 DAG = "it_classes"
 DAG_TEXT = """from datetime import datetime
@@ -37,12 +37,8 @@ def micro(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
     environment = prepare_environment(
         tmp_path_factory.mktemp("classes"), "cl331", "3.3.1", {"EnvironmentClass": "mw1.micro"}, {f"{DAG}.py": DAG_TEXT}
     )
-    try:
-        failure = start_environment(environment)
-        assert not failure, f"mwaa-local up failed for {environment.name}:\n{failure}\n{environment.logs()}"
+    with running_environment(environment):
         yield environment
-    finally:
-        remove_environment(environment)
 
 
 def run_on(environment: Environment, run_id: str, service: str) -> None:

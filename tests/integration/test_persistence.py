@@ -18,8 +18,7 @@ from tests.support import (
     XCOM_DAG_FILES,
     Environment,
     prepare_environment,
-    remove_environment,
-    start_environment,
+    running_environment,
     wait_for,
 )
 
@@ -31,12 +30,8 @@ def micro(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
     environment = prepare_environment(
         tmp_path_factory.mktemp("persistence"), "pe331", "3.3.1", {"EnvironmentClass": "mw1.micro"}
     )
-    try:
-        failure = start_environment(environment)
-        assert not failure, f"mwaa-local up failed for {environment.name}:\n{failure}\n{environment.logs()}"
+    with running_environment(environment):
         yield environment
-    finally:
-        remove_environment(environment)
 
 
 def up(environment: Environment) -> None:
