@@ -21,7 +21,7 @@ from emulator.autoscaler import journal
 from emulator.lifecycle import Context
 from emulator.stack.compose import ServiceContainer
 from emulator.stack.environment import DRAINING_POLICY, EnvironmentStack
-from tests.support import Environment, wait_for
+from tests.support import Environment, pool_processes, wait_for
 
 TASKS_PER_WORKER = 5  # mw1.small
 MAX_WORKERS = 3
@@ -189,10 +189,11 @@ def test_workers_run_the_class_tasks_per_worker(environment: Environment) -> Non
     )
 
     def counts() -> list[int]:
-        found = environment.celery_concurrency()
+        listings = environment.process_titles()  # one listing per worker, for the count and the message
+        found = [pool_processes(listing) for listing in listings.values()]
         if not found or set(found) != {TASKS_PER_WORKER}:
             # Kept as wait_for's last: what each worker was running instead.
-            raise AssertionError(f"pool processes per worker: {found}; processes: {environment.process_titles()}")
+            raise AssertionError(f"pool processes per worker: {found}; processes: {listings}")
         return found
 
     found = wait_for(counts, 120, f"every worker's Celery pool at {TASKS_PER_WORKER} processes", interval=1)
