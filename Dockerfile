@@ -61,6 +61,9 @@ COPY emulator/runtime/ /opt/mwaa-local/src/emulator/runtime/
 COPY emulator/sync/ /opt/mwaa-local/src/emulator/sync/
 COPY emulator/edge/ /opt/mwaa-local/src/emulator/edge/
 RUN echo /opt/mwaa-local/src > "$(/opt/mwaa-local/venv/bin/python -c 'import site; print(site.getsitepackages()[0])')/mwaa-local.pth"
+# The mount point of the volume that carries the warm Airflow CLI's socket from the web container
+# to the edge: a new volume takes the image folder's owner, so the airflow user can bind there.
+RUN install -d -o airflow -g airflow -m 0700 /usr/local/mwaa/cli-runner
 # Airflow processes import redis.client before Celery's 1 s send timeout can interrupt that
 # import and leave a half-imported module that fails every later task send ("module 'redis'
 # has no attribute 'client'"): the fix of apache/airflow#61362, for versions that predate it.

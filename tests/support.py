@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shlex
 import subprocess
@@ -158,6 +159,8 @@ LIST_PROCESSES = (
     "done"
 )
 CELERY_MAIN = ":MainProcess]"
+WEB_SERVER_TITLE = re.compile(r"\(web server (\d+) of \d+\)")
+WEB_SERVER_LOG = re.compile(r"\bweb_server=(\d+)\b")
 # A pool process's title: Celery's while idle; on Airflow 3 the task supervisor's once it has run
 # a task (it keeps that title afterwards).
 POOL_TITLES = (":ForkPoolWorker-", "airflow supervisor: ")
@@ -252,19 +255,32 @@ class Environment:
         )
         return len({row[0] for row in rows} & self.container_hostnames(service))
 
-    def served_by(self, count: int) -> dict[str, int]:
-        """Sends `count` requests to the UI's plain-http port and reads, from each web server's
-        access log, how many it answered."""
+    def served_by(self, count: int) -> dict[int, int]:
+        """Sends `count` requests to the UI's plain-http port and reads, from the web container's
+        access log (each line carries `web_server=<number>`), how many each web server answered."""
         marker = uuid.uuid4().hex
         path = "/api/v2/version" if self.family == 3 else "/health"
         for number in range(count):
             response = httpx.get(f"http://127.0.0.1:{self.web_port}{path}?probe={marker}-{number}", timeout=30)
             assert response.status_code == 200, response.text
-        counts = {}
-        for container in self.containers(self.web_service):
-            log = subprocess.run(["docker", "logs", container.name], capture_output=True, text=True, check=True)
-            counts[container.name] = (log.stdout + log.stderr).count(marker)
+        counts = dict.fromkeys(self.web_servers(), 0)
+        (container,) = self.containers(self.web_service)
+        log = subprocess.run(["docker", "logs", container.name], capture_output=True, text=True, check=True)
+        for line in (log.stdout + log.stderr).splitlines():
+            if marker in line and (served := WEB_SERVER_LOG.search(line)):
+                counts[int(served.group(1))] = counts.get(int(served.group(1)), 0) + 1
         return counts
+
+    def web_servers(self) -> dict[int, int]:
+        """The web container's web servers (its processes titled `(web server N of M)`: Airflow
+        3's API servers, Airflow 2's gunicorn arbiters), each number's pid."""
+        (listing,) = self.process_titles(self.web_service).values()
+        servers = {}
+        for line in listing.splitlines():
+            pid, _parent, command = [*line.split(maxsplit=2), "", ""][:3]
+            if (title := WEB_SERVER_TITLE.search(command)) and "worker [" not in command:
+                servers[int(title.group(1))] = int(pid)
+        return servers
 
     def celery_concurrency(self, service: str = "worker") -> list[int]:
         """Each running container's Celery pool processes (its task slots). A worker the autoscaler

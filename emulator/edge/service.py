@@ -1,11 +1,12 @@
-"""The edge container's process: the startup script (as every MWAA component runs it), the warm
-Airflow runner in Airflow's own interpreter, the https server on the WebserverUrl port and the
-plain-http proxy on the UI's port, both in front of the environment's MinWebservers web servers.
+"""The edge container's process: the https server on the WebserverUrl port and the plain-http
+proxy on the UI's port, both in front of the environment's MinWebservers web servers; CLI
+commands go to the warm Airflow CLI in the web container (emulator/runtime/cli_runner.py) over a
+Unix socket on a volume the two share.
 
 Its variables (compose/environment.yaml): `MWAA_LOCAL_EDGE_TOKEN_KEY` (hex, the environment's
 token signing key), `MWAA_LOCAL_EDGE_CERTIFICATE` and `MWAA_LOCAL_EDGE_KEY` (base64 PEM: the
 certificate chain and key from the machine's CA), `MWAA_LOCAL_EDGE_UPSTREAM` (the web component).
-None of them reaches the Airflow runner: DAG code a CLI command runs never sees the key.
+No Airflow process runs here, and no user code: the startup script is the Airflow components'.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ import base64
 import contextlib
 import os
 import signal
-import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,13 +25,12 @@ from starlette.applications import Starlette
 
 from emulator.edge.runner_client import RunnerClient
 from emulator.edge.server import EdgeSettings, make_app, make_plain_app
-from emulator.runtime import startup_script
+from emulator.runtime.group import CLI_RUNNER_SOCKET
 
 PORT = 8443
 PLAIN_PORT = 8080
 WORK = Path("/tmp/mwaa-local-edge")
-SOCKET = WORK / "runner.sock"
-RUNNER = Path(__file__).with_name("runner.py")
+SOCKET = Path(CLI_RUNNER_SOCKET)
 OWN_PREFIX = "MWAA_LOCAL_EDGE_"
 CONCURRENCY = 4  # commands running at once; MWAA asks clients to send one at a time
 QUEUE_SECONDS = 60.0
@@ -45,22 +43,8 @@ def _write_private(path: Path, data: bytes) -> None:
         file.write(data)
 
 
-def start_runner(environment: dict[str, str], upstream: str) -> None:
-    """Airflow's python with the runner, warming once the web servers answer; the edge exits
-    when it does, so Docker restarts both."""
-    variables = {name: value for name, value in environment.items() if not name.startswith(OWN_PREFIX)}
-    runner = subprocess.Popen(["python3", str(RUNNER), str(SOCKET), upstream], env=variables)
-
-    def watch() -> None:
-        status = runner.wait()
-        print(f"mwaa-local edge: the Airflow CLI runner exited with status {status}", flush=True)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="runner-watch", daemon=True).start()
-
-
 def main() -> int:
-    environment = startup_script.run(dict(os.environ))
+    environment = dict(os.environ)
     WORK.mkdir(parents=True, exist_ok=True)
     certificate, key = WORK / "certificate.pem", WORK / "key.pem"
     _write_private(certificate, base64.b64decode(environment[f"{OWN_PREFIX}CERTIFICATE"]))
@@ -71,7 +55,6 @@ def main() -> int:
         token_key=bytes.fromhex(environment[f"{OWN_PREFIX}TOKEN_KEY"]),
         upstream=environment[f"{OWN_PREFIX}UPSTREAM"],
     )
-    start_runner(environment, settings.upstream)
     runner = RunnerClient(SOCKET, CONCURRENCY, QUEUE_SECONDS, RUN_SECONDS)
     print(
         f"mwaa-local edge: https on port {PORT}, plain http on {PLAIN_PORT} for environment {settings.environment}",

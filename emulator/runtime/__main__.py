@@ -36,6 +36,11 @@ def main(argv: list[str]) -> int:
         return 0  # not reached: Airflow's python replaces this process
     from emulator.runtime import components
 
+    if command in components.WEB_COMMANDS:
+        # MWAA's web server tasks: MinWebservers of them serving one application built once.
+        components.start_web_servers(command)
+        return 0  # not reached
+
     if not command:
         print(usage(), file=sys.stderr)
         return 2

@@ -2,7 +2,9 @@
 
 MWAA's containers run one of three commands (reference §14.1): `scheduler` (scheduler,
 dag-processor and triggerer), `worker` and `webserver` (the API server on Airflow 3). mwaa-local
-runs each Airflow process in a container of its own. The variables MWAA's entrypoint sets
+runs a component per container, or several forked from one warm parent (emulator/runtime/group.py):
+each scheduler container's scheduler and triggerer, mw1.micro's `hybrid`, and the environment's
+web servers, all in one container that built Airflow's web application once. The variables MWAA's entrypoint sets
 (`MWAA_AIRFLOW_COMPONENT`, `MWAA_COMMAND`, `AWS_EXECUTION_ENV`) come with the container's
 environment, so `docker compose exec` and tasks see them too.
 """
@@ -10,12 +12,13 @@ environment, so `docker compose exec` and tasks see them too.
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from emulator.runtime import configuration, shell_profile, startup_script
-from emulator.runtime.health import COMPONENTS_VARIABLE
+from emulator.runtime.health import COMPONENTS_VARIABLE, WEB_SERVERS_VARIABLE
+
+WEB_COMMANDS = ("webserver", "api-server")
 
 # Run by Airflow's python: the container's components forked from one warm parent.
 GROUP_SCRIPT = Path(__file__).with_name("group.py")
@@ -62,32 +65,9 @@ def command(component: Component, environment: dict[str, str]) -> list[str]:
     return arguments
 
 
-PROBE = Path(__file__).with_name("probe.sh")
-# Airflow 3's task execution API builds itself at its first call (seconds of CPU). Its health
-# does not wait for it (the start stays short); this asks once the server listens, so a task
-# after `up` finds it built, off the start's critical path.
-WARM_EXECUTION_API = (
-    "for _ in $(seq 1200); do bash {probe} http {port} /execution/health >/dev/null && exit 0; sleep 0.5; done"
-)
-API_SERVER_PORT = 8080
-
-
-def warm_execution_api_later(port: int = API_SERVER_PORT) -> subprocess.Popen[bytes]:
-    """A detached shell that outlives this process's exec and asks the execution API once."""
-    return subprocess.Popen(
-        ["bash", "-c", WARM_EXECUTION_API.format(probe=PROBE, port=port)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
 def start(component: Component) -> None:
     """Replace this process with the component's Airflow process."""
     environment = prepare()
-    if component.name == "api-server":
-        warm_execution_api_later()
     os.execvpe("airflow", command(component, environment), environment)
 
 
@@ -112,3 +92,14 @@ def start_group(command_name: str) -> None:
     environment = prepare()
     names = group_names(command_name, environment)
     os.execvpe("python3", group_command(names, environment), environment)
+
+
+def start_web_servers(command_name: str) -> None:
+    """Replace this process with Airflow's python serving the environment's MinWebservers web
+    servers (Airflow 3's API servers, Airflow 2's web servers) from one application built once
+    (emulator/runtime/group.py)."""
+    environment = prepare()
+    count = environment.get(WEB_SERVERS_VARIABLE, "1")
+    component = "Airflow API servers" if command_name == "api-server" else "Airflow web servers"
+    print(f"mwaa-local: starting {count} {component} on port 8080 (MWAA component webserver)", flush=True)
+    os.execvpe("python3", ["python3", str(GROUP_SCRIPT), f"web-servers={count}"], environment)

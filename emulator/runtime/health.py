@@ -53,6 +53,8 @@ def job_alive(job_type: str) -> str | None:
 # Lists the Airflow processes of a container that runs several (MWAA's scheduler task, mw1.micro's
 # `hybrid`), set by mwaa-local's render; emulator/runtime/group.py starts them.
 COMPONENTS_VARIABLE = "MWAA_LOCAL_COMPONENTS"
+# How many web servers the web container runs (MinWebservers), set by mwaa-local's render.
+WEB_SERVERS_VARIABLE = "MWAA_LOCAL_WEBSERVERS"
 JOB_TYPES = {"scheduler": "SchedulerJob", "dag-processor": "DagProcessorJob", "triggerer": "TriggererJob"}
 
 

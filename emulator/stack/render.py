@@ -21,7 +21,7 @@ from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import DEFAULT_HTTPS_PORT, LocalSettings, RegionSecrets
 from emulator.environments.timings import PROFILES
 from emulator.errors import EnvironmentConfigError
-from emulator.runtime.health import COMPONENTS_VARIABLE
+from emulator.runtime.health import COMPONENTS_VARIABLE, WEB_SERVERS_VARIABLE
 from emulator.runtime.reserved import ESSENTIAL_VARIABLE
 from emulator.settings import DEFAULT_REGION, Naming
 
@@ -36,6 +36,8 @@ AIRFLOW_SERVICES = (
     "api-server",
     "edge",
 )
+# The services that run the environment's web servers (emulator/runtime/group.py).
+WEB_SERVICES = ("webserver", "api-server")
 
 
 def web_component(record: EnvironmentRecord) -> str:
@@ -143,7 +145,6 @@ def render_environment(
         "MWAA_LOCAL_POSTGRES_PASSWORD": secrets.postgres_password,
         "MWAA_LOCAL_SCHEDULERS": str(record.schedulers),
         "MWAA_LOCAL_WORKERS": str(worker_replicas(record, existing_workers)),
-        "MWAA_LOCAL_WEBSERVERS": str(record.min_webservers),
         "MWAA_LOCAL_WEB_PORT": str(settings.web_port),
         "MWAA_LOCAL_HTTPS_PORT": str(https_port(settings)),
         "MWAA_LOCAL_EDGE_HOST": (naming or Naming()).edge_host(record.name),
@@ -181,6 +182,8 @@ def render_environment(
             variables[COMPONENTS_VARIABLE] = ",".join(topology.scheduler_components(record))
         if service == "hybrid":
             variables[COMPONENTS_VARIABLE] = ",".join(topology.hybrid_components(record))
+        if service in WEB_SERVICES:
+            variables[WEB_SERVERS_VARIABLE] = str(record.min_webservers)
         services[service] = {"environment": {key: escape(value) for key, value in variables.items()}}
     return RenderedEnvironment(compose_env, {"services": services})
 

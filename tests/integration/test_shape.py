@@ -1,6 +1,7 @@
 """MWAA's mw1.small shape, every component alive and at work: two scheduler containers each
 running a scheduler and a triggerer (MWAA's scheduler task), the dag-processor on Airflow 3, a
-Celery worker and two web servers. Each is counted and shown doing its job."""
+Celery worker and two web servers (in one container, serving one application built once). Each
+is counted and shown doing its job."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tests.support import Environment
 
 def test_every_component_of_mw1_small_runs_and_works(environment: Environment) -> None:
     running = environment.running_services()
-    expected = {"scheduler": 2, environment.web_service: 2, "edge": 1, "sync": 1}
+    expected = {"scheduler": 2, environment.web_service: 1, "edge": 1, "sync": 1}
     if environment.family == 3:
         expected["dag-processor"] = 1
     assert {service: running.get(service) for service in expected} == expected, running
@@ -31,6 +32,7 @@ def test_every_component_of_mw1_small_runs_and_works(environment: Environment) -
     assert environment.run_dag("it_deferred", run_id, timeout=180) == "success", environment.logs()
     assert environment.task_hosts("it_deferred", run_id) <= environment.container_hostnames("worker")
 
-    # Both web servers answer requests to the UI's one port.
+    # Both web servers (MinWebservers) answer requests to the UI's one port.
+    assert sorted(environment.web_servers()) == [1, 2]
     served = environment.served_by(12)
-    assert len(served) == 2 and all(served.values()), served
+    assert sorted(served) == [1, 2] and all(served.values()), served

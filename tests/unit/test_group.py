@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gc
 import os
+import select
 import signal
+import socket
 import sys
 import threading
 import time
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from emulator.runtime import components, group
+from emulator.stack.ports import free_port
 from tests.support import wait_for
 
 pytestmark = pytest.mark.unit
@@ -92,6 +95,71 @@ def test_warm_up_keeps_the_collector_off_the_shared_heap() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_web_server_that_ends_is_started_again_while_the_others_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(group, "RESTART_AFTER_SECONDS", 0.2)
+    starts = tmp_path / "starts"
+
+    def serves_then_ends() -> int:
+        with starts.open("a") as file:
+            file.write("started\n")
+        if starts.read_text().count("started") < 3:
+            time.sleep(0.5)  # served a while, then ended (killed, crashed)
+            return 1
+        time.sleep(60)
+        return 0
+
+    processes = group.Group(restarted=frozenset({"web server 1"}))
+    processes.start("web server 1", serves_then_ends)
+    processes.start("web server 2", warm_shutdown())
+    waiting = threading.Thread(target=processes.wait)
+    waiting.start()
+    wait_for(lambda: starts.exists() and starts.read_text().count("started") == 3, 20, "the third start")
+    assert sorted(processes.running.values()) == ["web server 1", "web server 2"], "both serve again"
+    processes.on_stop_signal(signal.SIGTERM, None)
+    waiting.join(timeout=20)
+    assert not processes.running and processes.codes == {"web server 1": 128 + signal.SIGTERM, "web server 2": 0}
+
+
+def test_a_web_server_that_ends_at_once_stops_the_group_instead_of_looping() -> None:
+    """It could not bind its port, say: the engine's restart policy backs off, a loop would not."""
+    processes = group.Group(restarted=frozenset({"web server 1"}))
+    processes.start("web server 1", ends_with(4, 0.1))
+    processes.start("web server 2", warm_shutdown())
+    assert processes.wait() == 4
+    assert processes.codes == {"web server 1": 4, "web server 2": 0}
+
+
+def test_web_servers_share_their_port_and_the_kernel_spreads_connections_over_them() -> None:
+    port = free_port()
+    first, second = group.shared_port_socket(port, "127.0.0.1"), group.shared_port_socket(port, "127.0.0.1")
+    try:
+        accepted = {id(first): 0, id(second): 0}
+        for _ in range(40):
+            with socket.create_connection(("127.0.0.1", port)):
+                ready, _, _ = select.select([first, second], [], [], 5)
+                for listening in ready:
+                    connection, _ = listening.accept()
+                    connection.close()
+                    accepted[id(listening)] += 1
+        assert sum(accepted.values()) == 40 and all(accepted.values()), accepted
+        second.close()  # a web server that stopped: the other gets every new connection
+        for _ in range(5):
+            with socket.create_connection(("127.0.0.1", port)):
+                connection, _ = first.accept()
+                connection.close()
+    finally:
+        first.close()
+        second.close()
+
+
+def test_the_web_container_runs_its_web_servers_in_one_group() -> None:
+    assert group.parse(["web-servers=2"]) == [("web-servers", ["2"])]
+    with pytest.raises(SystemExit, match="web-servers=<count>"):
+        group.main(["web-servers=two"])
 
 
 def test_the_components_come_from_the_environment() -> None:

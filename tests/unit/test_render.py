@@ -103,11 +103,18 @@ def test_the_shape_follows_the_class_and_version() -> None:
     assert hybrid2["MWAA_LOCAL_COMPONENTS"] == "scheduler,triggerer,worker"
 
 
+def web_servers(given: dict[str, object]) -> str:
+    """What the web container is told to run (MWAA_LOCAL_WEBSERVERS), for either family."""
+    override = rendered(given).airflow_override["services"]
+    service = "api-server" if str(given.get("AirflowVersion", "3")).startswith("3") else "webserver"
+    return override[service]["environment"]["MWAA_LOCAL_WEBSERVERS"]  # type: ignore[index,no-any-return]
+
+
 def test_min_webservers_web_servers_run() -> None:
-    assert rendered({}).compose_env["MWAA_LOCAL_WEBSERVERS"] == "2", "mw1.small's default MinWebservers"
-    assert rendered({"MinWebservers": 4, "MaxWebservers": 5}).compose_env["MWAA_LOCAL_WEBSERVERS"] == "4"
-    micro = rendered({"EnvironmentClass": "mw1.micro"}).compose_env
-    assert micro["MWAA_LOCAL_WEBSERVERS"] == "1"
+    assert web_servers({}) == "2", "mw1.small's default MinWebservers"
+    assert web_servers({"MinWebservers": 4, "MaxWebservers": 5}) == "4"
+    assert web_servers({"EnvironmentClass": "mw1.micro"}) == "1"
+    assert web_servers({"AirflowVersion": "2.10.3", "MinWebservers": 3, "MaxWebservers": 3}) == "3"
 
 
 def test_turning_the_triggerer_off_runs_none() -> None:

@@ -1,9 +1,12 @@
-"""The edge's warm Airflow: Airflow's own interpreter with the CLI imported once, running each
-request in a forked child so a command costs a fork, not Airflow's multi-second import.
+"""The warm Airflow CLI behind the edge's `/aws_mwaa/cli`: Airflow's own interpreter with the CLI
+imported once, running each request in a forked child so a command costs a fork, not Airflow's
+multi-second import.
 
-Run as a script by Airflow's python (`python3 runner.py <socket>`), so it imports only the
-standard library and Airflow, never mwaa-local's packages. The edge talks to it over a Unix
-socket, one JSON line each way per connection:
+MWAA runs CLI commands on its web servers; so does this: the web container's group
+(emulator/runtime/group.py) loads this file, warms it and forks it beside the web servers, so it
+shares their Airflow. It imports only the standard library and Airflow, never mwaa-local's
+packages. The edge talks to it over a Unix socket on a volume only the two containers mount, one
+JSON line each way per connection:
 
     {"op": "cli", "argv": ["dags", "list"]}   → {"stdout": <base64>, "stderr": <base64>, "exit": 0}
     {"op": "user", "username": …, "role": …, "password": …} → {"exit": 0, "stderr": <base64>}
@@ -26,7 +29,6 @@ from collections.abc import Callable
 from typing import Any
 
 DEFAULT_ROLES = ("Admin", "Op", "User", "Viewer", "Public")
-WEB_SERVER_WAIT_SECONDS = 600.0
 # Command modules most calls need, imported before any fork so no child pays for them.
 WARM_MODULES = (
     "airflow.__main__",
@@ -146,32 +148,9 @@ def warm() -> None:
     cli_parser.get_parser()
 
 
-def wait_for_web_server(url: str, limit: float = WEB_SERVER_WAIT_SECONDS) -> None:
-    """Until the environment's web server answers an HTTP request (any answer), or `limit`.
-
-    It is the last component of a start to be ready: warming after it keeps Airflow's import
-    here from competing with the components' own starts for the cores."""
-    import http.client
-    import time
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        connection = http.client.HTTPConnection(parts.hostname or "localhost", parts.port or 80, timeout=5)
-        try:
-            connection.request("GET", "/")
-            connection.getresponse()
-            return
-        except (OSError, http.client.HTTPException):
-            time.sleep(0.5)
-        finally:
-            connection.close()
-
-
 def main(argv: list[str]) -> int:
-    if len(argv) not in (1, 2):
-        print("usage: runner.py <unix socket path> [<web server url to wait for before warming>]", file=sys.stderr)
+    if len(argv) != 1:
+        print("usage: cli_runner.py <unix socket path>", file=sys.stderr)
         return 2
     path = argv[0]
     if os.path.exists(path):
@@ -184,10 +163,8 @@ def main(argv: list[str]) -> int:
     with Server(partial, Handler) as server:
         os.chmod(partial, 0o600)
         os.rename(partial, path)  # the socket appears only once it accepts
-        if len(argv) == 2:
-            wait_for_web_server(argv[1])
         warm()
-        print(f"mwaa-local edge: Airflow CLI runner ready on {path}", flush=True)
+        print(f"mwaa-local: Airflow CLI runner ready on {path}", flush=True)
         server.serve_forever()
     return 0
 
