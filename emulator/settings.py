@@ -149,6 +149,13 @@ class Naming:
         lead = f"mwaa_{self.namespace}-" if self.namespace else "mwaa-"
         return lead + environment_name.lower()
 
+    def web_host(self, environment_name: str) -> str:
+        """The name an environment's web container has on its own network: Airflow 3's workers
+        and the edge call the API server by it. Unique, because that container also joins the
+        region network, where its service name would name every environment's web servers."""
+        digest = hashlib.sha256(self.environment_project(environment_name).encode()).hexdigest()[:12]
+        return f"mwaa-web-{digest}"
+
     def edge_host(self, environment_name: str) -> str:
         """The name an environment's edge has on the region network (the control plane calls it
         for InvokeRestApi; its certificate names it): a DNS label, unique per project."""

@@ -248,12 +248,14 @@ class Environment:
         return counts
 
     def live_jobs(self, job_type: str, service: str) -> int:
-        """The service's containers whose Airflow job of this type heartbeated in the last 30 seconds."""
+        """The Airflow jobs of this type in the service's containers that heartbeated in the last
+        30 seconds (one container can run several: MWAA's scheduler tasks)."""
         rows = self.sql(
-            "SELECT DISTINCT hostname FROM job WHERE state = 'running' "
+            "SELECT hostname FROM job WHERE state = 'running' "
             f"AND job_type = '{job_type}' AND latest_heartbeat > now() - interval '30 seconds'"
         )
-        return len({row[0] for row in rows} & self.container_hostnames(service))
+        hosts = self.container_hostnames(service)
+        return sum(1 for row in rows if row[0] in hosts)
 
     def served_by(self, count: int) -> dict[int, int]:
         """Sends `count` requests to the UI's plain-http port and reads, from the web container's

@@ -40,8 +40,15 @@ FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthM
 DB_HOST, DB_PORT, DB_NAME = "postgres", 5432, "airflow"
 DATABASE = f"{DB_HOST}:{DB_PORT}/{DB_NAME}"
 BROKER_URL = "redis://redis:6379/0"
-API_SERVER_URL = "http://api-server:8080"
-EXECUTION_API_URL = f"{API_SERVER_URL}/execution/"
+WEB_PORT = 8080
+
+
+def api_server_url(web_host: str) -> str:
+    """Airflow 3's API server as the environment's containers reach it (its web container's
+    per-environment name: emulator/settings.py, `Naming.web_host`)."""
+    return f"http://{web_host}:{WEB_PORT}"
+
+
 # MWAA's broker visibility timeout (12 h), on every Airflow version.
 VISIBILITY_TIMEOUT = "43200"
 
@@ -76,7 +83,7 @@ def overruled_variables(record: EnvironmentRecord) -> frozenset[str]:
 
 def essential_names(record: EnvironmentRecord) -> frozenset[str]:
     """The names of MWAA's essential settings (they do not depend on the secrets' values)."""
-    return frozenset(essential(record, EnvironmentSecrets("", "", "", "", ""), ""))
+    return frozenset(essential(record, EnvironmentSecrets("", "", "", "", ""), "", ""))
 
 
 def user_variables(record: EnvironmentRecord) -> tuple[dict[str, str], list[str]]:
@@ -168,7 +175,7 @@ def api_server_type(record: EnvironmentRecord) -> dict[str, str]:
     return {"AIRFLOW__API__WORKER_REFRESH_INTERVAL": "43200", "AIRFLOW__API__WORKER_REFRESH_BATCH_SIZE": "1"}
 
 
-def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: str) -> dict[str, str]:
+def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: str, web_host: str) -> dict[str, str]:
     """What MWAA forces whatever the user configures (reference §15.2)."""
     credentials = f"airflow:{secrets.postgres_password}"
     settings = {
@@ -193,7 +200,7 @@ def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: 
     else:
         settings |= {
             "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": EXECUTION_API_URL,
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_server_url(web_host)}/execution/",
             "AIRFLOW__CORE__MULTI_TEAM": "False",
             "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
             "AIRFLOW__TRIGGERER__QUEUES_ENABLED": "False",
@@ -208,11 +215,11 @@ def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: 
 
 
 def component_environment(
-    record: EnvironmentRecord, timings: Timings, secrets: EnvironmentSecrets, base_url: str
+    record: EnvironmentRecord, timings: Timings, secrets: EnvironmentSecrets, base_url: str, web_host: str
 ) -> dict[str, str]:
     """The Airflow variables of every component: opinionated < user options < essential."""
     user, _ = user_variables(record)
-    return {**opinionated(record, timings), **user, **essential(record, secrets, base_url)}
+    return {**opinionated(record, timings), **user, **essential(record, secrets, base_url, web_host)}
 
 
 def custom_airflow_configs(record: EnvironmentRecord) -> str:

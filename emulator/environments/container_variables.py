@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 
 from emulator.environments.airflow_config import (
-    API_SERVER_URL,
     DB_HOST,
     DB_NAME,
     DB_PORT,
     EnvironmentSecrets,
+    api_server_url,
     custom_airflow_configs,
 )
 from emulator.environments.record import EnvironmentRecord
@@ -75,7 +75,9 @@ def logging_variables(record: EnvironmentRecord) -> dict[str, str]:
     return variables
 
 
-def service_variables(record: EnvironmentRecord, secrets: EnvironmentSecrets, environment_id: str) -> dict[str, str]:
+def service_variables(
+    record: EnvironmentRecord, secrets: EnvironmentSecrets, environment_id: str, web_host: str
+) -> dict[str, str]:
     """What MWAA's service sets on every container of the environment."""
     variables = {
         "AIRFLOW_ENV_ID": environment_id,
@@ -97,7 +99,7 @@ def service_variables(record: EnvironmentRecord, secrets: EnvironmentSecrets, en
         **logging_variables(record),
     }
     if record.airflow_version.family >= 3:
-        variables["MWAA__CORE__API_SERVER_URL"] = API_SERVER_URL
+        variables["MWAA__CORE__API_SERVER_URL"] = api_server_url(web_host)
     web_level = str(log_settings(record, "WebserverLogs").get("LogLevel", "INFO"))
     variables["GUNICORN_CMD_ARGS"] = f"--log-level {web_level.lower()}"
     return variables

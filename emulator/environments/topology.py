@@ -1,8 +1,8 @@
 """Which Airflow containers an environment runs, from its class and settings (reference §11).
 
-Every class but mw1.micro runs MWAA's split shape: `Schedulers` scheduler containers, each
-running a scheduler and a triggerer (MWAA runs the triggerer in the scheduler's task), a
-dag-processor on Airflow 3, and Celery workers between MinWorkers and MaxWorkers. mw1.micro
+Every class but mw1.micro runs MWAA's split shape: `Schedulers` schedulers, each with a
+triggerer (MWAA runs the triggerer in the scheduler's task), and a dag-processor on Airflow 3,
+all in one scheduler container; and Celery workers between MinWorkers and MaxWorkers. mw1.micro
 runs them all in one `hybrid` container.
 """
 
@@ -25,8 +25,11 @@ def triggerer_enabled(record: EnvironmentRecord) -> bool:
 
 
 def scheduler_components(record: EnvironmentRecord) -> list[str]:
-    """The Airflow processes of each scheduler container (emulator/runtime/group.py)."""
-    return ["scheduler", *(["triggerer"] if triggerer_enabled(record) else [])]
+    """The Airflow processes of the scheduler container (emulator/runtime/group.py): MWAA's
+    `Schedulers` scheduler tasks, each a scheduler and (unless turned off) a triggerer, and on
+    Airflow 3 the dag-processor, all forked from one parent that imported Airflow once."""
+    task = ["scheduler", *(["triggerer"] if triggerer_enabled(record) else [])]
+    return [*task * record.schedulers, *(["dag-processor"] if record.airflow_version.family >= 3 else [])]
 
 
 def hybrid_components(record: EnvironmentRecord) -> list[str]:
@@ -51,5 +54,4 @@ def tasks_per_worker(record: EnvironmentRecord) -> int:
 def profiles(record: EnvironmentRecord) -> list[str]:
     """The compose profiles (compose/environment.yaml) of the environment's shape."""
     family = record.airflow_version.family
-    shape = ["hybrid"] if is_hybrid(record) else ["split", *([f"airflow{family}-split"] if family >= 3 else [])]
-    return [f"airflow{family}", *shape]
+    return [f"airflow{family}", "hybrid" if is_hybrid(record) else "split"]

@@ -82,7 +82,18 @@ def group_names(command: str, environment: dict[str, str]) -> list[str]:
 
 
 def group_command(names: list[str], environment: dict[str, str]) -> list[str]:
-    arguments = [f"{name}={' '.join(command(COMPONENTS[name], environment)[1:])}" for name in names]
+    """A component listed more than once (the schedulers and triggerers of MWAA's scheduler
+    tasks) is numbered from its second; that one and the next leave Airflow's log server to
+    the first, which serves the logs of all (one container, one logs folder, one port)."""
+    arguments: list[str] = []
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        airflow_args = command(COMPONENTS[name], environment)[1:]
+        if seen[name] > 1:
+            airflow_args.append("--skip-serve-logs")
+        label = name if seen[name] == 1 else f"{name}-{seen[name]}"
+        arguments.append(f"{label}={' '.join(airflow_args)}")
     return ["python3", str(GROUP_SCRIPT), *arguments]
 
 

@@ -18,8 +18,9 @@ SYNC_MARKER = Path("/tmp/mwaa-local-sync-ok")
 HEARTBEAT_LIMIT_SECONDS = 60
 
 
-def job_alive(job_type: str) -> str | None:
-    """The job of this type on this host has heartbeated recently (Airflow's `job` table)."""
+def job_alive(job_type: str, expected: int = 1) -> str | None:
+    """`expected` jobs of this type on this host have heartbeated recently (Airflow's `job`
+    table)."""
     from urllib.parse import unquote, urlsplit
 
     import pg8000.native
@@ -35,18 +36,17 @@ def job_alive(job_type: str) -> str | None:
     )
     try:
         rows = connection.run(
-            "SELECT extract(epoch FROM now() - max(latest_heartbeat)) FROM job "
-            "WHERE job_type = :job_type AND hostname = :hostname AND state = 'running'",
+            "SELECT count(*) FROM job WHERE job_type = :job_type AND hostname = :hostname "
+            "AND state = 'running' AND latest_heartbeat > now() - :limit * interval '1 second'",
             job_type=job_type,
             hostname=socket.getfqdn(),
+            limit=HEARTBEAT_LIMIT_SECONDS,
         )
     finally:
         connection.close()
-    age = rows[0][0]
-    if age is None:
-        return f"no running {job_type} on this host yet"
-    if float(age) > HEARTBEAT_LIMIT_SECONDS:
-        return f"{job_type} last heartbeat {float(age):.0f}s ago"
+    alive = int(rows[0][0])
+    if alive < expected:
+        return f"{alive} of {expected} {job_type} on this host heartbeated in the last {HEARTBEAT_LIMIT_SECONDS} s"
     return None
 
 
@@ -61,9 +61,9 @@ JOB_TYPES = {"scheduler": "SchedulerJob", "dag-processor": "DagProcessorJob", "t
 def components_alive() -> str | None:
     """Each Airflow job of the container's components heartbeats (a worker has none; the
     container stops when the worker process ends)."""
-    listed = os.environ.get(COMPONENTS_VARIABLE, "scheduler")
-    for component in listed.split(","):
-        if component in JOB_TYPES and (problem := job_alive(JOB_TYPES[component])):
+    listed = os.environ.get(COMPONENTS_VARIABLE, "scheduler").split(",")
+    for component in dict.fromkeys(listed):
+        if component in JOB_TYPES and (problem := job_alive(JOB_TYPES[component], listed.count(component))):
             return problem
     return None
 

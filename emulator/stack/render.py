@@ -16,7 +16,12 @@ import yaml
 from emulator import images
 from emulator.edge.credentials import EdgeCredentials
 from emulator.environments import aws_access, container_variables, topology
-from emulator.environments.airflow_config import EnvironmentSecrets, component_environment, essential_names
+from emulator.environments.airflow_config import (
+    EnvironmentSecrets,
+    api_server_url,
+    component_environment,
+    essential_names,
+)
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import DEFAULT_HTTPS_PORT, LocalSettings, RegionSecrets
 from emulator.environments.timings import PROFILES
@@ -29,7 +34,6 @@ from emulator.settings import DEFAULT_REGION, Naming
 AIRFLOW_SERVICES = (
     "init",
     "scheduler",
-    "dag-processor",
     "worker",
     "hybrid",
     "webserver",
@@ -40,11 +44,7 @@ AIRFLOW_SERVICES = (
 WEB_SERVICES = ("webserver", "api-server")
 
 
-def web_component(record: EnvironmentRecord) -> str:
-    return "webserver" if record.airflow_version.family == 2 else "api-server"
-
-
-def edge_variables(record: EnvironmentRecord, edge: EdgeCredentials | None) -> dict[str, str]:
+def edge_variables(edge: EdgeCredentials | None, web_host: str) -> dict[str, str]:
     """The edge's own material (emulator/edge/service.py), per environment and never in an image."""
     if edge is None:
         return {}
@@ -52,7 +52,7 @@ def edge_variables(record: EnvironmentRecord, edge: EdgeCredentials | None) -> d
         "MWAA_LOCAL_EDGE_TOKEN_KEY": edge.token_key.hex(),
         "MWAA_LOCAL_EDGE_CERTIFICATE": base64.b64encode(edge.certificate_pem.encode()).decode(),
         "MWAA_LOCAL_EDGE_KEY": base64.b64encode(edge.key_pem.encode()).decode(),
-        "MWAA_LOCAL_EDGE_UPSTREAM": f"http://{web_component(record)}:8080",
+        "MWAA_LOCAL_EDGE_UPSTREAM": api_server_url(web_host),
     }
 
 
@@ -127,6 +127,7 @@ def render_environment(
     `existing_workers`: the worker containers the environment has now."""
     version = record.airflow_version
     timings = PROFILES[settings.timings]
+    web_host = (naming or Naming()).web_host(record.name)
     chosen = settings.image_settings  # None: this process's variables
     compose_env = {
         "COMPOSE_PROFILES": ",".join(topology.profiles(record)),
@@ -143,11 +144,11 @@ def render_environment(
         "MWAA_LOCAL_BUILD_HASH": build_hash,
         "MWAA_LOCAL_CA_BUNDLE": ca_bundle,
         "MWAA_LOCAL_POSTGRES_PASSWORD": secrets.postgres_password,
-        "MWAA_LOCAL_SCHEDULERS": str(record.schedulers),
         "MWAA_LOCAL_WORKERS": str(worker_replicas(record, existing_workers)),
         "MWAA_LOCAL_WEB_PORT": str(settings.web_port),
         "MWAA_LOCAL_HTTPS_PORT": str(https_port(settings)),
         "MWAA_LOCAL_EDGE_HOST": (naming or Naming()).edge_host(record.name),
+        "MWAA_LOCAL_WEB_HOST": web_host,
         "MWAA_LOCAL_WEB_BIND": web_bind(record),
         "MWAA_LOCAL_S3_ENDPOINT": aws_access.S3_ENDPOINT_IN_REGION,
         "MWAA_LOCAL_S3_ACCESS_KEY": region_secrets.access_key,
@@ -165,8 +166,8 @@ def render_environment(
             "MWAA_LOCAL_CONFIGURATION_HASH": configured.build_hash,
         }
     shared = {
-        **component_environment(record, timings, secrets, web_url(settings)),
-        **container_variables.service_variables(record, secrets, settings.environment_id),
+        **component_environment(record, timings, secrets, web_url(settings), web_host),
+        **container_variables.service_variables(record, secrets, settings.environment_id, web_host),
         **aws_access.task_variables(region_secrets.access_key, region_secrets.secret_key, settings.aws_endpoints),
         # What a startup script's exports cannot change (emulator/runtime/startup_script.py).
         ESSENTIAL_VARIABLE: ",".join(sorted(essential_names(record))),
@@ -177,7 +178,7 @@ def render_environment(
         if service == "init":
             variables["MWAA_LOCAL_ADMIN_PASSWORD"] = secrets.admin_password
         if service == "edge":
-            variables |= edge_variables(record, edge)
+            variables |= edge_variables(edge, web_host)
         if service == "scheduler":
             variables[COMPONENTS_VARIABLE] = ",".join(topology.scheduler_components(record))
         if service == "hybrid":

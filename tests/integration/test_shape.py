@@ -1,7 +1,7 @@
-"""MWAA's mw1.small shape, every component alive and at work: two scheduler containers each
-running a scheduler and a triggerer (MWAA's scheduler task), the dag-processor on Airflow 3, a
-Celery worker and two web servers (in one container, serving one application built once). Each
-is counted and shown doing its job."""
+"""MWAA's mw1.small shape, every component alive and at work: two schedulers each with a
+triggerer (MWAA's scheduler tasks) and the dag-processor on Airflow 3, in one scheduler
+container; a Celery worker; two web servers (in one container, serving one application built
+once). Each is counted and shown doing its job."""
 
 from __future__ import annotations
 
@@ -12,19 +12,18 @@ from tests.support import Environment
 
 def test_every_component_of_mw1_small_runs_and_works(environment: Environment) -> None:
     running = environment.running_services()
-    expected = {"scheduler": 2, environment.web_service: 1, "edge": 1, "sync": 1}
-    if environment.family == 3:
-        expected["dag-processor"] = 1
+    expected = {"scheduler": 1, environment.web_service: 1, "edge": 1, "sync": 1}
     assert {service: running.get(service) for service in expected} == expected, running
+    assert "dag-processor" not in running, "the dag-processor runs in the scheduler container"
     described = environment.described()
     assert described["MinWorkers"] <= running["worker"] <= described["MaxWorkers"], running
     assert "triggerer" not in running, "the triggerers run inside the scheduler containers"
 
-    # Each scheduler container heartbeats as a scheduler and as a triggerer.
+    # Two schedulers and two triggerers heartbeat, and on Airflow 3 one dag-processor.
     assert environment.live_jobs("SchedulerJob", "scheduler") == 2, environment.logs()
     assert environment.live_jobs("TriggererJob", "scheduler") == 2, environment.logs()
     if environment.family == 3:
-        assert environment.live_jobs("DagProcessorJob", "dag-processor") == 1
+        assert environment.live_jobs("DagProcessorJob", "scheduler") == 1
 
     # A deferred task finishes only through a triggerer, and resumes on a worker.
     environment.ensure_dag("it_deferred")

@@ -18,7 +18,7 @@ URL = "http://localhost:8080"
 
 
 def environment(given: dict, timings=MWAA) -> dict[str, str]:
-    return component_environment(build_record(given), timings, SECRETS, URL)
+    return component_environment(build_record(given), timings, SECRETS, URL, "mwaa-web-0123456789ab")
 
 
 def test_options_translate_like_mwaa() -> None:
@@ -71,7 +71,7 @@ def test_class_sets_worker_autoscale() -> None:
 def test_airflow3_gets_the_shared_jwt_secret_and_execution_api() -> None:
     env = environment({"AirflowVersion": "3.3.1"})
     assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "jwtsecret"
-    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://api-server:8080/execution/"
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://mwaa-web-0123456789ab:8080/execution/"
     assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("FabAuthManager")
     assert env["AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL"] == "300"
     assert "AIRFLOW__WEBSERVER__SECRET_KEY" not in env
@@ -122,7 +122,7 @@ def test_custom_airflow_configs_carries_every_option_given_ignored_ones_included
         "AIRFLOW__CORE__PARALLELISM": "64",
     }
     assert json.loads(custom_airflow_configs(record)) == expected
-    variables = service_variables(record, SECRETS, "envid")
+    variables = service_variables(record, SECRETS, "envid", "mwaa-web-0123456789ab")
     assert json.loads(variables["MWAA__CORE__CUSTOM_AIRFLOW_CONFIGS"]) == expected
     assert json.loads(custom_airflow_configs(build_record({}))) == {}
 
@@ -172,7 +172,7 @@ def test_options_mwaa_overrules_are_reported_and_not_applied(
     kept, ignored = user_variables(record)
     assert ignored == [option]
     assert kept == {}
-    env = component_environment(record, MWAA, SECRETS, URL)
+    env = component_environment(record, MWAA, SECRETS, URL, "mwaa-web-0123456789ab")
     if forced is None:
         assert variable not in env
     else:
@@ -203,7 +203,7 @@ def test_parallelism_and_worker_autoscale_stay_configurable(version: str) -> Non
     kept, ignored = user_variables(record)
     assert ignored == []
     assert kept == {"AIRFLOW__CORE__PARALLELISM": "128", "AIRFLOW__CELERY__WORKER_AUTOSCALE": "12,12"}
-    env = component_environment(record, MWAA, SECRETS, URL)
+    env = component_environment(record, MWAA, SECRETS, URL, "mwaa-web-0123456789ab")
     assert env["AIRFLOW__CORE__PARALLELISM"] == "128"
     assert env["AIRFLOW__CELERY__WORKER_AUTOSCALE"] == "12,12"
 
@@ -238,4 +238,9 @@ def test_airflow3_runs_a_standalone_dag_processor(version: str) -> None:
         {"AirflowVersion": version, "AirflowConfigurationOptions": {"scheduler.standalone_dag_processor": "False"}}
     )
     assert user_variables(record)[1] == ["scheduler.standalone_dag_processor"]
-    assert component_environment(record, MWAA, SECRETS, URL)["AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR"] == "True"
+    assert (
+        component_environment(record, MWAA, SECRETS, URL, "mwaa-web-0123456789ab")[
+            "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR"
+        ]
+        == "True"
+    )

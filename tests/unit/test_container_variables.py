@@ -12,11 +12,12 @@ from emulator.environments.timings import MWAA
 SECRETS = EnvironmentSecrets("fernet=", "websecret", "jwtsecret", "pgpass", "adminpass")
 ENVIRONMENT_ID = "0123456789abcdef"
 ARN_PREFIX = "arn:aws:logs:us-east-1:000000000000:log-group:"
+WEB_HOST = "mwaa-web-0123456789ab"
 COMPONENTS = ("DAGPROCESSOR", "SCHEDULER", "TRIGGERER", "TASK", "WEBSERVER", "WORKER")
 
 
 def variables(given: dict) -> dict[str, str]:
-    return service_variables(build_record(given), SECRETS, ENVIRONMENT_ID)
+    return service_variables(build_record(given), SECRETS, ENVIRONMENT_ID, WEB_HOST)
 
 
 @pytest.mark.parametrize("version", ["2.10.3", "3.3.1"])
@@ -32,7 +33,7 @@ def test_identity_paths_and_executor(version: str) -> None:
 
 
 def test_environment_id_is_the_one_given() -> None:
-    assert service_variables(build_record({}), SECRETS, "another-id")["AIRFLOW_ENV_ID"] == "another-id"
+    assert service_variables(build_record({}), SECRETS, "another-id", WEB_HOST)["AIRFLOW_ENV_ID"] == "another-id"
 
 
 def test_secrets_as_mwaa_spells_them() -> None:
@@ -45,7 +46,7 @@ def test_secrets_as_mwaa_spells_them() -> None:
 @pytest.mark.parametrize("version", ["2.10.3", "3.3.1"])
 def test_database_variables_describe_the_database_airflow_uses(version: str) -> None:
     record = build_record({"AirflowVersion": version})
-    env = service_variables(record, SECRETS, ENVIRONMENT_ID)
+    env = service_variables(record, SECRETS, ENVIRONMENT_ID, WEB_HOST)
     assert (env["MWAA__DB__POSTGRES_HOST"], env["MWAA__DB__POSTGRES_PORT"]) == ("postgres", "5432")
     assert (env["MWAA__DB__POSTGRES_DB"], env["MWAA__DB__POSTGRES_SSLMODE"]) == ("airflow", "prefer")
     credentials = json.loads(env["MWAA__DB__CREDENTIALS"])
@@ -53,14 +54,14 @@ def test_database_variables_describe_the_database_airflow_uses(version: str) -> 
         f"postgresql+psycopg2://{credentials['username']}:{credentials['password']}@"
         f"{env['MWAA__DB__POSTGRES_HOST']}:{env['MWAA__DB__POSTGRES_PORT']}/{env['MWAA__DB__POSTGRES_DB']}"
     )
-    assert component_environment(record, MWAA, SECRETS, "")["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == built
+    assert component_environment(record, MWAA, SECRETS, "", WEB_HOST)["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == built
 
 
 def test_api_server_url_on_airflow3_matches_the_execution_api() -> None:
     record = build_record({"AirflowVersion": "3.3.1"})
-    env = service_variables(record, SECRETS, ENVIRONMENT_ID)
-    assert env["MWAA__CORE__API_SERVER_URL"] == "http://api-server:8080"
-    execution = component_environment(record, MWAA, SECRETS, "")["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]
+    env = service_variables(record, SECRETS, ENVIRONMENT_ID, WEB_HOST)
+    assert env["MWAA__CORE__API_SERVER_URL"] == f"http://{WEB_HOST}:8080", "the web container's unique name"
+    execution = component_environment(record, MWAA, SECRETS, "", WEB_HOST)["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]
     assert execution == env["MWAA__CORE__API_SERVER_URL"] + "/execution/"
 
 

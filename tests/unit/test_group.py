@@ -177,6 +177,18 @@ def test_the_components_come_from_the_environment() -> None:
         components.group_names("hybrid", {variable: "scheduler,webscheduler"})
 
 
+def test_a_second_scheduler_and_triggerer_leave_the_log_server_to_the_first() -> None:
+    """MWAA's scheduler tasks in one container: one logs folder, one log server port each."""
+    command = components.group_command(["scheduler", "triggerer", "scheduler", "triggerer", "dag-processor"], {})
+    assert group.parse(command[2:]) == [
+        ("scheduler", ["scheduler"]),
+        ("triggerer", ["triggerer"]),
+        ("scheduler-2", ["scheduler", "--skip-serve-logs"]),
+        ("triggerer-2", ["triggerer", "--skip-serve-logs"]),
+        ("dag-processor", ["dag-processor"]),
+    ]
+
+
 def test_airflows_python_runs_the_group_with_each_components_arguments() -> None:
     command = components.group_command(["scheduler", "triggerer", "worker"], {})
     assert command[:2] == ["python3", str(components.GROUP_SCRIPT)]

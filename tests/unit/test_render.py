@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 import yaml
 
-from emulator.environments.airflow_config import API_SERVER_URL, BROKER_URL, DB_HOST, EnvironmentSecrets
+from emulator.edge.credentials import EdgeCredentials
+from emulator.environments.airflow_config import BROKER_URL, DB_HOST, EnvironmentSecrets
 from emulator.environments.record import build_record
 from emulator.environments.state import LocalSettings, RegionSecrets
 from emulator.errors import EnvironmentConfigError
@@ -28,7 +29,6 @@ NO_EMULATOR = "http://no-aws-emulator-configured.invalid"
 MWAA_COMMANDS = {
     "init": "migrate-db",
     "scheduler": "scheduler",
-    "dag-processor": "scheduler",
     "triggerer": "scheduler",
     "worker": "worker",
     "hybrid": "hybrid",
@@ -77,7 +77,7 @@ def test_compose_variables_come_from_the_record() -> None:
     assert env["MWAA_LOCAL_AIRFLOW_IMAGE"] == "mwaa-local/airflow:2.10.3"
     assert env["MWAA_LOCAL_PYTHON_VERSION"] == "3.11"
     assert env["MWAA_LOCAL_BASE_IMAGE"] == "python:3.11-slim-bookworm"
-    assert (env["MWAA_LOCAL_WORKERS"], env["MWAA_LOCAL_SCHEDULERS"]) == ("2", "3")
+    assert env["MWAA_LOCAL_WORKERS"] == "2"
     assert env["MWAA_LOCAL_WEB_PORT"] == "9090"
     assert env["MWAA_LOCAL_WEB_BIND"] == "127.0.0.1", "PRIVATE_ONLY (the default) serves this machine only"
     assert env["MWAA_LOCAL_SYNC_INTERVAL"] == "1"
@@ -89,9 +89,13 @@ def test_compose_variables_come_from_the_record() -> None:
 
 def test_the_shape_follows_the_class_and_version() -> None:
     split3 = rendered({"AirflowVersion": "3.3.1"})
-    assert split3.compose_env["COMPOSE_PROFILES"] == "airflow3,split,airflow3-split"
+    assert split3.compose_env["COMPOSE_PROFILES"] == "airflow3,split"
     scheduler = split3.airflow_override["services"]["scheduler"]["environment"]  # type: ignore[index]
-    assert scheduler["MWAA_LOCAL_COMPONENTS"] == "scheduler,triggerer", "MWAA runs a triggerer in each scheduler task"
+    # mw1.small's two scheduler tasks, a triggerer in each, and the dag-processor: one container.
+    assert scheduler["MWAA_LOCAL_COMPONENTS"] == "scheduler,triggerer,scheduler,triggerer,dag-processor"
+    split2 = rendered({"AirflowVersion": "2.10.3", "Schedulers": 3})
+    scheduler2 = split2.airflow_override["services"]["scheduler"]["environment"]  # type: ignore[index]
+    assert scheduler2["MWAA_LOCAL_COMPONENTS"] == "scheduler,triggerer,scheduler,triggerer,scheduler,triggerer"
     micro3 = rendered({"AirflowVersion": "3.3.1", "EnvironmentClass": "mw1.micro"})
     assert micro3.compose_env["COMPOSE_PROFILES"] == "airflow3,hybrid", "no separate scheduler, worker or dag-processor"
     hybrid = micro3.airflow_override["services"]["hybrid"]["environment"]  # type: ignore[index]
@@ -120,7 +124,7 @@ def test_min_webservers_web_servers_run() -> None:
 def test_turning_the_triggerer_off_runs_none() -> None:
     given = {"Schedulers": 3, "AirflowConfigurationOptions": {"mwaa.triggerer_enabled": "False"}}
     scheduler = rendered(given).airflow_override["services"]["scheduler"]["environment"]  # type: ignore[index]
-    assert scheduler["MWAA_LOCAL_COMPONENTS"] == "scheduler"
+    assert scheduler["MWAA_LOCAL_COMPONENTS"] == "scheduler,scheduler,scheduler,dag-processor"
     micro = {"EnvironmentClass": "mw1.micro", "AirflowConfigurationOptions": {"mwaa.triggerer_enabled": "false"}}
     hybrid = rendered(micro).airflow_override["services"]["hybrid"]["environment"]  # type: ignore[index]
     assert hybrid["MWAA_LOCAL_COMPONENTS"] == "scheduler,dag-processor,worker"
@@ -209,7 +213,7 @@ def test_environment_id_and_service_variables_reach_every_service() -> None:
         assert env["AIRFLOW_ENV_ID"] == "feedface00112233", service
         assert env["CUSTOMER_ACCOUNT_ID"] == "000000000000", service
         assert env["MWAA__CORE__EXECUTOR_TYPE"] == "CeleryExecutor", service
-        assert env["MWAA__CORE__API_SERVER_URL"] == "http://api-server:8080", service
+        assert env["MWAA__CORE__API_SERVER_URL"] == f"http://{Naming().web_host('local')}:8080", service
 
 
 def test_aws_variables_point_boto3_at_the_local_services() -> None:
@@ -271,7 +275,7 @@ def test_the_rendered_services_exist_in_the_compose_file() -> None:
 
 
 # Services that run DAG code (top-level code, tasks, triggers) reach the S3 service.
-RUN_USER_CODE = ("scheduler", "dag-processor", "triggerer", "worker", "hybrid")
+RUN_USER_CODE = ("scheduler", "worker", "hybrid", "webserver", "api-server")
 
 
 def test_services_that_run_dag_code_join_the_region_network_and_reach_the_host() -> None:
@@ -284,7 +288,8 @@ def test_services_that_run_dag_code_join_the_region_network_and_reach_the_host()
     assert on_airflow_image == {*AIRFLOW_SERVICES, "sync"}, "every Airflow service is rendered (sync is not Airflow)"
     for service in AIRFLOW_SERVICES:
         definition = compose["services"][service]
-        # The edge runs DAG code too (`dags test` through /aws_mwaa/cli) and the control plane calls it.
+        # The web containers run DAG code too (the CLI runner: `dags test` through /aws_mwaa/cli);
+        # the control plane calls the edge.
         expected = ["default", "region"] if service in (*RUN_USER_CODE, "edge") else ["default"]
         assert sorted(definition["networks"]) == expected, service
         assert definition["extra_hosts"] == ["host.docker.internal:host-gateway"], service
@@ -311,11 +316,34 @@ def host_of(url: str) -> str:
 
 def test_hosts_airflow_reaches_by_service_name_are_not_shared_on_the_region_network() -> None:
     services = compose_file()["services"]
-    for host in (host_of(API_SERVER_URL), DB_HOST, host_of(BROKER_URL)):
-        if host in services:
-            assert "region" not in services[host].get("networks", []), (
-                f"`{host}` would resolve to any environment's {host} on the shared region network"
-            )
+    for host in (DB_HOST, host_of(BROKER_URL)):
+        assert host in services
+        assert "region" not in services[host].get("networks", []), (
+            f"`{host}` would resolve to any environment's {host} on the shared region network"
+        )
+
+
+def test_airflow_calls_its_web_servers_by_a_name_of_the_environments_own() -> None:
+    """The web container joins the region network (its CLI runner runs DAG code), where its
+    service name names every environment's: Airflow and the edge use a unique alias instead."""
+    first, second = service_environments({"Name": "first"}), service_environments({"Name": "second"})
+    url = first["worker"]["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]
+    assert (
+        host_of(url)
+        == Naming().web_host("first")
+        != Naming().web_host("second")
+        == host_of(second["worker"]["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"])
+    )
+    assert host_of(url) not in compose_file()["services"]
+    edge = EdgeCredentials("certificate", "key", b"k" * 32)
+    upstream = render_environment(
+        build_record({"Name": "first"}), settings(), SECRETS, REGION, "hash", "/ca.pem", Naming(), edge=edge
+    ).airflow_override["services"]["edge"]["environment"]["MWAA_LOCAL_EDGE_UPSTREAM"]  # type: ignore[index]
+    assert upstream == f"http://{Naming().web_host('first')}:8080"
+    for service in ("api-server", "webserver"):
+        networks = compose_file()["services"][service]["networks"]
+        assert networks["default"]["aliases"] == ["${MWAA_LOCAL_WEB_HOST:?}"], service
+        assert "region" in networks, service
 
 
 def test_no_user_file_is_bind_mounted() -> None:
