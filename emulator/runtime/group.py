@@ -79,6 +79,8 @@ CLI_RUNNER = "cli runner"
 # On a volume only the web container and the edge mount (compose/environment.yaml).
 CLI_RUNNER_SOCKET = "/usr/local/mwaa/cli-runner/runner.sock"
 RESTART_AFTER_SECONDS = 10.0
+# gunicorn's own access log format, used when Airflow's `webserver.access_logformat` is empty.
+GUNICORN_ACCESS_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 WEB_PORT = 8080
 
 
@@ -205,6 +207,13 @@ def airflow_family() -> int:
     return int(airflow.__version__.split(".")[0])
 
 
+def gunicorn_chosen() -> bool:
+    """`api.server_type` = `gunicorn` (MWAA's on 3.2 and later)."""
+    from airflow.configuration import conf
+
+    return str(conf.get("api", "server_type", fallback="uvicorn")).lower() == "gunicorn"
+
+
 def build_web_app(family: int) -> Any:
     """Airflow's web application as its web server command builds it: Airflow 3's API server
     (UI, REST API, task execution API), Airflow 2's Flask web server."""
@@ -276,16 +285,16 @@ def serve_flask(app: Any, number: int, count: int) -> int:
     from gunicorn.app.base import BaseApplication
 
     detach_from_parent(f"airflow webserver (web server {number} of {count})")
+    access_format = conf.get("webserver", "access_logformat", fallback="") or GUNICORN_ACCESS_FORMAT
     options = {
         "bind": f"0.0.0.0:{WEB_PORT}",
         "reuse_port": True,
         "workers": conf.getint("webserver", "workers"),
         "worker_class": conf.get("webserver", "worker_class"),
         "timeout": conf.getint("webserver", "web_server_worker_timeout"),
-        "proc_name": f"airflow-webserver-{number}",
+        "proc_name": f"airflow-webserver (web server {number} of {count})",  # gunicorn's process titles
         "accesslog": "-",
-        "access_log_format": f"web_server={number} " + conf.get("webserver", "access_logformat", fallback="")
-        or f'web_server={number} %(h)s "%(r)s" %(s)s %(b)s',
+        "access_log_format": f"web_server={number} {access_format}",
     }
 
     class WebServer(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
@@ -324,12 +333,16 @@ def start_web_servers(group: Group, names: list[str]) -> None:
     """The web servers first, then the CLI runner: its warm-up (the CLI's modules) comes after
     they serve, and it shares what they share."""
     family = airflow_family()
-    app = build_web_app(family)
-    gc.collect()
-    gc.freeze()
-    serve = serve_api if family >= 3 else serve_flask
-    for number, name in enumerate(names, start=1):
-        group.start(name, functools.partial(serve, app, number, len(names)))
+    if family >= 3 and gunicorn_chosen():
+        # MWAA's own way, an option away: Airflow's gunicorn, its workers the web servers.
+        group.start(names[0], functools.partial(run_airflow, ["api-server", "--workers", str(len(names))]))
+    else:
+        app = build_web_app(family)
+        gc.collect()
+        gc.freeze()
+        serve = serve_api if family >= 3 else serve_flask
+        for number, name in enumerate(names, start=1):
+            group.start(name, functools.partial(serve, app, number, len(names)))
     runner = load_cli_runner()
     runner.warm()
     gc.collect()
