@@ -103,7 +103,7 @@ def workspace_of(context: click.Context) -> Path:
 @click.option(
     "--timings",
     type=click.Choice(sorted(PROFILES)),
-    help="`mwaa` (MWAA's 30 s sync, 300 s DAG folder scan) or `dev` (1 s sync, 2 s scan). Kept per environment.",
+    help="`mwaa` (MWAA's 30 s sync, 300 s DAG folder scan) or `dev` (0.5 s sync, 1 s scan). Kept per environment.",
 )
 @click.option(
     "--sync-interval",

@@ -17,11 +17,13 @@ class Timings:
 # MWAA: a 30 s sync (UG configuring-dag-folder), Airflow's 300 s folder scan and 30 s re-parse.
 # AWS documents no scale-in delay; two minutes is ours (its alarms look at minutes of metrics).
 MWAA = Timings("mwaa", sync_interval=30, dag_dir_list_interval=300, min_file_process_interval=30, scale_in_cooldown=120)
-# Development: a new DAG shows up within seconds; costs a little idle CPU for the rescans.
+# Development: a new DAG shows up within two seconds; costs a little idle CPU for the rescans.
+# The sync every half second: Airflow 3's DAG processor loops once a second, and a file that
+# waited a whole second for the sync too would often miss the loop after it.
 # A changed file is parsed at its next scan whatever min_file_process_interval says (Airflow
 # parses files modified since their last parse first): MWAA's 30 s only paces re-parsing
 # unchanged files, which shorter would cost CPU for nothing.
-DEV = Timings("dev", sync_interval=1, dag_dir_list_interval=1, min_file_process_interval=30, scale_in_cooldown=20)
+DEV = Timings("dev", sync_interval=0.5, dag_dir_list_interval=1, min_file_process_interval=30, scale_in_cooldown=20)
 # Airflow 3's DAG processor asks whether its bundle is due a scan only this often (its default 5 s):
 # a shorter folder scan than that is not seen sooner.
 BUNDLE_REFRESH_CHECK_DEFAULT = 5

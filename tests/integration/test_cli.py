@@ -140,7 +140,7 @@ def test_up_keeps_the_sync_interval_and_timings_per_environment(environment: Env
     finally:
         reset = environment.cli("up", "--timings", "dev")
         assert reset.returncode == 0, reset.stderr
-    assert sync_interval() == "1", "--timings sets the profile's interval again"
+    assert sync_interval() == "0.5", "--timings sets the profile's interval again"
 
 
 def test_up_deploy_uploads_the_workspace_first(environment: Environment) -> None:

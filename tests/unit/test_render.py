@@ -80,7 +80,7 @@ def test_compose_variables_come_from_the_record() -> None:
     assert env["MWAA_LOCAL_WORKERS"] == "2"
     assert env["MWAA_LOCAL_WEB_PORT"] == "9090"
     assert env["MWAA_LOCAL_WEB_BIND"] == "127.0.0.1", "PRIVATE_ONLY (the default) serves this machine only"
-    assert env["MWAA_LOCAL_SYNC_INTERVAL"] == "1"
+    assert env["MWAA_LOCAL_SYNC_INTERVAL"] == "0.5"
     assert (env["MWAA_LOCAL_BUCKET"], env["MWAA_LOCAL_DAG_S3_PATH"]) == ("mwaa-local", "dags")
     assert env["MWAA_LOCAL_REGION"] == "us-east-1"
     assert env["MWAA_LOCAL_S3_ENDPOINT"] == "http://s3:9000"

@@ -136,5 +136,5 @@ def test_records_and_settings_round_trip(tmp_path: Path) -> None:
 
 def test_sync_interval_is_the_settings_own_else_the_profiles() -> None:
     assert sync_interval(LocalSettings()) == 30
-    assert sync_interval(LocalSettings(timings="dev")) == 1
+    assert sync_interval(LocalSettings(timings="dev")) == 0.5
     assert sync_interval(LocalSettings(timings="mwaa", sync_interval=10)) == 10
