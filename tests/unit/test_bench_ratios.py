@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.bench import ratios
+from tools.bench import ratios
 
 pytestmark = pytest.mark.unit
 

@@ -1,3 +1,4 @@
+import tomllib
 from pathlib import Path
 
 from emulator.stack.build import build_hash, build_inputs, control_plane_files, failing_step, step_errors
@@ -73,6 +74,17 @@ def test_the_hashed_inputs_are_what_the_dockerfile_copies() -> None:
         assert source in control_plane, source
     assert {"Dockerfile", "compose/region.yaml", "emulator/cli.py", "emulator/control/plane.py"} <= control_plane
     assert not [name for name in control_plane if "__pycache__" in name or "/_data/" in name]
+
+
+def test_the_projects_tools_are_in_no_image_and_not_in_the_wheel() -> None:
+    """The benchmark and the offline image builder are tools of this repository, not product."""
+    root = Path(__file__).resolve().parents[2]
+    shipped = {*control_plane_files(root), *(p.relative_to(root).as_posix() for p in build_inputs(root, "3.3.1"))}
+    assert not [name for name in shipped if name.startswith(("tools/", "scripts/offline")) or "bench" in name]
+    wheel = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert wheel["packages"] == ["emulator"]
+    assert not [target for target in wheel["force-include"] if target.startswith(("tools", "scripts/offline"))]
+    assert (root / "tools" / "bench.py").is_file(), "the benchmark moved to tools/"
 
 
 def test_a_configuration_build_failure_names_the_steps_own_errors() -> None:

@@ -11,9 +11,9 @@ import time
 from typing import Any
 
 from emulator import lifecycle, versions
-from emulator.bench import BUCKET, call_api, container_of, rss_mib, settled, sql_condition, wait_inside
 from emulator.environments.timings import DEV
 from emulator.lifecycle import Context, stack_of
+from tools.bench import BUCKET, call_api, container_of, rss_mib, settled, sql_condition, wait_inside
 
 FAN_OUT_ID = "bench_fan_out"
 FAN_OUT_TEXT = f"""

@@ -267,7 +267,7 @@ def measure_mwaa_local(
         return result
 
     if scaling_only:
-        from emulator.bench_scaling import bench_scaling  # it uses this module's helpers
+        from tools.bench_scaling import bench_scaling  # it uses this module's helpers
 
         result |= bench_scaling(context, name, version, port, settle)
         cli("down", "--volumes")
