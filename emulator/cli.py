@@ -32,7 +32,7 @@ from emulator.settings import DEFAULT_REGION
 from emulator.stack import render
 from emulator.stack.docker_engine import require_docker
 from emulator.stack.region import Region
-from emulator.workspace_tools import run_tool
+from emulator.workspace_checks import run_tool
 
 F = TypeVar("F", bound=Callable[..., Any])
 

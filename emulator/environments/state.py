@@ -310,7 +310,9 @@ class EnvironmentState:
         )
 
 
-def free_port(home: Path, name: str, taken: Callable[[int], bool], start: int, also_taken: int | None = None) -> int:
+def unclaimed_port(
+    home: Path, name: str, taken: Callable[[int], bool], start: int, also_taken: int | None = None
+) -> int:
     """A port for one of a new environment's listeners (its UI from 8080 up, its edge from 8443
     up): the first no other environment is given and `taken` does not refuse (each MWAA
     environment has a web server of its own). `also_taken`: this environment's other port."""
@@ -341,10 +343,10 @@ def with_free_ports(
 ) -> LocalSettings:
     """`settings` with the ports a new environment (or one from before the edge) still lacks."""
     if not web_port_given:
-        settings = dataclasses.replace(settings, web_port=free_port(home, name, taken, DEFAULT_WEB_PORT))
+        settings = dataclasses.replace(settings, web_port=unclaimed_port(home, name, taken, DEFAULT_WEB_PORT))
     if settings.https_port is None:
         settings = dataclasses.replace(
-            settings, https_port=free_port(home, name, taken, DEFAULT_HTTPS_PORT, settings.web_port)
+            settings, https_port=unclaimed_port(home, name, taken, DEFAULT_HTTPS_PORT, settings.web_port)
         )
     return settings
 
