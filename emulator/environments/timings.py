@@ -17,9 +17,9 @@ class Timings:
 # MWAA: a 30 s sync (UG configuring-dag-folder), Airflow's 300 s folder scan and 30 s re-parse.
 # AWS documents no scale-in delay; two minutes is ours (its alarms look at minutes of metrics).
 MWAA = Timings("mwaa", sync_interval=30, dag_dir_list_interval=300, min_file_process_interval=30, scale_in_cooldown=120)
-# Development: a new DAG shows up within two seconds; costs a little idle CPU for the rescans.
-# The sync every half second: Airflow 3's DAG processor loops once a second, and a file that
-# waited a whole second for the sync too would often miss the loop after it.
+# Development: a new DAG shows up within about two seconds; costs a little idle CPU for the
+# rescans. The sync every half second: a new file waits 0.25 s for it on average, then Airflow
+# 3's DAG processor, which loops once a second, and the parse take most of the rest.
 # A changed file is parsed at its next scan whatever min_file_process_interval says (Airflow
 # parses files modified since their last parse first): MWAA's 30 s only paces re-parsing
 # unchanged files, which shorter would cost CPU for nothing.
