@@ -14,7 +14,7 @@ from typing import Any
 from botocore.model import OperationModel, Shape, StructureShape
 from starlette.requests import Request
 
-from emulator.api.errors import SerializationError
+from emulator.errors import SerializationError
 
 
 def _scalar(text: str, shape: Shape) -> Any:

@@ -19,12 +19,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.api.backend import Operations
-from emulator.api.errors import UnknownOperationError
 from emulator.api.parsing import parse_input, without_documents
 from emulator.api.routes import OperationRoute
 from emulator.api.serialize import error_response, output_response
 from emulator.environments import shapes
-from emulator.errors import EnvironmentConfigError, MwaaLocalError
+from emulator.errors import EnvironmentConfigError, MwaaLocalError, UnknownOperationError
 from emulator.iam.access import CALLER_OPERATIONS, AccessControl, check
 from emulator.iam.signature import SignedRequest
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from emulator.api.errors import RestApiClientError, RestApiServerError, ServiceUnavailableError
 from emulator.edge import certificates, credentials, rest
+from emulator.errors import RestApiClientError, RestApiServerError, ServiceUnavailableError
 
 EDGE_PORT = 8443
 REQUEST_MEMBERS = ("Method", "Path", "QueryParameters", "Body")

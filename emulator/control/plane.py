@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Protocol
 
-from emulator.api.errors import ServiceUnavailableError
 from emulator.api.pagination import DEFAULT_PAGE_SIZE, decode_token, encode_token
 from emulator.api.parsing import without_documents
 from emulator.control.entries import Entry
@@ -28,7 +27,7 @@ from emulator.environments import shapes, status
 from emulator.environments.record import EnvironmentRecord, build_record
 from emulator.environments.update import apply_update, worker_replacement_strategy
 from emulator.environments.view import environment_arn, get_environment_output
-from emulator.errors import EnvironmentConfigError, EnvironmentNotFoundError, MwaaLocalError
+from emulator.errors import EnvironmentConfigError, EnvironmentNotFoundError, MwaaLocalError, ServiceUnavailableError
 from emulator.iam.access import Caller
 
 Input = dict[str, Any]

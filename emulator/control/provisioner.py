@@ -16,13 +16,12 @@ from typing import Any
 
 from minio.commonconfig import ENABLED
 
-from emulator.api.errors import ServiceUnavailableError
 from emulator.control import configuration, edge_client
 from emulator.control.plane import Report
 from emulator.edge import credentials
 from emulator.environments.record import EnvironmentRecord
 from emulator.environments.state import EnvironmentState, LocalSettings, ports_lock, with_free_ports
-from emulator.errors import EnvironmentConfigError
+from emulator.errors import EnvironmentConfigError, ServiceUnavailableError
 from emulator.s3.errors import s3_errors
 from emulator.settings import Naming, Paths
 from emulator.stack import render

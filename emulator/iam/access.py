@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from emulator.api.errors import AccessDeniedError
 from emulator.environments.view import environment_arn
+from emulator.errors import AccessDeniedError
 from emulator.iam.policy import PolicyError
 from emulator.iam.principals import Principal, Principals
 from emulator.iam.signature import UNKNOWN_KEY, SignedRequest, verify

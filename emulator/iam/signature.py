@@ -19,7 +19,7 @@ from botocore.auth import SIGV4_TIMESTAMP, UNSIGNED_PAYLOAD, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from emulator.api.errors import AccessDeniedError
+from emulator.errors import AccessDeniedError
 
 SERVICE = "airflow"
 ALGORITHM = "AWS4-HMAC-SHA256"

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from emulator.api.backend import InMemoryOperations
-from emulator.api.errors import AccessDeniedError
 from emulator.api.routes import UriTemplate
 from emulator.api.server import INTERNAL_MESSAGE, ServerThread
+from emulator.errors import AccessDeniedError
 from emulator.iam.access import Caller
 from tests.unit.api_access import access_for_tests, signed
 

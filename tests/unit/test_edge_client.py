@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.api.errors import RestApiClientError, RestApiServerError
 from emulator.control.edge_client import rest_api_output
+from emulator.errors import RestApiClientError, RestApiServerError
 
 pytestmark = pytest.mark.unit
 

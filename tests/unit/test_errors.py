@@ -1,6 +1,7 @@
 """The exception tree's AWS identities (reference §5), for the API to serialise."""
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,4 +43,4 @@ def test_errors_module_uses_the_standard_library_only() -> None:
     imported = {
         alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
     } | {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported <= {"__future__"}
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported - set(sys.stdlib_module_names)

@@ -18,9 +18,8 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 from emulator.api.backend import InMemoryOperations
-from emulator.api.errors import AccessDeniedError
 from emulator.api.server import ServerThread
-from emulator.errors import StateError
+from emulator.errors import AccessDeniedError, StateError
 from emulator.iam import policy, signature
 from emulator.iam.access import AccessControl, role_arn
 from emulator.iam.policy import PolicyError
