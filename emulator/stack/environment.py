@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import docker.errors
 
 from emulator import images
-from emulator.control.configuration import Configuration
 from emulator.edge import credentials
 from emulator.environments import topology
 from emulator.environments.private_files import write_private
@@ -26,6 +26,17 @@ CONFIGURATION_SERVICE = "configuration"  # builds the configured image (compose 
 WORKER_SERVICE = "worker"
 DRAINING_POLICY = "no"  # a draining worker's restart policy: the compose file gives workers another
 STOP_TIMEOUT = 10  # seconds `down` gives a container to stop, as compose's default
+
+
+class StagedConfiguration(Protocol):
+    """What a start needs of the configuration the control plane staged for the configured image
+    (emulator/control/configuration.py): its build context and a digest of everything in it."""
+
+    @property
+    def digest(self) -> str: ...
+
+    @property
+    def context(self) -> Path: ...
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,7 @@ class EnvironmentStack:
         record: EnvironmentRecord,
         settings: LocalSettings,
         region_secrets: RegionSecrets,
-        configuration: Configuration | None = None,
+        configuration: StagedConfiguration | None = None,
     ) -> Builds:
         """Write the compose inputs for `record`, with the image's build context assembled under
         the state home (from the checkout or the installed package); returns the build hashes."""
