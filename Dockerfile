@@ -1,8 +1,8 @@
 # mwaa-local's one image: every Airflow component of an environment, and mwaa-local's own
 # in-container services (entrypoint, bucket sync, init, health checks).
 #
-# Build arguments (`mwaa-local up` derives them from emulator/versions for the environment):
-#   AIRFLOW_VERSION  an Airflow version MWAA runs (a folder under emulator/versions/data)
+# Build arguments (`mwaa-local up` derives them from emulator/model/versions for the environment):
+#   AIRFLOW_VERSION  an Airflow version MWAA runs (a folder under emulator/model/versions/data)
 #   PYTHON_VERSION   the Python minor MWAA runs that version on
 #   BASE_IMAGE       python:<minor>-slim-bookworm, or a mirror's copy or an offline stand-in
 # Build secret `ca_bundle`: extra CA certificates (PEM) that pip must trust; never stored.
@@ -22,7 +22,7 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
 RUN python3 -c "import sys; found = '%d.%d' % sys.version_info[:2]; \
 assert found == '${PYTHON_VERSION}', f'the base image has Python {found}; Airflow ${AIRFLOW_VERSION} runs on ${PYTHON_VERSION} on MWAA'"
 COPY scripts/docker/pip-install /usr/local/bin/pip-install
-COPY emulator/versions/data/${AIRFLOW_VERSION}/ /build/versions/
+COPY emulator/model/versions/data/${AIRFLOW_VERSION}/ /build/versions/
 # Airflow as MWAA installs it: its base packages, always under Apache's constraints for the
 # version plus MWAA's essential pins, into the airflow user's site (~/.local).
 RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca_bundle \
@@ -33,7 +33,7 @@ RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca_bundle 
       --constraint /build/versions/mwaa-essential-constraints.txt
 # mwaa-local's own runtime gets a virtual environment of its own: users' requirements and
 # Airflow's pins never meet it.
-COPY emulator/runtime/requirements.txt /build/runtime-requirements.txt
+COPY emulator/container/runtime/requirements.txt /build/runtime-requirements.txt
 RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca_bundle \
     python3 -m venv /opt/mwaa-local/venv \
  && pip-install /opt/mwaa-local/venv/bin/pip install -r /build/runtime-requirements.txt
@@ -53,13 +53,12 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
  && chown -R airflow:airflow /usr/local/airflow /usr/local/mwaa
 COPY --from=build --chown=airflow:airflow /usr/local/airflow/.local /usr/local/airflow/.local
 COPY --from=build /opt/mwaa-local/venv /opt/mwaa-local/venv
-COPY --chown=airflow:airflow emulator/versions/data/${AIRFLOW_VERSION}/airflow-constraints.txt /usr/local/airflow/.local/etc/airflow_constraints.txt
-COPY --chown=airflow:airflow emulator/versions/data/${AIRFLOW_VERSION}/mwaa-essential-constraints.txt /usr/local/airflow/.local/etc/mwaa_essential_constraints.txt
+COPY --chown=airflow:airflow emulator/model/versions/data/${AIRFLOW_VERSION}/airflow-constraints.txt /usr/local/airflow/.local/etc/airflow_constraints.txt
+COPY --chown=airflow:airflow emulator/model/versions/data/${AIRFLOW_VERSION}/mwaa-essential-constraints.txt /usr/local/airflow/.local/etc/mwaa_essential_constraints.txt
 # Only the container side of mwaa-local: changes to the CLI never rebuild the image.
 COPY emulator/__init__.py /opt/mwaa-local/src/emulator/__init__.py
-COPY emulator/runtime/ /opt/mwaa-local/src/emulator/runtime/
-COPY emulator/sync/ /opt/mwaa-local/src/emulator/sync/
-COPY emulator/edge/ /opt/mwaa-local/src/emulator/edge/
+COPY emulator/container/ /opt/mwaa-local/src/emulator/container/
+COPY emulator/model/__init__.py emulator/model/configuration_files.py emulator/model/container_contract.py emulator/model/reserved.py emulator/model/sync_plan.py emulator/model/tokens.py /opt/mwaa-local/src/emulator/model/
 RUN echo /opt/mwaa-local/src > "$(/opt/mwaa-local/venv/bin/python -c 'import site; print(site.getsitepackages()[0])')/mwaa-local.pth"
 # The mount point of the volume that carries the warm Airflow CLI's socket from the web container
 # to the edge: a new volume takes the image folder's owner, so the airflow user can bind there.
@@ -80,16 +79,16 @@ ENV AIRFLOW_HOME=/usr/local/airflow \
     PATH=/usr/local/airflow/.local/bin:${PATH}
 USER airflow
 WORKDIR /usr/local/airflow
-ENTRYPOINT ["/opt/mwaa-local/venv/bin/python", "-m", "emulator.runtime"]
+ENTRYPOINT ["/opt/mwaa-local/venv/bin/python", "-m", "emulator.container"]
 
 # The region's control plane (the MWAA API): mwaa-local itself, driving Docker through the
 # engine's socket with the standalone Compose v2 binary. Its build context is the package and
-# the files `up` needs (emulator/stack/build.py assembles it), laid out as a checkout.
+# the files `up` needs (emulator/docker/build.py assembles it), laid out as a checkout.
 FROM ${BASE_IMAGE} AS control-plane
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 HOME=/tmp MWAA_LOCAL_COMPOSE_COMMAND=compose-v2
 COPY scripts/docker/pip-install /usr/local/bin/pip-install
-COPY emulator/control/requirements.txt /build/control-plane-requirements.txt
+COPY emulator/service/requirements.txt /build/control-plane-requirements.txt
 RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca_bundle \
     pip-install python3 -m pip install -r /build/control-plane-requirements.txt \
  && ln -s "$(python3 -c 'import compose, pathlib; print(pathlib.Path(compose.__file__).parent / "docker-compose")')" \
@@ -100,4 +99,4 @@ COPY . /opt/mwaa-local/src/
 RUN mv /opt/mwaa-local/src/airflow-image.dockerignore /opt/mwaa-local/src/.dockerignore
 ENV PYTHONPATH=/opt/mwaa-local/src
 WORKDIR /opt/mwaa-local/src
-ENTRYPOINT ["python3", "-m", "emulator.control"]
+ENTRYPOINT ["python3", "-m", "emulator.service"]

@@ -26,11 +26,11 @@ from pathlib import Path
 
 import pytest
 
-from emulator import lifecycle
-from emulator.lifecycle import Context
-from emulator.settings import HOME_VARIABLE
-from emulator.stack.ports import free_port
-from emulator.stack.region import Region
+from emulator.cli import lifecycle
+from emulator.cli.lifecycle import Context
+from emulator.docker.ports import free_port
+from emulator.docker.region import Region
+from emulator.state.settings import HOME_VARIABLE
 from tests.support import Environment, delete_bucket, prepare_environment, state_exists
 
 KINDS = ("unit", "integration", "e2e")

@@ -22,13 +22,13 @@ import httpx
 from botocore.config import Config
 from minio import Minio
 
-from emulator import lifecycle
-from emulator.control.client import ControlPlaneClient
-from emulator.lifecycle import Context
-from emulator.stack import health_checks
-from emulator.stack.compose import ComposeProject, ServiceContainer
-from emulator.stack.environment import DRAINING_POLICY
-from emulator.stack.ports import free_port
+from emulator.cli import lifecycle
+from emulator.cli.lifecycle import Context
+from emulator.docker import health_checks
+from emulator.docker.compose import ComposeProject, ServiceContainer
+from emulator.docker.environment import DRAINING_POLICY
+from emulator.docker.ports import free_port
+from emulator.service.client import ControlPlaneClient
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = Path(__file__).resolve().parent / "dags"

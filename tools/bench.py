@@ -36,16 +36,17 @@ from typing import Any
 
 import httpx
 
-from emulator import images, lifecycle, versions
-from emulator.control.client import ControlPlaneClient
-from emulator.edge import credentials
-from emulator.environments.record import build_record
-from emulator.lifecycle import Context, stack_of
+from emulator.cli import lifecycle
+from emulator.cli.lifecycle import Context, stack_of
+from emulator.docker import health_checks, images
+from emulator.docker.compose import ComposeProject
+from emulator.docker.engine import client
+from emulator.docker.ports import free_port
+from emulator.model import versions
+from emulator.model.record import build_record
 from emulator.s3.bucket import ensure_bucket
-from emulator.stack import health_checks
-from emulator.stack.compose import ComposeProject
-from emulator.stack.docker_engine import client
-from emulator.stack.ports import free_port
+from emulator.service.client import ControlPlaneClient
+from emulator.state import edge_credentials as credentials
 
 DAG_ID = "bench_xcom"
 DAG_FILE = f"{DAG_ID}.py"

@@ -10,9 +10,10 @@ import io
 import time
 from typing import Any
 
-from emulator import lifecycle, versions
-from emulator.environments.timings import DEV
-from emulator.lifecycle import Context, stack_of
+from emulator.cli import lifecycle
+from emulator.cli.lifecycle import Context, stack_of
+from emulator.model import versions
+from emulator.model.timings import DEV
 from tools.bench import BUCKET, call_api, container_of, rss_mib, settled, sql_condition, wait_inside
 
 FAN_OUT_ID = "bench_fan_out"

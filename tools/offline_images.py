@@ -15,7 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from emulator import images, versions
+from emulator.docker import images
+from emulator.model import versions
 
 REPO = Path(__file__).resolve().parent.parent
 RECIPES = REPO / "scripts" / "offline"

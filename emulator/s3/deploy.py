@@ -20,9 +20,9 @@ from pathlib import Path
 from minio import Minio
 from minio.error import S3Error
 
-from emulator.environments.record import EnvironmentRecord
-from emulator.errors import MwaaLocalError
-from emulator.sync.plan import is_ignored_local, relative_path
+from emulator.model.errors import MwaaLocalError
+from emulator.model.record import EnvironmentRecord
+from emulator.model.sync_plan import is_ignored_local, relative_path
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # fixed, so an unchanged plugins folder zips identically
 

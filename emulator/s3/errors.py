@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import urllib3.exceptions
 from minio.error import S3Error
 
-from emulator.errors import MwaaLocalError
+from emulator.model.errors import MwaaLocalError
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.lifecycle import Context
+from emulator.cli.lifecycle import Context
 from tests.support import Environment, wait_for
 
 SETTLED = ("AVAILABLE", "CREATE_FAILED", "UPDATE_FAILED", "UNAVAILABLE")

@@ -17,8 +17,9 @@ import certifi
 import pytest
 import requests
 
-from emulator.edge import credentials, tokens
-from emulator.lifecycle import Context
+from emulator.cli.lifecycle import Context
+from emulator.model import tokens
+from emulator.state import edge_credentials as credentials
 from tests.support import REPO, Environment, mwaa_client, wait_for
 
 DAG_ID = "e2e_cli_token"

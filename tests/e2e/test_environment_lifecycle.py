@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from emulator.lifecycle import Context
-from emulator.stack.region import Region
+from emulator.cli.lifecycle import Context
+from emulator.docker.region import Region
 from tests.e2e.mwaa_api import (
     NETWORK,
     ROLE,

@@ -14,8 +14,8 @@ from typing import Any
 import boto3
 import pytest
 
-from emulator.lifecycle import Context
-from emulator.settings import HOME_VARIABLE
+from emulator.cli.lifecycle import Context
+from emulator.state.settings import HOME_VARIABLE
 from tests.e2e.mwaa_api import aws, create_input, error_of, new_bucket, wait_settled
 from tests.support import Environment, cli, env_exports, wait_for
 

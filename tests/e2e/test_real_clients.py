@@ -10,7 +10,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from emulator.lifecycle import Context
+from emulator.cli.lifecycle import Context
 from tests.support import XCOM_DAG_FILES, Environment, wait_for
 
 

@@ -15,7 +15,7 @@ import requests
 from botocore.exceptions import ClientError
 from playwright.sync_api import sync_playwright
 
-from emulator.settings import HOME_VARIABLE
+from emulator.state.settings import HOME_VARIABLE
 from tests.e2e.isolated_browser import isolated_chromium
 from tests.support import REPO, Environment, mwaa_client
 

@@ -17,10 +17,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from emulator.autoscaler import journal
-from emulator.lifecycle import Context
-from emulator.stack.compose import ServiceContainer
-from emulator.stack.environment import DRAINING_POLICY, EnvironmentStack
+from emulator.cli.lifecycle import Context
+from emulator.docker.compose import ServiceContainer
+from emulator.docker.environment import DRAINING_POLICY, EnvironmentStack
+from emulator.service.autoscaler import journal
 from tests.support import Environment, pool_processes, wait_for
 
 TASKS_PER_WORKER = 5  # mw1.small

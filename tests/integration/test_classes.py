@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from emulator.autoscaler import journal
-from emulator.lifecycle import Context
+from emulator.cli.lifecycle import Context
+from emulator.service.autoscaler import journal
 from tests.support import Environment, prepare_environment, running_environment, wait_for
 
 DAG = "it_classes"

@@ -10,10 +10,10 @@ import secrets
 import socket
 from pathlib import Path
 
-from emulator import lifecycle
-from emulator.autoscaler import journal
-from emulator.lifecycle import Context
-from emulator.settings import state_home
+from emulator.cli import lifecycle
+from emulator.cli.lifecycle import Context
+from emulator.service.autoscaler import journal
+from emulator.state.settings import state_home
 from tests.support import Environment, cli, delete_bucket, state_exists, wait_for
 
 
@@ -37,7 +37,7 @@ def test_status_lists_every_service_and_its_exact_health(environment: Environmen
         for _, _, state, health, _ in by_service[service]:
             assert (state, health) == ("running", "healthy"), f"{service}: {state} {health}"
     # One container for MWAA's scheduler tasks, healthy only while both of mw1.small's
-    # schedulers (and their triggerers) heartbeat (emulator/runtime/health.py).
+    # schedulers (and their triggerers) heartbeat (emulator/container/runtime/health.py).
     assert len(by_service["scheduler"]) == 1, by_service["scheduler"]
     s3_port = Context.load().region().s3_port
     assert f"127.0.0.1:{s3_port}->9000" in result.stdout.replace(" ", "")

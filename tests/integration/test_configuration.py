@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from emulator.control.client import ControlPlaneClient
-from emulator.errors import EnvironmentConfigError
+from emulator.model.errors import EnvironmentConfigError
+from emulator.service.client import ControlPlaneClient
 from tests.conftest import VERSIONS
 from tests.support import (
     Environment,

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from emulator import lifecycle
-from emulator.lifecycle import Context
+from emulator.cli import lifecycle
+from emulator.cli.lifecycle import Context
 from tests.support import (
     XCOM_DAG_FILES,
     Environment,

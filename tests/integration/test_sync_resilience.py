@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from emulator.lifecycle import Context
+from emulator.cli.lifecycle import Context
 from tests.support import Environment, wait_for
 
 

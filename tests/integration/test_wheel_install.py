@@ -21,11 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from emulator import images, versions
-from emulator.settings import HOME_VARIABLE, PROJECT_ROOT, Naming
-from emulator.stack.build import HASH_LABEL, build_hash
-from emulator.stack.compose import ComposeProject
-from emulator.stack.ports import free_port
+from emulator.docker import images
+from emulator.docker.build import HASH_LABEL, build_hash
+from emulator.docker.compose import ComposeProject
+from emulator.docker.ports import free_port
+from emulator.model import versions
+from emulator.state.settings import HOME_VARIABLE, PROJECT_ROOT, Naming
 from tests.conftest import Stacks, needed_versions
 
 NAME = "itwheel"

@@ -1,0 +1,1 @@
+"""The only code that talks to Docker: compose projects, rendering, images, readiness, ports."""

@@ -1,1 +1,0 @@
-"""The MWAA environment model: the CreateEnvironment-shaped record, its defaults and rules."""

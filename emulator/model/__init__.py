@@ -1,0 +1,1 @@
+"""The MWAA model: records, rules, classes, statuses, versions. Imports nothing above it."""

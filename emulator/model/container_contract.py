@@ -1,0 +1,16 @@
+"""The names the host and the image agree on: variables mwaa-local's render sets for the
+entrypoint, the log streams MWAA names, the edge's REST path. Both sides import them from here,
+so neither imports the other."""
+
+from __future__ import annotations
+
+# Lists the Airflow processes of a container that runs several (MWAA's scheduler task, mw1.micro's
+# `hybrid`); emulator/container/runtime/group.py starts them.
+COMPONENTS_VARIABLE = "MWAA_LOCAL_COMPONENTS"
+# How many web servers the web container runs (MinWebservers).
+WEB_SERVERS_VARIABLE = "MWAA_LOCAL_WEBSERVERS"
+# MWAA's log stream prefixes for pip's output and the startup script's (reference §16).
+REQUIREMENTS_STREAM = "requirements_install"
+STARTUP_SCRIPT_STREAM = "startup_script_execution"
+# Where the edge serves InvokeRestApi's calls for the control plane.
+EDGE_REST_PATH = "/mwaa-local/restapi"

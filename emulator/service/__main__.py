@@ -1,0 +1,58 @@
+"""The control plane's container: `python -m emulator.service` serves the MWAA API over the
+state home's records (its health check is `emulator.service.health`)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from emulator.service.api.server import serve
+from emulator.service.autoscaler import service as autoscaler
+from emulator.service.autoscaler.service import Autoscaler
+from emulator.service.health import PORT
+from emulator.service.iam import principals
+from emulator.service.iam.access import AccessControl
+from emulator.service.iam.principals import Principal, Principals
+from emulator.service.provider.jobs import ThreadJobs
+from emulator.service.provider.plane import ControlPlane
+from emulator.service.provider.provisioner import DockerProvisioner
+from emulator.service.provider.store import FileStore
+from emulator.state.home import RegionState
+from emulator.state.settings import project_paths, state_home
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    home = state_home()
+    store = FileStore(home)
+    plane = ControlPlane(store, ThreadJobs(), DockerProvisioner(home, project_paths()))
+    plane.recover()
+    Autoscaler(store, home, project_paths()).start(autoscaler.interval(), threading.Event())
+    access = AccessControl(Principals(RegionAdmin(RegionState(home)), home / principals.FILE_NAME))
+    # All interfaces of the container; the region publishes the port on the host's loopback only.
+    serve(plane, access, host="0.0.0.0", port=PORT)
+
+
+class RegionAdmin:
+    """The zero-configuration principal: the region's keys. Every request asks for it, so the
+    secrets file is read again only when it changes (a region made again gets new keys)."""
+
+    def __init__(self, region: RegionState) -> None:
+        self.region = region
+        self._seen: tuple[int, int] | None = None
+        self._admin: Principal | None = None
+
+    def __call__(self) -> Principal:
+        try:
+            found = self.region.secrets_path.stat()
+            seen: tuple[int, int] | None = (found.st_ino, found.st_mtime_ns)
+        except FileNotFoundError:
+            seen = None  # secrets() says what is missing
+        if self._admin is None or seen is None or seen != self._seen:
+            keys = self.region.secrets()
+            self._admin, self._seen = principals.admin(keys.access_key, keys.secret_key), seen
+        return self._admin
+
+
+if __name__ == "__main__":
+    main()

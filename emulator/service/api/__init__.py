@@ -1,0 +1,1 @@
+"""The MWAA API's protocol: routes, parsing and serialising from botocore's model."""

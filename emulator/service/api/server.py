@@ -1,0 +1,142 @@
+"""The control-plane API as a Starlette app (one route per operation of botocore's MWAA model),
+and the ways to run it: `serve` in the foreground, `ServerThread` in the background (tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import uvicorn
+from botocore import xform_name
+from botocore.model import OperationModel
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from emulator.model import shapes
+from emulator.model.errors import EnvironmentConfigError, MwaaLocalError, UnknownOperationError
+from emulator.model.shapes import without_documents
+from emulator.service.api.backend import Operations
+from emulator.service.api.parsing import parse_input
+from emulator.service.api.routes import OperationRoute
+from emulator.service.api.serialize import error_response, output_response
+from emulator.service.iam.access import CALLER_OPERATIONS, AccessControl, check
+from emulator.service.iam.signature import SignedRequest
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4566
+INTERNAL_MESSAGE = "An internal error occurred in the mwaa-local control plane; its log has the details."
+log = logging.getLogger(__name__)
+
+
+def handler_of(operations: Operations, operation: OperationModel) -> Callable[..., dict[str, Any]]:
+    method = getattr(operations, xform_name(operation.name), None)
+    if not callable(method):
+        raise TypeError(f"{type(operations).__name__} has no method {xform_name(operation.name)} for {operation.name}.")
+    return method  # type: ignore[no-any-return]
+
+
+def mwaa_error(error: MwaaLocalError) -> Response:
+    return error_response(error.aws_code, error.http_status, error.message, getattr(error, "extra", None))
+
+
+def signed_request(request: Request, body: bytes) -> SignedRequest:
+    """The request as the client signed it: its raw path and query, on the host it addressed."""
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string", b"")
+    url = f"{request.url.scheme}://{request.headers.get('host', '')}{raw_path.decode('latin-1')}"
+    return SignedRequest(request.method, url + (f"?{query.decode('latin-1')}" if query else ""), request.headers, body)
+
+
+def make_app(operations: Operations, access: AccessControl) -> Starlette:
+    """The MWAA API over `operations`: every operation of the model routed, its signature and
+    the caller's permission checked, parsed, validated against its input shape, carried out in
+    a worker thread and serialised as rest-json."""
+    model = shapes.service_model()
+    handlers = {name: handler_of(operations, model.operation_model(name)) for name in model.operation_names}
+
+    async def endpoint(request: Request, operation: OperationModel, labels: dict[str, str]) -> Response:
+        try:
+            principal = access.caller(signed_request(request, await request.body()))
+            caller = check(access, principal, operation.name, labels)
+            members = await parse_input(request, operation, labels)
+            errors = shapes.validate_input(operation.name, without_documents(members, operation.input_shape))
+            if errors:
+                raise EnvironmentConfigError(shapes.validation_message(errors))
+            if operation.name in CALLER_OPERATIONS:
+                output = await run_in_threadpool(handlers[operation.name], members, caller)
+            else:
+                output = await run_in_threadpool(handlers[operation.name], members)
+            return output_response(operation, output)
+        except MwaaLocalError as error:
+            return mwaa_error(error)
+        except Exception:
+            log.exception("%s failed", operation.name)
+            return error_response("InternalServerException", 500, INTERNAL_MESSAGE)
+
+    async def unknown(request: Request, exc: Exception) -> Response:
+        # AWS documents no wording for a path no operation has; this one is mwaa-local's.
+        error = UnknownOperationError(f"No MWAA operation is {request.method} {request.url.path}.")
+        return mwaa_error(error)
+
+    async def internal(request: Request, exc: Exception) -> Response:
+        return error_response("InternalServerException", 500, INTERNAL_MESSAGE)
+
+    routes = [OperationRoute(model.operation_model(name), endpoint) for name in model.operation_names]
+    return Starlette(routes=routes, exception_handlers={HTTPException: unknown, Exception: internal})
+
+
+def serve(operations: Operations, access: AccessControl, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    """Serve the API in the foreground until interrupted."""
+    uvicorn.run(make_app(operations, access), host=host, port=port, log_level="info")
+
+
+class ServerThread:
+    """The API served by uvicorn in a background thread, for as long as the `with` block runs.
+    Port 0 picks a free port; `url` is the endpoint to give boto3 (`endpoint_url`)."""
+
+    def __init__(self, operations: Operations, access: AccessControl, host: str = DEFAULT_HOST, port: int = 0) -> None:
+        config = uvicorn.Config(make_app(operations, access), host=host, port=port, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.host = host
+        self.port = port
+        self._thread = threading.Thread(target=self._run, name="mwaa-local-api", daemon=True)
+        self._error: BaseException | None = None
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self.server.serve())
+        except BaseException as error:  # reported by start()
+            self._error = error
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        self._thread.start()
+        waited = 0.0
+        while not self.server.started:
+            if self._error is not None or not self._thread.is_alive() or waited > timeout:
+                self.stop()
+                raise RuntimeError(f"The mwaa-local API did not start on {self.host}:{self.port}: {self._error}")
+            self._thread.join(0.02)
+            waited += 0.02
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

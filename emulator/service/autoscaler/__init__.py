@@ -1,0 +1,1 @@
+"""Worker autoscaling between MinWorkers and MaxWorkers, as MWAA scales."""

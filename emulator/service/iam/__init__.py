@@ -1,0 +1,1 @@
+"""SigV4 signatures, principals and their policies."""

@@ -1,0 +1,1 @@
+"""The MWAA API's provider: environment records, their status machine, jobs and store."""

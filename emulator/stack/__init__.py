@@ -1,1 +1,0 @@
-"""Driving Docker: the region and environment compose projects, images, health and ports."""

@@ -1,0 +1,1 @@
+"""The state home: settings, files, locks, secrets, the CA."""
