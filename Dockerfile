@@ -67,7 +67,7 @@ RUN install -d -o airflow -g airflow -m 0700 /usr/local/mwaa/cli-runner
 # import and leave a half-imported module that fails every later task send ("module 'redis'
 # has no attribute 'client'"): the fix of apache/airflow#61362, for versions that predate it.
 COPY --chown=airflow:airflow scripts/docker/redis-preimport.pth /usr/local/airflow/.local/lib/python${PYTHON_VERSION}/site-packages/mwaa_local_redis_preimport.pth
-# The image-level variables MWAA's image sets (reference §14.3).
+# The image-level variables MWAA's image sets (docs/reference.md §14.3).
 ENV AIRFLOW_HOME=/usr/local/airflow \
     AIRFLOW_USER_HOME=/usr/local/airflow \
     MWAA_HOME=/usr/local/mwaa \

@@ -30,7 +30,7 @@ from emulator.cli import lifecycle
 from emulator.cli.lifecycle import Context
 from emulator.docker.ports import free_port
 from emulator.docker.region import Region
-from emulator.state.settings import HOME_VARIABLE
+from emulator.state.settings import HOME
 from tests.support import Environment, delete_bucket, prepare_environment, state_exists
 
 KINDS = ("unit", "integration", "e2e")
@@ -52,7 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         config.pluginmanager.register(WorkerTimes(), "mwaa-local-worker-times")
     # Child `mwaa-local` processes and the in-process Context both read these.
-    os.environ[HOME_VARIABLE] = str(SESSION_HOME)
+    os.environ[HOME.variable] = str(SESSION_HOME)
     os.environ["MWAA_LOCAL_S3_PORT"] = str(free_port())
     os.environ["MWAA_LOCAL_S3_CONSOLE_PORT"] = str(free_port())
     os.environ["MWAA_LOCAL_API_PORT"] = str(free_port())

@@ -47,6 +47,7 @@ from emulator.model.record import build_record
 from emulator.s3.bucket import ensure_bucket
 from emulator.service.client import ControlPlaneClient
 from emulator.state import edge_credentials as credentials
+from emulator.state.settings import IMAGE_MIRROR
 
 DAG_ID = "bench_xcom"
 DAG_FILE = f"{DAG_ID}.py"
@@ -467,7 +468,7 @@ def machine() -> dict[str, Any]:
         "kernel": platform.release(),
         "docker_engine": info.get("Version"),
         "compose": compose,
-        "image_mirror": os.environ.get(images.MIRROR_VARIABLE, ""),
+        "image_mirror": IMAGE_MIRROR.get() or "",
     }
 
 

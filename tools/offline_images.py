@@ -17,6 +17,7 @@ from pathlib import Path
 
 from emulator.docker import images
 from emulator.model import versions
+from emulator.state.settings import IMAGE_MIRROR
 
 REPO = Path(__file__).resolve().parent.parent
 RECIPES = REPO / "scripts" / "offline"
@@ -192,7 +193,7 @@ def main(argv: list[str]) -> int:
     services = {name: spec for name, spec in services.items() if stale(spec, options.rebuild)}
     if services:
         compose_build(services, ca_bundle)
-    print(f"offline images ready; use them with {images.MIRROR_VARIABLE}={PREFIX}")
+    print(f"offline images ready; use them with {IMAGE_MIRROR.variable}={PREFIX}")
     return 0
 
 

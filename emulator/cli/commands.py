@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from emulator.s3.deploy import ObjectChange
 from emulator.service.client import ControlPlaneClient, failure
 from emulator.service.provider import configuration
 from emulator.state import edge_credentials as credentials
+from emulator.state.settings import DEBUG
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,7 +57,7 @@ def reports_errors(command: F) -> F:
             ui.show_error(MwaaLocalError(f"`{' '.join(error.cmd)}` failed: {(error.stderr or '').strip()}"))
             sys.exit(1)
         except Exception as error:
-            if os.environ.get("MWAA_LOCAL_DEBUG"):
+            if DEBUG.get():
                 raise
             ui.show_error(
                 MwaaLocalError(

@@ -209,5 +209,5 @@ def build_image(
         raise ImageBuildError(
             f"Building {what} failed:\n" + failing_step("\n".join(lines)),
             hint=f"The whole build log is in {log_file}. Behind a TLS-intercepting proxy, set "
-            "MWAA_LOCAL_CA_BUNDLE to your CA bundle; without a registry, see the README's offline section.",
+            "MWAA_LOCAL_CA_BUNDLE to your CA bundle; without a registry, see docs/offline-and-ci.md.",
         )

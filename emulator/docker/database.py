@@ -1,5 +1,5 @@
 """The metadata database across minor versions: MWAA upgrades or downgrades AirflowVersion within a
-major version (reference §6, `migrate-db`), so the database follows the version in both directions.
+major version (docs/reference.md §6, `migrate-db`), so the database follows the version in both directions.
 
 An upgrade needs nothing here: the new version's `init` migrates forward. A downgrade must run
 before the older version starts, with the newer Airflow (only it knows the migrations to undo):

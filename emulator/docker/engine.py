@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
@@ -14,15 +13,15 @@ import docker
 import docker.errors
 
 from emulator.model.errors import DockerUnavailableError
+from emulator.state.settings import COMPOSE_COMMAND
 
 MINIMUM_COMPOSE = (2, 20, 0)
 # How Compose v2 is run: the docker CLI's plugin on a user's machine; inside the control
 # plane's container, which has no docker CLI, the standalone Compose v2 binary.
-COMPOSE_COMMAND_VARIABLE = "MWAA_LOCAL_COMPOSE_COMMAND"
 
 
 def compose_command() -> list[str]:
-    return shlex.split(os.environ.get(COMPOSE_COMMAND_VARIABLE) or "docker compose")
+    return shlex.split(COMPOSE_COMMAND.get() or "docker compose")
 
 
 @cache

@@ -9,15 +9,13 @@ machine with no registry at all, the stand-ins that `scripts/offline-images` bui
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Mapping
 
 import docker.errors
 
 from emulator.docker.engine import require_docker
+from emulator.state.settings import IMAGE_MIRROR, PYTHON_IMAGE
 
-MIRROR_VARIABLE = "MWAA_LOCAL_IMAGE_MIRROR"
-PYTHON_IMAGE_VARIABLE = "MWAA_LOCAL_PYTHON_IMAGE"
 OFFLINE_MIRROR = "mwaa-local-offline/"
 
 POSTGRES = "postgres:15-bookworm"
@@ -33,21 +31,21 @@ def python_base(python_minor: str) -> str:
 
 def mirrored(image: str, environ: Mapping[str, str] | None = None) -> str:
     """`image` as it is pulled on this machine, with the configured mirror prefix."""
-    mirror = (environ if environ is not None else os.environ).get(MIRROR_VARIABLE, "")
+    mirror = IMAGE_MIRROR.get(environ) or ""
     return f"{mirror}{image}"
 
 
 def python_image(python_minor: str, environ: Mapping[str, str] | None = None) -> str:
     """The base of the Airflow image: `MWAA_LOCAL_PYTHON_IMAGE` when set (a hardened or
     pre-configured Python image of the same minor version), else the mirrored official one."""
-    configured = (environ if environ is not None else os.environ).get(PYTHON_IMAGE_VARIABLE)
+    configured = PYTHON_IMAGE.get(environ)
     return configured or mirrored(python_base(python_minor), environ)
 
 
 def image_settings(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The variables that pick this machine's images (the mirror, the Python base) that are set."""
-    source = environ if environ is not None else os.environ
-    return {variable: source[variable] for variable in (MIRROR_VARIABLE, PYTHON_IMAGE_VARIABLE) if source.get(variable)}
+    chosen = {setting.variable: setting.get(environ) for setting in (IMAGE_MIRROR, PYTHON_IMAGE)}
+    return {variable: value for variable, value in chosen.items() if value}
 
 
 def airflow_image(airflow_version: str) -> str:

@@ -18,13 +18,18 @@ from emulator.model.errors import MwaaLocalError
 from emulator.s3.client import make_client
 from emulator.state.home import RegionSecrets, RegionState
 from emulator.state.private_files import write_private
-from emulator.state.settings import CA_BUNDLE_VARIABLE, NAMESPACE_VARIABLE, Naming, Paths, ca_bundle
+from emulator.state.settings import (
+    API_PORT,
+    CA_BUNDLE,
+    NAMESPACE,
+    S3_CONSOLE_PORT,
+    S3_ENDPOINT,
+    S3_PORT,
+    Naming,
+    Paths,
+    ca_bundle,
+)
 
-S3_PORT_VARIABLE = "MWAA_LOCAL_S3_PORT"
-S3_CONSOLE_PORT_VARIABLE = "MWAA_LOCAL_S3_CONSOLE_PORT"
-API_PORT_VARIABLE = "MWAA_LOCAL_API_PORT"
-# Set inside the control plane's container: the S3 service as the region network names it.
-S3_ENDPOINT_VARIABLE = "MWAA_LOCAL_S3_ENDPOINT"
 S3_SERVICE = "s3"
 CONTROL_PLANE_SERVICE = "control-plane"
 CONTROL_PLANE_PYTHON = "3.12"
@@ -64,13 +69,9 @@ class Region:
     def configure_ports(self) -> None:
         """Ports from MWAA_LOCAL_S3_PORT / MWAA_LOCAL_S3_CONSOLE_PORT when set, else as kept."""
         changes: dict[str, Any] = {
-            field: int(os.environ[variable])
-            for field, variable in (
-                ("s3_port", S3_PORT_VARIABLE),
-                ("console_port", S3_CONSOLE_PORT_VARIABLE),
-                ("api_port", API_PORT_VARIABLE),
-            )
-            if os.environ.get(variable)
+            field: int(value)
+            for field, setting in (("s3_port", S3_PORT), ("console_port", S3_CONSOLE_PORT), ("api_port", API_PORT))
+            if (value := setting.get())
         }
         # Read again (the caller holds the region lock): an `up` that waited for it must not save
         # back the settings it loaded before another `up` fixed the region's images.
@@ -99,7 +100,7 @@ class Region:
             "MWAA_LOCAL_S3_CONSOLE_PORT": str(self.console_port),
             "MWAA_LOCAL_REGION_NETWORK": self.naming.region_network,
             "MWAA_LOCAL_HOME": str(self.state.home),
-            NAMESPACE_VARIABLE: self.naming.namespace,
+            NAMESPACE.variable: self.naming.namespace,
             "MWAA_LOCAL_API_PORT": str(self.api_port),
             "MWAA_LOCAL_CONTROL_PLANE_HASH": digest,
             "MWAA_LOCAL_CONTROL_PLANE_CONTEXT": str(context),
@@ -126,7 +127,7 @@ class Region:
         """The settings of this machine the control plane builds and starts environments with."""
         bundle = ca_bundle(self.paths)
         copy = ""
-        if os.environ.get(CA_BUNDLE_VARIABLE):
+        if CA_BUNDLE.get():
             copy_path = self.state.directory / "ca-bundle.pem"
             write_private(copy_path, bundle.read_text())
             copy = str(copy_path)
@@ -151,9 +152,9 @@ class Region:
         containers = self.project.containers()
         ports.check_free(
             [
-                ports.HostPort(self.s3_port, "the S3 service", f"set {S3_PORT_VARIABLE}"),
-                ports.HostPort(self.console_port, "the MinIO console", f"set {S3_CONSOLE_PORT_VARIABLE}"),
-                ports.HostPort(self.api_port, "the MWAA API", f"set {API_PORT_VARIABLE}"),
+                ports.HostPort(self.s3_port, "the S3 service", f"set {S3_PORT.variable}"),
+                ports.HostPort(self.console_port, "the MinIO console", f"set {S3_CONSOLE_PORT.variable}"),
+                ports.HostPort(self.api_port, "the MWAA API", f"set {API_PORT.variable}"),
             ],
             published_ports(containers),
         )
@@ -172,7 +173,7 @@ class Region:
 
     def endpoint(self) -> str:
         """The S3 service: from the host, or (in the control plane) from the region network."""
-        return os.environ.get(S3_ENDPOINT_VARIABLE) or f"http://127.0.0.1:{self.s3_port}"
+        return S3_ENDPOINT.get() or f"http://127.0.0.1:{self.s3_port}"
 
     def running(self) -> bool:
         return any(container.ready for container in health_checks.current(self.project.containers(S3_SERVICE)))

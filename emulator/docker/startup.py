@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 
 from emulator.docker.compose import ComposeProject
 from emulator.docker.health_checks import Prober
-from emulator.docker.images import MIRROR_VARIABLE
 from emulator.docker.readiness import NOT_CREATED, Readiness, assess
 from emulator.model.errors import MwaaLocalError, StartTimeoutError
+from emulator.state.settings import IMAGE_MIRROR
 
 POLL_SECONDS = 1.0
 Progress = Callable[[Readiness, float], None]  # where the services are, seconds since the start
@@ -81,6 +81,6 @@ def failure(project: ComposeProject, readiness: Readiness, compose_output: str) 
     if "Pulling" in compose_output and "Error" in compose_output:
         hint = (
             "An image could not be pulled. Without access to its registry, set "
-            f"{MIRROR_VARIABLE} to a mirror, or build local stand-ins (README: Offline, air-gapped and CI)."
+            f"{IMAGE_MIRROR.variable} to a mirror, or build local stand-ins (docs/offline-and-ci.md)."
         )
     return MwaaLocalError("Starting failed: " + "\n".join(lines), hint=hint)

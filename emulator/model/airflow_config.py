@@ -1,6 +1,6 @@
 """The Airflow configuration every component of an environment runs with.
 
-Three layers, in MWAA's precedence (reference §13, §15), lowest first:
+Three layers, in MWAA's precedence (docs/reference.md §13, §15), lowest first:
 1. MWAA's opinionated defaults, which users may override;
 2. the record's AirflowConfigurationOptions, `section.option` → `AIRFLOW__SECTION__OPTION`;
 3. MWAA's essential settings (executor, database, broker, secrets) and protected variables,
@@ -16,7 +16,7 @@ from emulator.model.record import EnvironmentRecord
 from emulator.model.reserved import PROTECTED
 from emulator.model.timings import BUNDLE_REFRESH_CHECK_DEFAULT, Timings
 
-# MWAA's reserved options (reference §13, §15.2) that MWAA points at its own modules or
+# MWAA's reserved options (docs/reference.md §13, §15.2) that MWAA points at its own modules or
 # services. Locally Airflow's own default stands in, so the user's value is dropped.
 RESERVED_UNSET = frozenset(
     {
@@ -102,7 +102,7 @@ def user_variables(record: EnvironmentRecord) -> tuple[dict[str, str], list[str]
 
 
 def opinionated(record: EnvironmentRecord, timings: Timings) -> dict[str, str]:
-    """MWAA's overridable defaults (reference §15.3), with the timings profile's intervals."""
+    """MWAA's overridable defaults (docs/reference.md §15.3), with the timings profile's intervals."""
     spec = record.environment_class
     common = {
         "AIRFLOW_CONN_AWS_DEFAULT": "aws://",
@@ -168,7 +168,7 @@ def bundle_scan_intervals(timings: Timings) -> dict[str, str]:
 def api_server_type(record: EnvironmentRecord) -> dict[str, str]:
     """MWAA runs Airflow 3's API server under gunicorn (3.2 on) with a rolling 12 h worker refresh.
     mwaa-local leaves Airflow's default, uvicorn: one process instead of gunicorn's master and
-    worker, half the memory of each web server (a README difference). `api.server_type` set to
+    worker, half the memory of each web server (docs/differences.md). `api.server_type` set to
     `gunicorn` gives MWAA's, with its refresh."""
     if record.airflow_version.release < (3, 2):
         return {}
@@ -176,7 +176,7 @@ def api_server_type(record: EnvironmentRecord) -> dict[str, str]:
 
 
 def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: str, web_host: str) -> dict[str, str]:
-    """What MWAA forces whatever the user configures (reference §15.2)."""
+    """What MWAA forces whatever the user configures (docs/reference.md §15.2)."""
     credentials = f"airflow:{secrets.postgres_password}"
     settings = {
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",

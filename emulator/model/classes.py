@@ -1,4 +1,4 @@
-"""MWAA environment classes (reference §11): capacity and the scaling bounds of each class."""
+"""MWAA environment classes (docs/reference.md §11): capacity and the scaling bounds of each class."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 COMPONENTS_VARIABLE = "MWAA_LOCAL_COMPONENTS"
 # How many web servers the web container runs (MinWebservers).
 WEB_SERVERS_VARIABLE = "MWAA_LOCAL_WEBSERVERS"
-# MWAA's log stream prefixes for pip's output and the startup script's (reference §16).
+# MWAA's log stream prefixes for pip's output and the startup script's (docs/reference.md §16).
 REQUIREMENTS_STREAM = "requirements_install"
 STARTUP_SCRIPT_STREAM = "startup_script_execution"
 # Where the edge serves InvokeRestApi's calls for the control plane.

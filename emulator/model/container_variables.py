@@ -1,4 +1,4 @@
-"""The variables MWAA gives its containers besides Airflow's configuration (reference §14.3):
+"""The variables MWAA gives its containers besides Airflow's configuration (docs/reference.md §14.3):
 the environment's identity, its MWAA settings, and each component's own entrypoint values.
 
 They go into every Airflow container's environment (not only its first process), so
@@ -56,7 +56,7 @@ MWAA_COMMANDS = {
 
 
 def log_group_arn(record: EnvironmentRecord, log_type: str) -> str:
-    """`airflow-{Name}-{Type}` in the local account and region (reference §16)."""
+    """`airflow-{Name}-{Type}` in the local account and region (docs/reference.md §16)."""
     return f"arn:aws:logs:{DEFAULT_REGION}:{ACCOUNT_ID}:log-group:airflow-{record.name}-{LOG_GROUP_SUFFIX[log_type]}"
 
 

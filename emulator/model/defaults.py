@@ -1,4 +1,4 @@
-"""What MWAA fills in when CreateEnvironment leaves a member out (reference §3.2), plus the
+"""What MWAA fills in when CreateEnvironment leaves a member out (docs/reference.md §3.2), plus the
 local stand-ins for the members MWAA requires but that mean nothing on one machine."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Every error carries a `hint`: the next thing to do. The CLI prints both and exit
 nothing is lost on the way out (a failed `up` leaves the stack running for inspection).
 
 Every error also carries the AWS identity the MWAA API answers with (`aws_code`, the error
-code botocore reads from `x-amzn-ErrorType`, and `http_status`), reference §5.
+code botocore reads from `x-amzn-ErrorType`, and `http_status`), docs/reference.md §5.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ class AccessDeniedError(MwaaLocalError):
 
 class RestApiError(MwaaLocalError):
     """InvokeRestApi's Airflow call answered an error: MWAA relays its status and body as the
-    exception's RestApiStatusCode and RestApiResponse members (reference §10)."""
+    exception's RestApiStatusCode and RestApiResponse members (docs/reference.md §10)."""
 
     http_status = 400
 

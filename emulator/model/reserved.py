@@ -32,7 +32,7 @@ PROTECTED = frozenset(
 )
 PROTECTED_PREFIX = "MWAA__"
 
-# The user guide's reserved variables (reference §13): a startup script's new value is
+# The user guide's reserved variables (docs/reference.md §13): a startup script's new value is
 # replaced by MWAA's. PYTHONPATH is reserved from Airflow 2.9, older than any version here.
 RESERVED = frozenset(
     {

@@ -1,4 +1,4 @@
-"""MWAA's rules for an environment beyond what the API shape says (reference §3, §11, §15)."""
+"""MWAA's rules for an environment beyond what the API shape says (docs/reference.md §3, §11, §15)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from emulator.model import versions
 from emulator.model.classes import CLASSES
 
-# Options MWAA does not let the console or the API set (reference §15.1).
+# Options MWAA does not let the console or the API set (docs/reference.md §15.1).
 FORBIDDEN_OPTIONS = ("core.multi_team", "triggerer.queues_enabled")
 # MWAA accepts `celery.worker_autoscale` only as `max,min` with max equal to min (`5,5`, not `8,2`).
 WORKER_AUTOSCALE = "celery.worker_autoscale"

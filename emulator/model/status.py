@@ -1,4 +1,4 @@
-"""MWAA's environment status machine (reference §6), as pure functions over an immutable record.
+"""MWAA's environment status machine (docs/reference.md §6), as pure functions over an immutable record.
 
 CREATING → AVAILABLE | CREATE_FAILED. AVAILABLE or UPDATE_FAILED → UPDATING → AVAILABLE, or on
 failure → ROLLING_BACK → UPDATE_FAILED (the previous configuration running again). Any settled

@@ -1,5 +1,5 @@
 """The short-lived tokens the control plane hands out and an environment's edge accepts:
-CreateCliToken's CliToken and CreateWebLoginToken's WebToken (reference §8, §9).
+CreateCliToken's CliToken and CreateWebLoginToken's WebToken (docs/reference.md §8, §9).
 
 A token is `<claims>.<signature>`, both base64url: JSON claims (kind, environment, caller,
 Airflow role, expiry, a nonce) signed with HMAC-SHA256 under the environment's own signing key,

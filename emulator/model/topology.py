@@ -1,4 +1,4 @@
-"""Which Airflow containers an environment runs, from its class and settings (reference §11).
+"""Which Airflow containers an environment runs, from its class and settings (docs/reference.md §11).
 
 Every class but mw1.micro runs MWAA's split shape: `Schedulers` schedulers, each with a
 triggerer (MWAA runs the triggerer in the scheduler's task), and a dag-processor on Airflow 3,

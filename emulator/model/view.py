@@ -1,4 +1,4 @@
-"""GetEnvironment's `Environment` structure (reference §4), rendered from what mwaa-local keeps:
+"""GetEnvironment's `Environment` structure (docs/reference.md §4), rendered from what mwaa-local keeps:
 the record (CreateEnvironment members, defaults filled), its Lifecycle, and local facts.
 
 Only members of the model's output shape appear, in the model's order. Reading never writes.

@@ -1,19 +1,114 @@
-"""Where mwaa-local keeps things, and the settings it reads from the process environment."""
+"""Where mwaa-local keeps things, and every setting it reads from the process environment.
+
+The `MWAA_LOCAL_*` variables a user (or CI) may set are all declared here, once, as `Setting`s,
+and read only through them; docs/settings.md lists them (a unit test keeps the two in step).
+The variables mwaa-local's render passes to its own containers are not settings: the image reads
+those (emulator/model/container_contract.py, compose/*.yaml).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from emulator.model.errors import MwaaLocalError
 
-HOME_VARIABLE = "MWAA_LOCAL_HOME"
+
+@dataclass(frozen=True)
+class Setting:
+    """One variable of the process environment that changes what mwaa-local does."""
+
+    variable: str
+    default: str  # what applies when it is unset, as the docs say it
+    meaning: str
+
+    def get(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """Its value; None when unset (an empty value is returned as given)."""
+        return (os.environ if environ is None else environ).get(self.variable)
+
+
+HOME = Setting(
+    "MWAA_LOCAL_HOME",
+    "~/.mwaa-local",
+    "The state home: the region's and every environment's records, secrets, rendered files and locks.",
+)
 # The host's names for its state home, given to the control plane: inside its container the
 # user's home (Path.home()) is not the host's, so it cannot tell the default home by itself.
-NAMESPACE_VARIABLE = "MWAA_LOCAL_NAMESPACE"
-CA_BUNDLE_VARIABLE = "MWAA_LOCAL_CA_BUNDLE"
+NAMESPACE = Setting(
+    "MWAA_LOCAL_NAMESPACE",
+    "none for the default home, else from the home's path",
+    "The prefix of the Docker names (projects, networks, volumes) of this state home's region and environments.",
+)
+CA_BUNDLE = Setting(
+    "MWAA_LOCAL_CA_BUNDLE",
+    "none",
+    "A PEM bundle of extra CA certificates that image builds and pip trust (an intercepting proxy's).",
+)
+IMAGE_MIRROR = Setting(
+    "MWAA_LOCAL_IMAGE_MIRROR",
+    "none (Docker Hub)",
+    "A prefix put before every third-party image name (a registry mirror, or `mwaa-local-offline/` for the stand-ins).",
+)
+PYTHON_IMAGE = Setting(
+    "MWAA_LOCAL_PYTHON_IMAGE",
+    "the official `python:<minor>-slim-bookworm`",
+    "The base image of the Airflow image; it must have the version's Python minor.",
+)
+COMPOSE_COMMAND = Setting(
+    "MWAA_LOCAL_COMPOSE_COMMAND",
+    "`docker compose`",
+    "The command that runs Docker Compose v2 (e.g. `docker-compose` for the standalone binary).",
+)
+S3_PORT = Setting(
+    "MWAA_LOCAL_S3_PORT",
+    "9000, or the port kept from the region's first `up`",
+    "The host port of the region's S3 service.",
+)
+S3_CONSOLE_PORT = Setting(
+    "MWAA_LOCAL_S3_CONSOLE_PORT",
+    "9001, or as kept",
+    ("The host port of the MinIO console."),
+)
+API_PORT = Setting(
+    "MWAA_LOCAL_API_PORT",
+    "9010, or as kept",
+    ("The host port of the MWAA API."),
+)
+# Set inside the control plane's container: the S3 service as the region network names it.
+S3_ENDPOINT = Setting(
+    "MWAA_LOCAL_S3_ENDPOINT",
+    "`http://127.0.0.1:<S3 port>`",
+    "Where the region's S3 service is reached (the control plane's container sets it).",
+)
+START_TIMEOUT = Setting(
+    "MWAA_LOCAL_START_TIMEOUT",
+    "900",
+    "Seconds the control plane waits for an environment's services before its job fails (CREATE_FAILED or a rollback).",
+)
+AUTOSCALE_INTERVAL = Setting(
+    "MWAA_LOCAL_AUTOSCALE_INTERVAL", "5", "Seconds between two rounds of the worker autoscaler."
+)
+DEBUG = Setting(
+    "MWAA_LOCAL_DEBUG", "off", "Any value: an unexpected error prints its traceback instead of the one-line report."
+)
+SETTINGS = (
+    HOME,
+    NAMESPACE,
+    CA_BUNDLE,
+    IMAGE_MIRROR,
+    PYTHON_IMAGE,
+    COMPOSE_COMMAND,
+    S3_PORT,
+    S3_CONSOLE_PORT,
+    API_PORT,
+    S3_ENDPOINT,
+    START_TIMEOUT,
+    AUTOSCALE_INTERVAL,
+    DEBUG,
+)
 
 # Region-wide names (one region per machine). An environment's compose project is
 # `mwaa-<name>`; the region's name uses `_`, which no `mwaa-<name>` can contain first.
@@ -109,7 +204,7 @@ def default_home() -> Path:
 
 def state_home() -> Path:
     """Machine-wide state: one region and its environments (secrets, records, rendered files)."""
-    configured = os.environ.get(HOME_VARIABLE)
+    configured = HOME.get()
     return Path(configured).expanduser().resolve() if configured else default_home()
 
 
@@ -126,7 +221,7 @@ class Naming:
 
     @classmethod
     def for_home(cls, home: Path) -> Naming:
-        given = os.environ.get(NAMESPACE_VARIABLE)
+        given = NAMESPACE.get()
         if given is not None:
             return cls(given)
         if home.expanduser().resolve() == default_home().expanduser().resolve():
@@ -163,13 +258,13 @@ class Naming:
 
 def ca_bundle(paths: Paths) -> Path:
     """The extra CA bundle image builds trust (empty file when none is configured)."""
-    configured = os.environ.get(CA_BUNDLE_VARIABLE)
+    configured = CA_BUNDLE.get()
     if not configured:
         return paths.no_extra_ca
     bundle = Path(configured).expanduser()
     if not bundle.is_file():
         raise MwaaLocalError(
-            f"{CA_BUNDLE_VARIABLE} points at {bundle}, which is not a file.",
+            f"{CA_BUNDLE.variable} points at {bundle}, which is not a file.",
             hint="Set it to a PEM file of CA certificates, or unset it.",
         )
     return bundle

@@ -1,4 +1,4 @@
-"""MWAA's CLI token flow (reference §8) with the AWS documentation's own recipes, over https,
+"""MWAA's CLI token flow (docs/reference.md §8) with the AWS documentation's own recipes, over https,
 configured only from what `mwaa-local env` prints: CreateCliToken, then
 `POST https://{WebServerHostname}/aws_mwaa/cli`."""
 

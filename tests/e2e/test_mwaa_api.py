@@ -15,7 +15,7 @@ import boto3
 import pytest
 
 from emulator.cli.lifecycle import Context
-from emulator.state.settings import HOME_VARIABLE
+from emulator.state.settings import HOME
 from tests.e2e.mwaa_api import aws, create_input, error_of, new_bucket, wait_settled
 from tests.support import Environment, cli, env_exports, wait_for
 
@@ -118,7 +118,7 @@ def test_unsigned_and_wrongly_signed_requests_are_refused(exports: dict[str, str
 def test_a_viewer_from_the_principals_file_reads_and_is_refused_the_rest(
     exports: dict[str, str], mwaa: Any, s3: Any, both: list[Environment]
 ) -> None:
-    principals = Path(os.environ[HOME_VARIABLE]) / "principals.json"
+    principals = Path(os.environ[HOME.variable]) / "principals.json"
     entry = {"Name": "viewer", "AccessKeyId": VIEWER_KEY, "SecretAccessKey": VIEWER_SECRET, "Policy": VIEWER_POLICY}
     principals.write_text(json.dumps({"Principals": [entry]}))
     try:

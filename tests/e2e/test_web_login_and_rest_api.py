@@ -1,4 +1,4 @@
-"""MWAA's web login (reference §9) and InvokeRestApi (§10) on the WebserverUrl, with boto3,
+"""MWAA's web login (docs/reference.md §9) and InvokeRestApi (§10) on the WebserverUrl, with boto3,
 requests and a real headless Chromium, configured only from what `mwaa-local env` prints."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import requests
 from botocore.exceptions import ClientError
 from playwright.sync_api import sync_playwright
 
-from emulator.state.settings import HOME_VARIABLE
+from emulator.state.settings import HOME
 from tests.e2e.isolated_browser import isolated_chromium
 from tests.support import REPO, Environment, mwaa_client
 
@@ -129,7 +129,7 @@ def viewer(environment: Environment, exports: dict[str, str]) -> Iterator[Any]:
             {"Effect": "Allow", "Action": ["airflow:CreateWebLoginToken", "airflow:InvokeRestApi"], "Resource": role},
         ],
     }
-    principals = Path(os.environ[HOME_VARIABLE]) / "principals.json"
+    principals = Path(os.environ[HOME.variable]) / "principals.json"
     entry = {"Name": "web-viewer", "AccessKeyId": VIEWER_KEY, "SecretAccessKey": VIEWER_SECRET, "Policy": policy}
     principals.write_text(json.dumps({"Principals": [entry]}))
     try:

@@ -1,4 +1,4 @@
-"""Worker autoscaling on the running stack (reference §11): the control plane adds workers for a
+"""Worker autoscaling on the running stack (docs/reference.md §11): the control plane adds workers for a
 backlog, up to MaxWorkers, and drains them back to MinWorkers after the cooldown (20 s with the
 `dev` timings the session's environments run) without killing or repeating a task.
 

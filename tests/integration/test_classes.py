@@ -1,4 +1,4 @@
-"""Environment classes shape the environment (reference §11): mw1.micro runs scheduler,
+"""Environment classes shape the environment (docs/reference.md §11): mw1.micro runs scheduler,
 dag-processor, triggerer and worker in one `hybrid` container with 3 task slots and never
 autoscales; UpdateEnvironment to mw1.medium with `Schedulers: 3` brings three schedulers with a
 triggerer each, workers with 10 slots and `MinWebservers` web servers sharing the UI's port,

@@ -1,4 +1,4 @@
-"""requirements.txt, plugins.zip and the startup script, applied the MWAA way (reference §12.3,
+"""requirements.txt, plugins.zip and the startup script, applied the MWAA way (docs/reference.md §12.3,
 §13): only when an operation names their object versions, installed once per configuration,
 and a bad file fails the update while the previous configuration keeps running.
 

@@ -26,7 +26,7 @@ from emulator.docker.build import HASH_LABEL, build_hash
 from emulator.docker.compose import ComposeProject
 from emulator.docker.ports import free_port
 from emulator.model import versions
-from emulator.state.settings import HOME_VARIABLE, PROJECT_ROOT, Naming
+from emulator.state.settings import HOME, PROJECT_ROOT, Naming
 from tests.conftest import Stacks, needed_versions
 
 NAME = "itwheel"
@@ -101,7 +101,7 @@ def test_an_installed_wheel_starts_an_environment_outside_the_checkout(
     made = run([sys.executable, "-m", "venv", str(venv)], outside, dict(os.environ))
     assert made.returncode == 0, made.stderr
     python = venv / "bin" / "python"
-    ignored = ("PYTHONPATH", "VIRTUAL_ENV", HOME_VARIABLE)
+    ignored = ("PYTHONPATH", "VIRTUAL_ENV", HOME.variable)
     env = {key: value for key, value in os.environ.items() if key not in ignored}
     installed = run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], outside, env)
     assert installed.returncode == 0, installed.stderr

@@ -1,6 +1,6 @@
 """The Airflow users the edge acts as: one per caller, named by its IamIdentity and given the
 Airflow role its policy allows, created at first use and re-synced at each use, as MWAA does
-(reference §9). The edge alone knows their passwords: random, made here, never shown.
+(docs/reference.md §9). The edge alone knows their passwords: random, made here, never shown.
 
 - A browser login is Airflow's own form login, done for the user: the session (and on Airflow 3
   the `_token` JWT) Airflow sets comes back to the browser, so the UI, its Security pages and

@@ -1,4 +1,4 @@
-"""InvokeRestApi's last leg (reference §10): the control plane posts the call here with a `rest`
+"""InvokeRestApi's last leg (docs/reference.md §10): the control plane posts the call here with a `rest`
 token naming the caller and its Airflow role; the edge makes it on Airflow's REST API (`/api/v1`
 on Airflow 2, `/api/v2` on Airflow 3) as that caller's Airflow user, within MWAA's limits, and
 answers `{"status": <Airflow's status>, "response": <its JSON>}` (or `{"error": …}`)."""

@@ -1,5 +1,5 @@
 """The edge's HTTP application in front of the environment's web component: MWAA's
-`/aws_mwaa/cli` (reference §8), its web login (§9), the control plane's InvokeRestApi leg (§10);
+`/aws_mwaa/cli` (docs/reference.md §8), its web login (§9), the control plane's InvokeRestApi leg (§10);
 everything else is proxied."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""MWAA's web login (reference §9): the browser opens
+"""MWAA's web login (docs/reference.md §9): the browser opens
 `https://{host}/aws_mwaa/aws-console-sso?login=true#{WebToken}`; the token rides in the URL
 fragment, which browsers never send, so that page posts it to the login endpoint
 (`/aws_mwaa/login` on Airflow 2, `/pluginsv2/aws_mwaa/login` on Airflow 3), which scripts can

@@ -1,6 +1,6 @@
 """The Airflow components of an environment and how each one is started, as MWAA starts them.
 
-MWAA's containers run one of three commands (reference §14.1): `scheduler` (scheduler,
+MWAA's containers run one of three commands (docs/reference.md §14.1): `scheduler` (scheduler,
 dag-processor and triggerer), `worker` and `webserver` (the API server on Airflow 3). mwaa-local
 runs a component per container, or several forked from one warm parent (emulator/container/runtime/group.py):
 each scheduler container's scheduler and triggerer, mw1.micro's `hybrid`, and the environment's
@@ -46,7 +46,7 @@ COMPONENTS = {
 
 
 def prepare() -> dict[str, str]:
-    """What comes before Airflow starts, in MWAA's order (reference §12.3): the startup script,
+    """What comes before Airflow starts, in MWAA's order (docs/reference.md §12.3): the startup script,
     then requirements (installed once, when the environment's image was built: the notice says
     which). Returns the environment Airflow runs with."""
     environment = startup_script.run(dict(os.environ))

@@ -28,7 +28,7 @@ MANIFEST = Path("/usr/local/mwaa/configuration.json")
 
 
 def extract_plugins(path: Path, described: str, target: Path = PLUGINS) -> int:
-    """The zip's top level becomes the plugins folder's top level (reference §12.3)."""
+    """The zip's top level becomes the plugins folder's top level (docs/reference.md §12.3)."""
     members = check_zip(path, described)
     with zipfile.ZipFile(path) as archive:
         archive.extractall(target)

@@ -4,7 +4,7 @@ Run as a script by Airflow's python (`python3 group.py <name>=<airflow arguments
 emulator/container/runtime/components.py), so it imports only the standard library and Airflow.
 
 MWAA's image runs its scheduler task's processes (scheduler, triggerer; every component on
-mw1.micro's `hybrid`) as children of one container process (reference §14.1); so does this.
+mw1.micro's `hybrid`) as children of one container process (docs/reference.md §14.1); so does this.
 Airflow's import is most of a component's start (seconds of CPU on a busy machine) and most of
 its memory: the parent imports it once, freezes that heap out of the garbage collector's reach,
 then forks each component. A child starts in a fraction of a second and shares the imported

@@ -1,4 +1,4 @@
-"""requirements.txt installed as MWAA installs it (reference §12.3): Apache's constraints added
+"""requirements.txt installed as MWAA installs it (docs/reference.md §12.3): Apache's constraints added
 when the file names none (with a warning), MWAA's essential constraints always enforced, a
 `--user` install into the airflow user's ~/.local, pip's output in `requirements_install`.
 

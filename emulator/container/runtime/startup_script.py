@@ -1,4 +1,4 @@
-"""MWAA's startup script (reference §13): sourced by bash as the airflow user before the
+"""MWAA's startup script (docs/reference.md §13): sourced by bash as the airflow user before the
 component's Airflow process starts, within a time limit; what it exports reaches Airflow and
 tasks, except the variables MWAA reserves, which are restored (and said so).
 

@@ -1,1 +1,1 @@
-"""Bucket → dags folder synchronisation, as MWAA's sidecar does it (reference §12.2)."""
+"""Bucket → dags folder synchronisation, as MWAA's sidecar does it (docs/reference.md §12.2)."""

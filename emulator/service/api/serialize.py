@@ -3,7 +3,7 @@
 Only the output shape's members are sent (anything else a backend returns stays private);
 timestamps are epoch seconds (`1610632127.0`), documents pass as is. Errors carry their code in
 `x-amzn-ErrorType` (where botocore reads it first) and the message in the body member the
-model's error shape names: `message`, or `Message` for AccessDeniedException (reference §5).
+model's error shape names: `message`, or `Message` for AccessDeniedException (docs/reference.md §5).
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ warm shutdown), so scaling in never kills a task nor runs one twice. Environment
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -27,15 +26,14 @@ from emulator.service.autoscaler import journal, load
 from emulator.service.autoscaler.policy import SCALE_IN, SCALE_OUT, Bounds, Decision, Policy, choose_drained
 from emulator.service.provider.store import Store
 from emulator.state.home import EnvironmentState
-from emulator.state.settings import Naming, Paths
+from emulator.state.settings import AUTOSCALE_INTERVAL, Naming, Paths
 
 log = logging.getLogger(__name__)
-INTERVAL_VARIABLE = "MWAA_LOCAL_AUTOSCALE_INTERVAL"
 DEFAULT_INTERVAL = 5.0
 
 
 def interval() -> float:
-    return float(os.environ.get(INTERVAL_VARIABLE) or DEFAULT_INTERVAL)
+    return float(AUTOSCALE_INTERVAL.get() or DEFAULT_INTERVAL)
 
 
 def replica_number(container: ServiceContainer) -> int:

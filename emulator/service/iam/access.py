@@ -1,4 +1,4 @@
-"""Access control of the MWAA API as AWS applies it (reference §7): every request is signed by a
+"""Access control of the MWAA API as AWS applies it (docs/reference.md §7): every request is signed by a
 known principal, and the principal's policy allows the action on the operation's resource.
 CreateWebLoginToken and InvokeRestApi act on an Airflow role (`…:role/<env>/<Role>`): the most
 privileged role the policy allows is the one the caller gets.
@@ -17,7 +17,7 @@ from emulator.service.iam.policy import PolicyError
 from emulator.service.iam.principals import Principal, Principals
 from emulator.service.iam.signature import UNKNOWN_KEY, SignedRequest, verify
 
-# Airflow's default roles, most privileged first (reference §9).
+# Airflow's default roles, most privileged first (docs/reference.md §9).
 AIRFLOW_ROLES = ("Admin", "Op", "User", "Viewer", "Public")
 ROLE_OPERATIONS = frozenset({"CreateWebLoginToken", "InvokeRestApi"})
 # The data plane's operations act for the caller: their handlers are told who it is.

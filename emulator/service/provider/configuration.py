@@ -1,5 +1,5 @@
 """requirements.txt, plugins.zip and the startup script, read from the bucket only at
-CreateEnvironment and UpdateEnvironment, by object version (reference §12.3).
+CreateEnvironment and UpdateEnvironment, by object version (docs/reference.md §12.3).
 
 At request time `resolve` checks that each named object version exists (MWAA's `Unable to read
 version … of file …` otherwise) and fixes the version of a path given without one to the

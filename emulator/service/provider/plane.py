@@ -2,7 +2,7 @@
 the work (Docker for the service; nothing for the in-memory spec).
 
 Create, update and delete answer at once and run their work as a job that moves the entry
-through MWAA's status machine (reference §6); a failed update rolls the previous configuration
+through MWAA's status machine (docs/reference.md §6); a failed update rolls the previous configuration
 back. Requests for one environment are serialised; requests for different ones run side by side.
 """
 
@@ -186,7 +186,7 @@ class ControlPlane:
             clash = [name for name in self.store.names() if name.lower() == record.name.lower()]
             if record.name in clash:
                 # The model declares no "already exists" error and AWS documents no response
-                # for a duplicate name (reference §5): a ValidationException with our wording.
+                # for a duplicate name (docs/reference.md §5): a ValidationException with our wording.
                 raise EnvironmentConfigError(
                     f"Environment {record.name} already exists.",
                     hint="Choose another name, or change it with UpdateEnvironment.",
@@ -355,14 +355,14 @@ class ControlPlane:
         )
 
     def create_cli_token(self, request: Input, caller: Caller) -> Output:
-        """A token `POST https://{WebServerHostname}/aws_mwaa/cli` takes for 60 s (reference §8.1)."""
+        """A token `POST https://{WebServerHostname}/aws_mwaa/cli` takes for 60 s (docs/reference.md §8.1)."""
         check("CreateCliToken", request)
         name = self._entry(str(request["Name"])).name
         return {"CliToken": self._token("cli", name, caller), "WebServerHostname": self.provisioner.webserver_url(name)}
 
     def create_web_login_token(self, request: Input, caller: Caller) -> Output:
         """A token that logs a browser in once, within 60 s, as the caller's Airflow user with
-        the role its policy allows (reference §9); the user is named after the IamIdentity."""
+        the role its policy allows (docs/reference.md §9); the user is named after the IamIdentity."""
         check("CreateWebLoginToken", request)
         name = self._entry(str(request["Name"])).name
         return {
@@ -373,7 +373,7 @@ class ControlPlane:
         }
 
     def invoke_rest_api(self, request: Input, caller: Caller) -> Output:
-        """Airflow's REST API as the caller's Airflow role (reference §10)."""
+        """Airflow's REST API as the caller's Airflow role (docs/reference.md §10)."""
         check("InvokeRestApi", request)
         name = self._entry(str(request["Name"])).name
         return self.provisioner.call_rest_api(name, self._token("rest", name, caller), request)

@@ -1,4 +1,4 @@
-"""The control plane's Docker side: environments as compose projects (reference §12.1 for the bucket).
+"""The control plane's Docker side: environments as compose projects (docs/reference.md §12.1 for the bucket).
 
 `apply` renders an environment's compose inputs from its record, builds its image when the
 inputs changed and starts it, reporting each step; `remove` deletes its containers, volumes
@@ -8,7 +8,6 @@ and state. Nothing here prints: progress goes to the `report` callback (into the
 from __future__ import annotations
 
 import dataclasses
-import os
 import threading
 import uuid
 from pathlib import Path
@@ -28,14 +27,13 @@ from emulator.service.provider import configuration, edge_client
 from emulator.service.provider.plane import Report
 from emulator.state import edge_credentials as credentials
 from emulator.state.home import EnvironmentState, LocalSettings, ports_lock, with_free_ports
-from emulator.state.settings import Naming, Paths
+from emulator.state.settings import START_TIMEOUT, Naming, Paths
 
-START_TIMEOUT_VARIABLE = "MWAA_LOCAL_START_TIMEOUT"
 DEFAULT_START_TIMEOUT = 900.0
 
 
 def start_timeout() -> float:
-    return float(os.environ.get(START_TIMEOUT_VARIABLE) or DEFAULT_START_TIMEOUT)
+    return float(START_TIMEOUT.get() or DEFAULT_START_TIMEOUT)
 
 
 def starting(readiness: Readiness) -> str:
@@ -60,7 +58,7 @@ class DockerProvisioner:
     # -- checks at request time ----------------------------------------------------------------
 
     def check_new(self, record: EnvironmentRecord) -> None:
-        """MWAA refuses a bucket that does not exist or has no versioning (reference §5, §12.1).
+        """MWAA refuses a bucket that does not exist or has no versioning (docs/reference.md §5, §12.1).
         AWS documents no wording for these two; ours follows its `Invalid request provided:` style."""
         region = self.region()
         with s3_errors(region.endpoint()):

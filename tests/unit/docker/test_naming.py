@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from emulator.docker.region import Region
-from emulator.state.settings import NAMESPACE_VARIABLE, Naming, project_paths
+from emulator.state.settings import NAMESPACE, Naming, project_paths
 
 ROOT = Path(__file__).resolve().parents[3]
 # What compose accepts as a project name.
@@ -21,7 +21,7 @@ def user_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setattr(Path, "home", classmethod(lambda cls: home))
-    monkeypatch.delenv(NAMESPACE_VARIABLE, raising=False)
+    monkeypatch.delenv(NAMESPACE.variable, raising=False)
     return home
 
 
@@ -117,10 +117,10 @@ def test_the_control_plane_names_what_the_host_names(
     region = Region(home, project_paths())
     region.render()
     variables = dict(line.split("=", 1) for line in region.env_file.read_text().splitlines())
-    assert variables[NAMESPACE_VARIABLE] == f"'{host.namespace}'"
+    assert variables[NAMESPACE.variable] == f"'{host.namespace}'"
 
     elsewhere = tmp_path / "container-user"
     monkeypatch.setattr(Path, "home", classmethod(lambda cls: elsewhere))
     assert (Naming.for_home(home) == host) is not default, "without the variable, the default home is lost"
-    monkeypatch.setenv(NAMESPACE_VARIABLE, host.namespace)
+    monkeypatch.setenv(NAMESPACE.variable, host.namespace)
     assert Naming.for_home(home) == host

@@ -25,7 +25,7 @@ SECRETS = EnvironmentSecrets("fernet=", "web", "jwt", "pg", "admin$pass")
 REGION = RegionSecrets("region-access", "region-secret")
 ENVIRONMENT_ID = "0123456789abcdef"
 NO_EMULATOR = "http://no-aws-emulator-configured.invalid"
-# The container command MWAA runs each compose service's process under (reference §14.1).
+# The container command MWAA runs each compose service's process under (docs/reference.md §14.1).
 MWAA_COMMANDS = {
     "init": "migrate-db",
     "scheduler": "scheduler",

@@ -1,4 +1,4 @@
-"""The variables MWAA's service and entrypoint give every container (reference §14.3, §16)."""
+"""The variables MWAA's service and entrypoint give every container (docs/reference.md §14.3, §16)."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""The exception tree's AWS identities (reference §5), for the API to serialise."""
+"""The exception tree's AWS identities (docs/reference.md §5), for the API to serialise."""
 
 import ast
 import sys

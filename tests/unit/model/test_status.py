@@ -1,4 +1,4 @@
-"""MWAA's environment status machine (reference §6): every transition, legal and illegal."""
+"""MWAA's environment status machine (docs/reference.md §6): every transition, legal and illegal."""
 
 from collections.abc import Callable
 

@@ -16,7 +16,7 @@ T0 = 1700000000.0
 T1 = 1700000600.5
 ENV_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 # Where MWAA's answers themselves break the model (botocore checks no output constraint): the
-# WebserverUrl is a bare host with no scheme (reference §4), and an untagged environment has
+# WebserverUrl is a bare host with no scheme (docs/reference.md §4), and an untagged environment has
 # `"Tags": {}` although a TagMap has at least one entry.
 REAL_SERVICE_DEVIATIONS = {
     "Value 'localhost:8080' at 'environment.webserverUrl' failed to satisfy constraint: "

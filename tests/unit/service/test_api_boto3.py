@@ -1,4 +1,4 @@
-"""The MWAA API driven by a real boto3 client against uvicorn on 127.0.0.1 (reference §1 to §5)."""
+"""The MWAA API driven by a real boto3 client against uvicorn on 127.0.0.1 (docs/reference.md §1 to §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The rest-json wire format of the MWAA API, checked with raw HTTP requests (reference §2, §5)."""
+"""The rest-json wire format of the MWAA API, checked with raw HTTP requests (docs/reference.md §2, §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""How the control plane turns the edge's answer into InvokeRestApi's output or error (reference §10)."""
+"""How the control plane turns the edge's answer into InvokeRestApi's output or error (docs/reference.md §10)."""
 
 from __future__ import annotations
 
