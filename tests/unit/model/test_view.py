@@ -9,6 +9,7 @@ from emulator.model import shapes, status
 from emulator.model.record import build_record
 from emulator.model.status import LastUpdate, Lifecycle
 from emulator.model.view import environment_view, get_environment_output
+from tests.unit.expected import default_logging_view
 
 pytestmark = pytest.mark.unit
 
@@ -81,17 +82,7 @@ def test_default_environment_renders_exactly() -> None:
                 "SubnetIds": ["subnet-mwaa-local-a", "subnet-mwaa-local-b"],
                 "SecurityGroupIds": ["sg-mwaa-local"],
             },
-            "LoggingConfiguration": {
-                "DagProcessingLogs": {"Enabled": False, "LogLevel": "INFO"},
-                "SchedulerLogs": {"Enabled": False, "LogLevel": "INFO"},
-                "WebserverLogs": {"Enabled": False, "LogLevel": "INFO"},
-                "WorkerLogs": {"Enabled": False, "LogLevel": "INFO"},
-                "TaskLogs": {
-                    "Enabled": True,
-                    "LogLevel": "INFO",
-                    "CloudWatchLogGroupArn": "arn:aws:logs:us-east-1:000000000000:log-group:airflow-team-a-Task",
-                },
-            },
+            "LoggingConfiguration": default_logging_view("team-a"),
             "LastUpdate": {"Status": "SUCCESS", "CreatedAt": T1},
             "Tags": {},
             "WebserverAccessMode": "PRIVATE_ONLY",

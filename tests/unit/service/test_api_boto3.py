@@ -14,6 +14,7 @@ from emulator.model import tokens
 from emulator.service.api.backend import InMemoryOperations
 from emulator.service.api.server import ServerThread
 from emulator.service.iam.principals import ADMIN_NAME
+from tests.unit.expected import default_logging_view
 from tests.unit.service.api_access import access_for_tests
 
 pytestmark = pytest.mark.unit
@@ -93,17 +94,7 @@ def test_create_then_get_returns_the_environment_with_mwaa_defaults(mwaa: Any) -
         "MinWebservers": 2,
         "MaxWebservers": 5,
         "NetworkConfiguration": NETWORK,
-        "LoggingConfiguration": {
-            "DagProcessingLogs": {"Enabled": False, "LogLevel": "INFO"},
-            "SchedulerLogs": {"Enabled": False, "LogLevel": "INFO"},
-            "WebserverLogs": {"Enabled": False, "LogLevel": "INFO"},
-            "WorkerLogs": {"Enabled": False, "LogLevel": "INFO"},
-            "TaskLogs": {
-                "Enabled": True,
-                "LogLevel": "INFO",
-                "CloudWatchLogGroupArn": "arn:aws:logs:us-east-1:000000000000:log-group:airflow-env1-Task",
-            },
-        },
+        "LoggingConfiguration": default_logging_view("env1"),
         "LastUpdate": {"Status": "PENDING"},
         "Tags": {"team": "data"},
         "WebserverAccessMode": "PRIVATE_ONLY",
