@@ -28,7 +28,7 @@ from emulator.docker import health_checks
 from emulator.docker.compose import ComposeProject, ServiceContainer
 from emulator.docker.environment import DRAINING_POLICY
 from emulator.docker.ports import free_port
-from emulator.service.client import ControlPlaneClient
+from emulator.service.control_plane_client import ControlPlaneClient
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = Path(__file__).resolve().parent / "dags"

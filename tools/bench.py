@@ -45,7 +45,7 @@ from emulator.docker.ports import free_port
 from emulator.model import versions
 from emulator.model.record import build_record
 from emulator.s3.bucket import ensure_bucket
-from emulator.service.client import ControlPlaneClient
+from emulator.service.control_plane_client import ControlPlaneClient
 from emulator.state import edge_credentials as credentials
 from emulator.state.settings import IMAGE_MIRROR
 

@@ -29,8 +29,8 @@ from emulator.model.mirror import create_input_from
 from emulator.model.record import build_record, check_name
 from emulator.model.timings import PROFILES
 from emulator.s3.deploy import ObjectChange
-from emulator.service.client import ControlPlaneClient, failure
-from emulator.service.provider import configuration
+from emulator.service.control_plane_client import ControlPlaneClient, failure
+from emulator.service.provider import staged_configuration
 from emulator.state import edge_credentials as credentials
 from emulator.state.settings import DEBUG
 
@@ -318,7 +318,7 @@ def deploy(context: click.Context, name: str | None, no_update: bool) -> None:
 
 def show_live_files(environment: str, live: dict[str, str]) -> None:
     """Which configuration file versions the environment runs now."""
-    for kind in configuration.KINDS:
+    for kind in staged_configuration.KINDS:
         if kind.path_member in live:
             ui.console.print(
                 f"  [green]live[/]      {escape(live[kind.path_member])}  version {live[kind.version_member]} "

@@ -35,10 +35,10 @@ from emulator.model.status import AVAILABLE, CREATE_FAILED
 from emulator.model.timings import PROFILES
 from emulator.s3.bucket import ensure_bucket
 from emulator.s3.deploy import ObjectChange, deploy_workspace
-from emulator.s3.errors import s3_errors
+from emulator.s3.error_reports import s3_errors
 from emulator.service.autoscaler import journal
-from emulator.service.client import IN_PROGRESS, ControlPlaneClient, failure
-from emulator.service.provider import configuration
+from emulator.service.control_plane_client import IN_PROGRESS, ControlPlaneClient, failure
+from emulator.service.provider import staged_configuration
 from emulator.service.provider.store import FileStore
 from emulator.state import edge_credentials as credentials
 from emulator.state.home import (
@@ -295,7 +295,7 @@ def create_or_update(
         ensure_bucket(s3, record.bucket)  # MWAA wants the bucket first; `up` makes it for the user
         deployed = deploy_workspace(s3, record, workspace) if options.deploy and workspace else []
         # MWAA reads these files only when an operation names their versions: `up` names the latest.
-        files = configuration.latest(record, s3)
+        files = staged_configuration.latest(record, s3)
     client = api(context, region)
 
     def remaining() -> float:
@@ -429,7 +429,7 @@ def configuration_members(environment: dict[str, Any]) -> dict[str, str]:
     """The configuration files' paths and versions an environment (GetEnvironment's) runs."""
     return {
         member: str(environment[member])
-        for kind in configuration.KINDS
+        for kind in staged_configuration.KINDS
         for member in (kind.path_member, kind.version_member)
         if environment.get(member)
     }
@@ -451,11 +451,11 @@ def apply_files(context: Context, name: str, display: Display, timeout: float = 
     if current["Status"] in IN_PROGRESS:
         current = wait_settled(context, client, name, display, timeout) or current
     record = context.state(name).load_record()
-    versions = {kind.version_member for kind in configuration.KINDS}
+    versions = {kind.version_member for kind in staged_configuration.KINDS}
     unpinned = build_record({member: value for member, value in record.fields.items() if member not in versions})
     region = context.region()
     with s3_errors(region.endpoint()):
-        latest = configuration.latest(unpinned, region.client())
+        latest = staged_configuration.latest(unpinned, region.client())
     if all(configuration_members(current).get(member) == value for member, value in latest.items()):
         return AppliedFiles("current", configuration_members(current))
     client.call("update_environment", Name=name, **latest)

@@ -62,9 +62,9 @@ def main(argv: list[str]) -> int:
 
         return workspace_tools.main(argv)
     if command == "edge":
-        from emulator.container.edge import service
+        from emulator.container.edge import serve
 
-        return service.main()
+        return serve.main()
     if command == "sync":
         from emulator.container.sync import sidecar
 

@@ -30,7 +30,7 @@ STOP_TIMEOUT = 10  # seconds `down` gives a container to stop, as compose's defa
 
 class StagedConfiguration(Protocol):
     """What a start needs of the configuration the control plane staged for the configured image
-    (emulator/service/provider/configuration.py): its build context and a digest of everything in it."""
+    (emulator/service/provider/staged_configuration.py): its build context and a digest of everything in it."""
 
     @property
     def digest(self) -> str: ...

@@ -46,7 +46,7 @@ WEB_SERVICES = ("webserver", "api-server")
 
 
 def edge_variables(edge: EdgeCredentials | None, web_host: str) -> dict[str, str]:
-    """The edge's own material (emulator/container/edge/service.py), per environment and never in an image."""
+    """The edge's own material (emulator/container/edge/serve.py), per environment and never in an image."""
     if edge is None:
         return {}
     return {

@@ -1,5 +1,5 @@
 """The control plane's container: `python -m emulator.service` serves the MWAA API over the
-state home's records (its health check is `emulator.service.health`)."""
+state home's records (its health check is `emulator.service.liveness`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import threading
 from emulator.service.api.server import serve
 from emulator.service.autoscaler import service as autoscaler
 from emulator.service.autoscaler.service import Autoscaler
-from emulator.service.health import PORT
 from emulator.service.iam import principals
 from emulator.service.iam.access import AccessControl
 from emulator.service.iam.principals import Principal, Principals
+from emulator.service.liveness import PORT
 from emulator.service.provider.jobs import ThreadJobs
 from emulator.service.provider.plane import ControlPlane
 from emulator.service.provider.provisioner import DockerProvisioner

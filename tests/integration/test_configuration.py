@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from emulator.model.errors import EnvironmentConfigError
-from emulator.service.client import ControlPlaneClient
+from emulator.service.control_plane_client import ControlPlaneClient
 from tests.conftest import VERSIONS
 from tests.support import (
     Environment,

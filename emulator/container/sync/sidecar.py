@@ -19,7 +19,7 @@ from pathlib import Path
 from minio import Minio
 
 from emulator.container.runtime.health import SYNC_MARKER
-from emulator.container.sync.bucket import connect
+from emulator.container.sync.s3_connection import connect
 from emulator.model.sync_plan import TEMPORARY_MARK, LocalFile, RemoteObject, SyncPlan, plan_sync, relative_path
 
 DAGS_FOLDER = Path(os.environ.get("AIRFLOW_HOME", "/usr/local/airflow")) / "dags"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from emulator.docker import engine as docker_engine
 from emulator.docker.compose import ServiceContainer
-from emulator.service.autoscaler.policy import Load
+from emulator.service.autoscaler.sizing import Load
 
 DATABASE_SERVICE = "postgres"
 BROKER_SERVICE = "redis"

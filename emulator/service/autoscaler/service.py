@@ -1,5 +1,5 @@
 """The control plane's autoscaler loop: every few seconds, for each AVAILABLE environment, read
-its load, decide with MWAA's rule (emulator.service.autoscaler.policy) and add or drain workers.
+its load, decide with MWAA's rule (emulator.service.autoscaler.sizing) and add or drain workers.
 
 A drained worker stops taking tasks at once and leaves when its running tasks are done (Celery's
 warm shutdown), so scaling in never kills a task nor runs one twice. Environments being changed
@@ -23,7 +23,7 @@ from emulator.model.errors import StateError
 from emulator.model.record import EnvironmentRecord
 from emulator.model.timings import PROFILES
 from emulator.service.autoscaler import journal, load
-from emulator.service.autoscaler.policy import SCALE_IN, SCALE_OUT, Bounds, Decision, Policy, choose_drained
+from emulator.service.autoscaler.sizing import SCALE_IN, SCALE_OUT, Bounds, Decision, Policy, choose_drained
 from emulator.service.provider.store import Store
 from emulator.state.home import EnvironmentState
 from emulator.state.settings import AUTOSCALE_INTERVAL, Naming, Paths

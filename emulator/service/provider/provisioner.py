@@ -22,8 +22,8 @@ from emulator.docker.readiness import Readiness
 from emulator.docker.region import Region
 from emulator.model.errors import EnvironmentConfigError, ServiceUnavailableError
 from emulator.model.record import EnvironmentRecord
-from emulator.s3.errors import s3_errors
-from emulator.service.provider import configuration, edge_client
+from emulator.s3.error_reports import s3_errors
+from emulator.service.provider import edge_client, staged_configuration
 from emulator.service.provider.plane import Report
 from emulator.state import edge_credentials as credentials
 from emulator.state.home import EnvironmentState, LocalSettings, ports_lock, with_free_ports
@@ -81,7 +81,7 @@ class DockerProvisioner:
         them only now, at create and update)."""
         region = self.region()
         with s3_errors(region.endpoint()):
-            return configuration.resolve(record, region.client())
+            return staged_configuration.resolve(record, region.client())
 
     # -- jobs ----------------------------------------------------------------------------------
 
@@ -111,8 +111,8 @@ class DockerProvisioner:
             report("preparing")
             region = self.region()
             with s3_errors(region.endpoint()):
-                staged = configuration.stage(
-                    record, region.client(), self.paths, state.directory / configuration.CONTEXT_FOLDER
+                staged = staged_configuration.stage(
+                    record, region.client(), self.paths, state.directory / staged_configuration.CONTEXT_FOLDER
                 )
             builds = stack.render(record, settings, region.secrets(), staged)
             if not stack.image_current(record, builds.base):

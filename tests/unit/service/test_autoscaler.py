@@ -14,7 +14,8 @@ from emulator.docker.environment import DRAINING_POLICY
 from emulator.model import status
 from emulator.model.record import build_record
 from emulator.service.autoscaler import journal, load
-from emulator.service.autoscaler.policy import (
+from emulator.service.autoscaler.service import Autoscaler
+from emulator.service.autoscaler.sizing import (
     HOLD,
     SCALE_IN,
     SCALE_OUT,
@@ -24,7 +25,6 @@ from emulator.service.autoscaler.policy import (
     choose_drained,
     required_workers,
 )
-from emulator.service.autoscaler.service import Autoscaler
 from emulator.service.provider.entries import Entry
 from emulator.service.provider.store import MemoryStore
 from emulator.state.home import EnvironmentState

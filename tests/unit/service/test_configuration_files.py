@@ -12,7 +12,7 @@ from emulator.container.runtime import configuration
 from emulator.model import configuration_files
 from emulator.model.record import build_record
 from emulator.model.update import apply_update
-from emulator.service.provider import configuration as control_configuration
+from emulator.service.provider import staged_configuration as control_configuration
 from emulator.state.settings import project_paths
 
 

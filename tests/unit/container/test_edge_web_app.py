@@ -17,7 +17,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.container.edge.runner_client import RunnerClient
-from emulator.container.edge.server import EdgeSettings, make_app, make_plain_app
+from emulator.container.edge.web_app import EdgeSettings, make_app, make_plain_app
 from emulator.model import tokens
 
 pytestmark = pytest.mark.unit

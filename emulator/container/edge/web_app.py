@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from emulator.container.edge import commands, rest, web_login
+from emulator.container.edge import allowed_commands, rest, web_login
 from emulator.container.edge.accounts import Accounts
 from emulator.container.edge.proxy import forward, stateless_client
 from emulator.container.edge.runner_client import RunnerBusy, RunnerClient, RunnerUnavailable
@@ -61,8 +61,8 @@ def make_app(
             return refused(403, f"Invalid CLI token: {error}")
         body = await request.body()
         try:
-            argv = commands.parse(body, settings.airflow_version)
-        except commands.CommandRefused as error:
+            argv = allowed_commands.parse(body, settings.airflow_version)
+        except allowed_commands.CommandRefused as error:
             return refused(500 if error.disallowed else 400, str(error))
         try:
             outcome = await runner.run({"op": "cli", "argv": argv})

@@ -1,4 +1,4 @@
-"""The control plane's health check (`python3 -m emulator.service.health`): exit 0 when the API
+"""The control plane's health check (`python3 -m emulator.service.liveness`): exit 0 when the API
 answers. It cannot sign (that needs the region's keys and botocore), so the answer it expects
 to an unsigned ListEnvironments is MWAA's refusal: 403 AccessDeniedException. Docker runs it
 every few seconds, so it imports nothing but urllib: importing the server (botocore, the docker

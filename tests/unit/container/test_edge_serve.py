@@ -1,4 +1,4 @@
-"""The edge's two servers in one process (emulator/container/edge/service.py): they start and stop together."""
+"""The edge's two servers in one process (emulator/container/edge/serve.py): they start and stop together."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.unit
 TWO_SERVERS = """
 import asyncio, sys
 from starlette.applications import Starlette
-from emulator.container.edge.service import serve_together, server
+from emulator.container.edge.serve import serve_together, server
 ports = [int(port) for port in sys.argv[1:]]
 asyncio.run(serve_together([server(Starlette(), port) for port in ports]))
 print("stopped", flush=True)

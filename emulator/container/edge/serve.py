@@ -24,7 +24,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from emulator.container.edge.runner_client import RunnerClient
-from emulator.container.edge.server import EdgeSettings, make_app, make_plain_app
+from emulator.container.edge.web_app import EdgeSettings, make_app, make_plain_app
 from emulator.container.runtime.group import CLI_RUNNER_SOCKET
 
 PORT = 8443

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from emulator.docker.ports import free_port
-from emulator.service import health
+from emulator.service import liveness
 from emulator.service.api.backend import InMemoryOperations
 from emulator.service.api.server import ServerThread
 from tests.unit.service.api_access import access_for_tests
@@ -44,21 +44,21 @@ def test_a_component_health_check_loads_none_of_the_components_modules() -> None
 
 
 def test_the_control_plane_health_check_loads_neither_the_server_nor_botocore() -> None:
-    loaded = modules_loaded_by("import emulator.service.health")
+    loaded = modules_loaded_by("import emulator.service.liveness")
     assert not {"botocore", "docker", "starlette", "emulator.service.api.server"} & loaded
 
 
 def test_the_control_plane_health_check_is_unhealthy_when_nothing_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(health, "PORT", free_port())
-    assert health.healthy() is False
+    monkeypatch.setattr(liveness, "PORT", free_port())
+    assert liveness.healthy() is False
 
 
 def test_the_control_plane_health_check_takes_the_refusal_of_an_unsigned_request_as_an_answer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with ServerThread(InMemoryOperations(), access_for_tests()) as server:
-        monkeypatch.setattr(health, "PORT", server.port)
-        assert health.healthy() is True
+        monkeypatch.setattr(liveness, "PORT", server.port)
+        assert liveness.healthy() is True
 
 
 PROBE = Path(__file__).resolve().parents[3] / "emulator" / "container" / "runtime" / "probe.sh"

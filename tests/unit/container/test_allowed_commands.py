@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.container.edge.commands import MAX_BODY_BYTES, CommandRefused, allowed, parse
+from emulator.container.edge.allowed_commands import MAX_BODY_BYTES, CommandRefused, allowed, parse
 
 pytestmark = pytest.mark.unit
 
