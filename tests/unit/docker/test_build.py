@@ -92,6 +92,19 @@ def test_the_hashed_inputs_are_what_the_dockerfile_copies() -> None:
     assert not [name for name in control_plane if "__pycache__" in name or "/_data/" in name]
 
 
+def test_the_dockerignore_lets_every_image_input_through() -> None:
+    """The build context `.dockerignore` leaves holds every file the build hash reads."""
+    root = Path(__file__).resolve().parents[3]
+    allowed = [
+        line[1:].removesuffix("/") for line in (root / ".dockerignore").read_text().splitlines() if line.startswith("!")
+    ]
+    for path in build_inputs(root, "3.3.1"):
+        name = path.relative_to(root).as_posix()
+        if name == ".dockerignore":
+            continue  # Docker reads it whatever it says
+        assert any(name == entry or name.startswith(entry + "/") for entry in allowed), name
+
+
 def test_the_image_carries_every_module_of_the_model_the_container_side_imports() -> None:
     """The image holds the container side and only the model modules it names: a module of the
     model the container starts to import must be added there, or the image fails at its start."""
