@@ -308,8 +308,11 @@ def create_or_update(
         images.forget(images.airflow_image(record.airflow_version.version))
     if current is not None and current["Status"] == CREATE_FAILED:
         display.step(f"Environment {record.name} is CREATE_FAILED: deleting it to create it again")
+        kept = state.local_settings()  # the delete removes them with the rest of its state
         client.call("delete_environment", Name=record.name)
         current = wait_settled(context, client, record.name, display, remaining())
+        state.directory.mkdir(parents=True, exist_ok=True)
+        state.save_local_settings(kept)  # this `up`'s ports and timings, not the defaults
     if current is None:
         client.call("create_environment", **record.fields, **files)
     else:
