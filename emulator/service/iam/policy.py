@@ -7,9 +7,10 @@ allow more here than it would on AWS.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 from emulator.model.errors import EnvironmentConfigError
@@ -22,6 +23,18 @@ class PolicyError(EnvironmentConfigError):
     """A policy document mwaa-local cannot read (or would read more loosely than AWS)."""
 
 
+@lru_cache(maxsize=1024)
+def _wildcard(pattern: str, fold_case: bool) -> re.Pattern[str]:
+    """IAM's wildcards: `*` any run of characters, `?` any one; everything else literal (so
+    `[a-z]` is three characters, not fnmatch's class)."""
+    body = "".join(".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern)
+    return re.compile(body, re.DOTALL | (re.IGNORECASE if fold_case else 0))
+
+
+def wildcard_match(value: str, pattern: str, fold_case: bool = False) -> bool:
+    return _wildcard(pattern, fold_case).fullmatch(value) is not None
+
+
 @dataclass(frozen=True)
 class Statement:
     effect: str  # "Allow" | "Deny"
@@ -32,8 +45,8 @@ class Statement:
 
     def applies(self, action: str, resource: str) -> bool:
         # IAM matches action names case-insensitively and resources case-sensitively.
-        action_listed = any(fnmatchcase(action.lower(), pattern.lower()) for pattern in self.actions)
-        resource_listed = any(fnmatchcase(resource, pattern) for pattern in self.resources)
+        action_listed = any(wildcard_match(action, pattern, fold_case=True) for pattern in self.actions)
+        resource_listed = any(wildcard_match(resource, pattern) for pattern in self.resources)
         return action_listed != self.actions_excluded and resource_listed != self.resources_excluded
 
 

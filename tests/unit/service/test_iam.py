@@ -125,6 +125,26 @@ def test_explicit_deny_wins_and_nothing_is_allowed_by_default() -> None:
 
 
 @pytest.mark.parametrize(
+    ("pattern", "resource", "allowed"),
+    [
+        ("arn:aws:airflow:*:*:environment/[a-z]*", "arn:aws:airflow:us-east-1:0:environment/prod", False),
+        ("arn:aws:airflow:*:*:environment/[a-z]*", "arn:aws:airflow:us-east-1:0:environment/[a-z]-x", True),
+        ("arn:aws:airflow:*:*:environment/de?", "arn:aws:airflow:us-east-1:0:environment/dev", True),
+        ("arn:aws:airflow:*:*:environment/de?", "arn:aws:airflow:us-east-1:0:environment/devx", False),
+        ("arn:aws:airflow:*:*:environment/dev", "arn:aws:airflow:us-east-1:0:environment/DEV", False),
+        ("arn:aws:airflow:*:*:environment/a.c", "arn:aws:airflow:us-east-1:0:environment/abc", False),
+    ],
+)
+def test_resources_match_with_iams_wildcards_only(pattern: str, resource: str, allowed: bool) -> None:
+    """IAM knows `*` and `?`: a `[a-z]` in a policy is literal text, not a character class that
+    would allow `prod`; resources compare case-sensitively."""
+    found = policy.parse(
+        {"Statement": {"Effect": "Allow", "Action": "airflow:GetEnvironment", "Resource": pattern}}, "t"
+    )
+    assert found.allows("airflow:GetEnvironment", resource) is allowed
+
+
+@pytest.mark.parametrize(
     ("document", "message"),
     [
         ({"Statement": [{"Effect": "Allow", "Action": "airflow:*", "Resource": "*", "Condition": {}}]}, "Condition"),
