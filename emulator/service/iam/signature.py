@@ -103,9 +103,14 @@ def _timestamp(headers: Mapping[str, str], scope_date: str, now: datetime) -> st
 
 
 def _check_payload_hash(headers: Mapping[str, str], body: bytes) -> None:
-    """A client that states its body's hash must have sent that body (the hash is what it signed)."""
+    """A client that states its body's hash must have sent that body (the hash is what it signed).
+    AWS takes an unsigned payload from S3 clients only: here the signature must cover the body."""
     stated = headers.get("x-amz-content-sha256")
-    if stated and stated != UNSIGNED_PAYLOAD and stated != hashlib.sha256(body).hexdigest():
+    if stated == UNSIGNED_PAYLOAD:
+        raise AccessDeniedError(
+            "x-amz-content-sha256 UNSIGNED-PAYLOAD is accepted by Amazon S3 only: sign the request's body."
+        )
+    if stated and stated != hashlib.sha256(body).hexdigest():
         raise AccessDeniedError("The provided 'x-amz-content-sha256' header does not match what was computed.")
 
 

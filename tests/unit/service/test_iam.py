@@ -51,9 +51,14 @@ BODY = {
 
 
 def signed_by_botocore(
-    method: str = "GET", url: str = URL, body: bytes = b"", secret: str = SECRET_KEY, region: str = "us-east-1"
+    method: str = "GET",
+    url: str = URL,
+    body: bytes = b"",
+    secret: str = SECRET_KEY,
+    region: str = "us-east-1",
+    headers: dict[str, str] | None = None,
 ) -> tuple[SignedRequest, datetime]:
-    request = AWSRequest(method=method, url=url, data=body)
+    request = AWSRequest(method=method, url=url, data=body, headers=headers or {})
     SigV4Auth(Credentials(ACCESS_KEY, secret), "airflow", region).add_auth(request)
     headers = {"host": "127.0.0.1:4566", **dict(request.headers.items())}
     when = datetime.strptime(headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
@@ -92,6 +97,18 @@ def test_a_request_changed_after_signing_is_refused(change: Any, message: str) -
     request, when = signed_by_botocore("PATCH", body=b'{"MaxWorkers": 3}')
     with pytest.raises(AccessDeniedError, match=message):
         signature.verify(change(request), secrets, "us-east-1", when)
+
+
+def test_an_unsigned_payload_is_refused_so_a_captured_requests_body_cannot_be_swapped() -> None:
+    """AWS takes `x-amz-content-sha256: UNSIGNED-PAYLOAD` from S3 clients only: signed that way, a
+    request's signature would cover no body, and any body could replace the one sent."""
+    request, when = signed_by_botocore(
+        "PATCH", body=b'{"MaxWorkers": 3}', headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}
+    )
+    swapped = SignedRequest(request.method, request.url, request.headers, b'{"MaxWorkers": 25}')
+    for sent in (request, swapped):
+        with pytest.raises(AccessDeniedError, match="UNSIGNED-PAYLOAD"):
+            signature.verify(sent, secrets, "us-east-1", when)
 
 
 def test_wrong_secret_unknown_key_other_region_and_old_signatures_are_refused() -> None:
