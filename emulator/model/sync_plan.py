@@ -49,10 +49,22 @@ def relative_path(key: str, prefix: str) -> str | None:
     if not key.startswith(lead) or key.endswith("/"):
         return None
     path = key[len(lead) :]
-    parts = PurePosixPath(path).parts
-    if not parts or any(part in ("", ".", "..") for part in parts) or path.startswith("/"):
+    if not is_canonical(path):
         return None
     return path
+
+
+def is_canonical(path: str) -> bool:
+    """A path names one file one way: no empty, `.` or `..` segment (PurePosixPath would fold
+    `./x.py` and `a//b.py` into `x.py` and `a/b.py`, so two keys would fight over one file)."""
+    return bool(path) and all(segment not in ("", ".", "..") for segment in path.split("/"))
+
+
+def is_non_canonical_file(key: str, prefix: str) -> bool:
+    """A key under the prefix that names a file, but not canonically: refused, and worth a log line."""
+    root = prefix.strip("/")
+    lead = f"{root}/" if root else ""
+    return key.startswith(lead) and not key.endswith("/") and not is_canonical(key[len(lead) :])
 
 
 def is_ignored_local(path: str) -> bool:

@@ -20,7 +20,15 @@ from minio import Minio
 
 from emulator.container.runtime.health import SYNC_MARKER
 from emulator.container.sync.s3_connection import connect
-from emulator.model.sync_plan import TEMPORARY_MARK, LocalFile, RemoteObject, SyncPlan, plan_sync, relative_path
+from emulator.model.sync_plan import (
+    TEMPORARY_MARK,
+    LocalFile,
+    RemoteObject,
+    SyncPlan,
+    is_non_canonical_file,
+    plan_sync,
+    relative_path,
+)
 
 DAGS_FOLDER = Path(os.environ.get("AIRFLOW_HOME", "/usr/local/airflow")) / "dags"
 MAX_BACKOFF_SECONDS = 30.0
@@ -57,12 +65,18 @@ def log(message: str) -> None:
     print(f"{stamp} sync: {message}", flush=True)
 
 
-def list_remote(client: Minio, config: SyncConfig) -> dict[str, RemoteObject]:
+def list_remote(client: Minio, config: SyncConfig, refused: set[str] | None = None) -> dict[str, RemoteObject]:
+    """The files under DagS3Path by path. A key that names a file non-canonically (`dags/./x.py`,
+    `dags/a//b.py`) is skipped and logged once (`refused` remembers which were)."""
     listing = {}
     prefix = f"{config.prefix}/" if config.prefix else ""
     for item in client.list_objects(config.bucket, prefix=prefix, recursive=True):
-        path = relative_path(item.object_name or "", config.prefix)
+        key = item.object_name or ""
+        path = relative_path(key, config.prefix)
         if path is None:
+            if refused is not None and key not in refused and is_non_canonical_file(key, config.prefix):
+                refused.add(key)
+                log(f"skipping {key}: an empty, `.` or `..` segment makes it no file of the DAG folder")
             continue
         listing[path] = RemoteObject(path, (item.etag or "").strip('"'), item.size or 0, item.version_id)
     return listing
@@ -99,10 +113,12 @@ class Sidecar:
         self.index = LocalIndex(config.folder)
         self.downloaded: dict[str, str] = {}
         self.failing: dict[str, str] = {}  # path → why it could not be copied or removed
+        self.refused: set[str] = set()  # keys skipped as non-canonical (logged once)
 
     def download(self, obj: RemoteObject) -> str:
         """Copy one object into place atomically; returns the object version it copied."""
         target = self.config.folder / obj.path
+        self.refuse_symlinked_folders(obj.path)
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}{TEMPORARY_MARK}{uuid.uuid4().hex[:8]}")
         key = f"{self.config.prefix}/{obj.path}" if self.config.prefix else obj.path
@@ -122,6 +138,17 @@ class Sidecar:
             temporary.unlink(missing_ok=True)
         self.downloaded[obj.path] = obj.etag.lower()
         return version
+
+    def refuse_symlinked_folders(self, path: str) -> None:
+        """A folder of the path that is a symbolic link (a task may make one) would take the
+        write out of the DAG folder: refused, never followed."""
+        current = self.config.folder
+        for part in path.split("/")[:-1]:
+            current = current / part
+            if current.is_symlink():
+                raise OSError(
+                    f"{current.relative_to(self.config.folder)} is a symbolic link; the sync never writes through one"
+                )
 
     def delete(self, path: str) -> None:
         target = self.config.folder / path
@@ -161,7 +188,7 @@ class Sidecar:
 
     def run_once(self) -> None:
         """One pass; raises when the bucket cannot be listed (nothing is changed then)."""
-        remote = list_remote(self.client, self.config)
+        remote = list_remote(self.client, self.config, self.refused)
         local = self.index.scan()
         plan = plan_sync(remote, local, self.downloaded)
         if not plan.empty:

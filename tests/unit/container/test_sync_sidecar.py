@@ -110,3 +110,35 @@ def test_an_object_that_cannot_be_copied_is_skipped_and_logged_once(
     sidecar.run_once()
     assert (tmp_path / "a" / "b.py").read_bytes() == b"nested"
     assert sidecar.failing == {}
+
+
+def test_non_canonical_keys_are_skipped_with_one_log_line_and_never_fight_over_a_file(
+    sidecar: Sidecar, bucket: FakeBucket, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dags/./x.py` would otherwise overwrite `x.py`, and `dags/a//b.py` appear and vanish on
+    alternate passes: a key names a file of the DAG folder only in its canonical form."""
+    bucket.objects = {
+        "dags/x.py": b"real",
+        "dags/./x.py": b"impostor",
+        "dags/a//b.py": b"twin",
+        "dags/a/../c.py": b"up",
+    }
+    for _ in range(3):
+        sidecar.run_once()
+        assert files(tmp_path) == {"x.py": b"real"}
+    logged = capsys.readouterr().out
+    for key in ("dags/./x.py", "dags/a//b.py", "dags/a/../c.py"):
+        assert logged.count(f"skipping {key}:") == 1, key
+
+
+def test_the_sync_never_writes_through_a_symbolic_link(
+    sidecar: Sidecar, bucket: FakeBucket, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (tmp_path / "linked").symlink_to(outside)  # as a task writing to the DAG folder could
+    bucket.objects = {"dags/linked/evil.py": b"escape", "dags/ok.py": b"ok"}
+    sidecar.run_once()
+    assert not (outside / "evil.py").exists()
+    assert (tmp_path / "ok.py").read_bytes() == b"ok"
+    assert "linked is a symbolic link" in capsys.readouterr().out

@@ -69,3 +69,9 @@ def test_keys_that_are_not_files_in_the_folder_are_skipped() -> None:
     assert relative_path("dagsx/a.py", "dags") is None
     assert relative_path("dags/../etc/passwd", "dags") is None  # escapes the folder
     assert relative_path("dags//a.py", "dags") is None
+
+
+def test_only_canonical_keys_name_files() -> None:
+    for key in ("dags/./x.py", "dags/a//b.py", "dags/a/./b.py", "dags/a/../b.py", "dags//x.py"):
+        assert relative_path(key, "dags") is None, key
+    assert relative_path("dags/a/b.py", "dags") == "a/b.py"
