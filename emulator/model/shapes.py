@@ -53,6 +53,14 @@ def _show(value: Any) -> str:
     return "null" if value is None else f"'{value}'"
 
 
+# Maximum lengths in the model that MWAA's service does not enforce (botocore checks only minimums
+# on the client side, so callers reach the service with longer values). InvokeRestApi's Path:
+# the amazon provider's MwaaDagRunSensor, MwaaTaskSensor and MwaaTriggerDagRunOperator(
+# wait_for_completion=True) poll `/dags/<dag>/dagRuns/<run>[/taskInstances/<task>]`, longer than
+# 64 characters for ordinary ids, and work on MWAA.
+UNENFORCED_MAXIMUMS = frozenset({"RestApiPath"})
+
+
 class _Validator:
     def __init__(self) -> None:
         self.errors: list[str] = []
@@ -96,6 +104,8 @@ class _Validator:
 
     def check_sized(self, value: Any, size: int, shape: Shape, path: str, unit: str) -> None:
         low, high = shape.metadata.get("min"), shape.metadata.get("max")
+        if shape.name in UNENFORCED_MAXIMUMS:
+            high = None
         if low is not None and size < low:
             self.fail(value, path, f"have {unit} greater than or equal to {low}")
         if high is not None and size > high:

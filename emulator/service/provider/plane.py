@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Protocol
+from urllib.parse import unquote
 
 from emulator.model import shapes, status, tokens
 from emulator.model.errors import (
@@ -105,6 +106,17 @@ def check(operation: str, request: Input) -> None:
     errors = shapes.validate_input(operation, without_documents(request, shapes.operation(operation).input_shape))
     if errors:
         raise EnvironmentConfigError(shapes.validation_message(errors), hint=f"Fix the {operation} request.")
+
+
+def check_rest_path(path: str) -> None:
+    """InvokeRestApi's Path is a path under Airflow's REST API root: a `.` or `..` segment (plain
+    or percent-encoded) would step out of it to other Airflow endpoints, so it is refused."""
+    segments = [unquote(segment) for segment in path.split("?", 1)[0].split("/")]
+    if any(segment in (".", "..") for segment in segments):
+        raise EnvironmentConfigError(
+            f"Invalid request provided: Path {path!r} has a '.' or '..' segment.",
+            hint="Give a path of Airflow's REST API, such as /dags/my_dag/dagRuns.",
+        )
 
 
 def not_found(name: str) -> EnvironmentNotFoundError:
@@ -375,6 +387,7 @@ class ControlPlane:
     def invoke_rest_api(self, request: Input, caller: Caller) -> Output:
         """Airflow's REST API as the caller's Airflow role (docs/reference.md §10)."""
         check("InvokeRestApi", request)
+        check_rest_path(str(request["Path"]))
         name = self._entry(str(request["Name"])).name
         return self.provisioner.call_rest_api(name, self._token("rest", name, caller), request)
 

@@ -264,3 +264,24 @@ def test_host_prefix_injection_disabled_by_the_environment_variable(
     )
     create(client, "env1")
     assert client.list_environments()["Environments"] == ["env1"]
+
+
+@pytest.mark.parametrize("path", ["/../../auth/fab/v1/users", "/dags/./x", "/dags/%2e%2e/%2E%2E/config", "/dags/.."])
+def test_a_rest_path_that_steps_out_of_the_rest_api_is_refused(mwaa: Any, path: str) -> None:
+    create(mwaa, "env1")
+    with pytest.raises(ClientError) as refused:
+        mwaa.invoke_rest_api(Name="env1", Path=path, Method="GET")
+    code, status, message = error_of(refused)
+    assert (code, status) == ("ValidationException", 400)
+    assert "segment" in message
+
+
+def test_a_rest_path_longer_than_the_models_64_characters_is_accepted_as_on_mwaa(mwaa: Any) -> None:
+    """The amazon provider's sensors poll /dags/<dag>/dagRuns/<run>/taskInstances/<task>: past
+    validation, the in-memory control plane (no Airflow) answers ServiceUnavailable."""
+    create(mwaa, "env1")
+    path = "/dags/my_daily_pipeline/dagRuns/manual__2026-12-04T21:10:00+00:00/taskInstances/extract"
+    assert len(path) > 64
+    with pytest.raises(ClientError) as answered:
+        mwaa.invoke_rest_api(Name="env1", Path=path, Method="GET")
+    assert error_of(answered)[0] == "ServiceUnavailableException"
