@@ -57,7 +57,9 @@ def issue(key: bytes, kind: str, environment: str, identity: str, role: str, now
 def verify(key: bytes, token: str, kind: str, environment: str, now: float) -> Claims:
     """The token's claims when it is genuine, of this kind, for this environment and not expired."""
     payload, dot, signature = token.strip().partition(".")
-    if not dot or not payload or not signature:
+    # A token is base64url and a dot: anything else (a non-ASCII character would make the
+    # comparison below raise instead of refuse) is malformed.
+    if not dot or not payload or not signature or not token.isascii():
         raise TokenRefused("The token is malformed.")
     if not hmac.compare_digest(_sign(key, payload), signature):
         raise TokenRefused("The token's signature is not valid for this environment.")

@@ -48,8 +48,20 @@ def test_a_token_is_accepted_by_its_environment_for_sixty_seconds() -> None:
         (lambda: cli_token(), KEY, "web", "env1", NOW, "This is a cli token; this endpoint takes a web token."),
         (lambda: "no-dot-here", KEY, "cli", "env1", NOW, "malformed"),
         (lambda: "", KEY, "cli", "env1", NOW, "malformed"),
+        (lambda: cli_token() + "é", KEY, "cli", "env1", NOW, "malformed"),
+        (lambda: "é" + cli_token(), KEY, "cli", "env1", NOW, "malformed"),
     ],
-    ids=["expired", "other-key", "forged", "other-environment", "wrong-kind", "no-signature", "empty"],
+    ids=[
+        "expired",
+        "other-key",
+        "forged",
+        "other-environment",
+        "wrong-kind",
+        "no-signature",
+        "empty",
+        "non-ascii-signature",
+        "non-ascii-claims",
+    ],
 )
 def test_a_token_is_refused_saying_why(
     token: object, key: bytes, kind: str, environment: str, at: float, message: str
