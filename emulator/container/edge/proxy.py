@@ -10,7 +10,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 import httpx
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import StreamingResponse
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection, never forwarded.
 HOP_BY_HOP = frozenset(
@@ -50,7 +50,15 @@ def stateless_client(
 
 
 def forwarded_headers(request: Request) -> list[tuple[str, str]]:
-    headers = [(name, value) for name, value in request.headers.items() if name.lower() not in HOP_BY_HOP]
+    """The request's headers without hop-by-hop ones and without the client's own `Forwarded` /
+    `X-Forwarded-*` (a client must not choose the address or host Airflow sees), then the edge's."""
+    headers = [
+        (name, value)
+        for name, value in request.headers.items()
+        if name.lower() not in HOP_BY_HOP
+        and name.lower() != "forwarded"
+        and not name.lower().startswith("x-forwarded-")
+    ]
     client = request.client.host if request.client else ""
     return [
         *headers,
@@ -70,14 +78,25 @@ def request_body(request: Request) -> bytes | AsyncIterator[bytes]:
     return b""
 
 
-async def forward(client: httpx.AsyncClient, request: Request) -> StreamingResponse:
-    upstream = client.build_request(
-        request.method,
-        # No query, no `?`: the path goes upstream as it came.
-        httpx.URL(path=request.url.path, query=request.url.query.encode() or None),
-        headers=forwarded_headers(request),
-        content=request_body(request),
-    )
+def bad_request(why: str) -> Response:
+    return PlainTextResponse(f"Bad Request: {why}", status_code=400)
+
+
+async def forward(client: httpx.AsyncClient, request: Request) -> Response:
+    path = request.url.path
+    # `//host/x` would read as another host; a NUL or other control character is no path.
+    if path.startswith("//") or any(ord(char) < 0x20 or char == "\x7f" for char in path):
+        return bad_request("the path must start with a single / and hold no control character")
+    try:
+        upstream = client.build_request(
+            request.method,
+            # No query, no `?`: the path goes upstream as it came.
+            httpx.URL(path=path, query=request.url.query.encode() or None),
+            headers=forwarded_headers(request),
+            content=request_body(request),
+        )
+    except httpx.InvalidURL as error:
+        return bad_request(str(error))
     response = await client.send(upstream, stream=True)
     headers = [(name, value) for name, value in response.headers.multi_items() if name.lower() not in HOP_BY_HOP]
     answer = StreamingResponse(

@@ -96,6 +96,7 @@ class StandInWeb(httpx.AsyncBaseTransport):
             "cookie": request.headers.get("cookie"),
             "framing": request.headers.get("transfer-encoding") or request.headers.get("content-length"),
             "encoding": request.headers.get("accept-encoding"),
+            "forwarded": request.headers.get_list("x-forwarded-for") + request.headers.get_list("x-forwarded-host"),
         }
         return httpx.Response(
             207,
@@ -220,6 +221,7 @@ def test_everything_else_is_proxied_to_the_web_component(runner: StandInRunner) 
         "cookie": None,
         "framing": "12",
         "encoding": client.headers["accept-encoding"],  # what the test client asked for
+        "forwarded": ["testclient", "localhost:8443"],  # the edge's own, one of each
     }
     assert runner.requests == []
     client.cookies.clear()  # the browser side forgets; the edge's own client must never have kept it
@@ -227,6 +229,19 @@ def test_everything_else_is_proxied_to_the_web_component(runner: StandInRunner) 
     assert again.json()["cookie"] is None, "one browser's session never rides along on another's request"
     # An empty chunked body makes gunicorn's sync workers reset the connection (a truncated answer).
     assert (again.json()["framing"], again.json()["body"]) == (None, ""), "a GET goes out with no body at all"
+
+
+def test_a_clients_own_forwarded_headers_are_dropped(runner: StandInRunner) -> None:
+    client = client_for(runner.path)
+    spoofed = {"X-Forwarded-For": "10.9.9.9", "X-Forwarded-Host": "evil.example", "Forwarded": "for=10.9.9.9"}
+    seen = client.get("/ui/dags", headers=spoofed).json()
+    assert seen["forwarded"] == ["testclient", "localhost:8443"]
+
+
+@pytest.mark.parametrize("path", ["//evil.example/x", "/a%00b"])
+def test_a_path_that_is_no_path_is_a_bad_request(runner: StandInRunner, path: str) -> None:
+    response = client_for(runner.path).get(f"https://localhost:8443{path}")
+    assert response.status_code == 400 and response.text.startswith("Bad Request")
 
 
 def login(client: TestClient, token: str) -> httpx.Response:
