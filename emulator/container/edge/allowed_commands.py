@@ -63,6 +63,14 @@ AIRFLOW_2_SINCE: list[tuple[str, dict[str, set[str]]]] = [
 ]
 
 
+# Options that make Airflow read or write a path of the web server's file system (a DAG folder
+# elsewhere, an image or a run saved to a file, a configuration or pickle to load): MWAA's
+# endpoint is for commands about the environment's DAGs, never about the host's files.
+PATH_OPTIONS = ("--subdir", "--save", "--save-dagrun", "--cfg-path", "--pickle")
+SHORT_PATH_OPTIONS = {"-S": "--subdir"}
+SHORT_PATH_OPTIONS_OF = {"tasks run": {"-p": "--pickle"}}
+
+
 class CommandRefused(ValueError):
     """A body that is not a command MWAA would run (the message says why). `disallowed`: a real
     command MWAA does not run (it answers those with 500), rather than a malformed body."""
@@ -113,4 +121,25 @@ def parse(body: bytes, airflow_version: str) -> list[str]:
                 f"`{group}` takes: {', '.join(sorted(commands[group]))}.",
                 disallowed=True,
             )
+    refuse_path_options(arguments, airflow_version)
     return arguments
+
+
+def refuse_path_options(arguments: list[str], airflow_version: str) -> None:
+    """CommandRefused for an option that takes a path, however it is spelled: `-S /x`, `-S/x`,
+    `--subdir=/x`, or an abbreviation argparse would expand (`--sub /x`)."""
+    short = SHORT_PATH_OPTIONS | SHORT_PATH_OPTIONS_OF.get(" ".join(arguments[:2]), {})
+    for argument in arguments[1:]:
+        if argument == "--":
+            break
+        name = argument.split("=", 1)[0]
+        if name.startswith("--") and len(name) > 2:
+            taken = [option for option in PATH_OPTIONS if option.startswith(name)]
+        else:
+            taken = [long for flag, long in short.items() if argument.startswith(flag)]
+        if taken:
+            raise CommandRefused(
+                f"`{argument}` names a file or folder ({taken[0]}): the CLI endpoint runs commands about the "
+                f"environment's DAGs and refuses options that read or write a path.",
+                disallowed=True,
+            )

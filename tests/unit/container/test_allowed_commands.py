@@ -53,3 +53,31 @@ def test_airflow_2_allows_what_each_minor_version_added() -> None:
     assert "list-import-errors" not in allowed("2.5.1")["dags"] and "db" in allowed("2.5.1")
     assert "assets" not in allowed("2.10.3") and "assets" in allowed("3.0.6")
     assert parse(b"dags list-import-errors", "2.10.3") == ["dags", "list-import-errors"]
+
+
+@pytest.mark.parametrize(
+    ("body", "version", "option"),
+    [
+        (b"dags list -S /etc", "3.3.1", "--subdir"),
+        (b"dags list -S/etc", "3.3.1", "--subdir"),
+        (b"dags list --subdir=/etc", "2.10.3", "--subdir"),
+        (b"dags list --sub /etc", "2.10.3", "--subdir"),
+        (b"dags show my_dag --save /tmp/x.png", "3.3.1", "--save"),
+        (b"dags test my_dag --save-dagrun /tmp/run.png", "3.3.1", "--save-dagrun"),
+        (b"tasks run d t 2024-01-01 --cfg-path /etc/passwd", "2.10.3", "--cfg-path"),
+        (b"tasks run d t 2024-01-01 -p /tmp/pickle", "2.10.3", "--pickle"),
+        (b"tasks run d t 2024-01-01 --pickle=1", "2.10.3", "--pickle"),
+    ],
+)
+def test_options_that_read_or_write_a_path_are_refused_saying_why(body: bytes, version: str, option: str) -> None:
+    with pytest.raises(CommandRefused) as refused:
+        parse(body, version)
+    assert refused.value.disallowed
+    assert f"({option})" in str(refused.value) and "refuses options that read or write a path" in str(refused.value)
+
+
+def test_options_that_only_look_like_path_options_still_run() -> None:
+    assert parse(b"dags list -o json", "3.3.1") == ["dags", "list", "-o", "json"]
+    assert parse(b'dags trigger d -c \'{"p": "-S"}\'', "3.3.1")[-1] == '{"p": "-S"}'
+    assert parse(b"dags state d 2024-01-01 --", "2.10.3")[-1] == "--"
+    assert parse(b"tasks clear d -s 2024-01-01 -y", "2.10.3")[:2] == ["tasks", "clear"]
