@@ -101,7 +101,7 @@ class EnvironmentStack:
             self.naming,
             build_context=str(context),
             configured=configured,
-            edge=credentials.for_environment(self.state, secrets, (self.naming.edge_host(record.name),)),
+            edge=credentials.for_environment(self.state, (self.naming.edge_host(record.name),)),
             existing_workers=len(self.workers()),
         )
         write_private(self.state.compose_env_path, render.env_file_text(rendered.compose_env))

@@ -5,29 +5,30 @@
   created side by side must not each make one), with the CA bundle clients trust next to it.
 - Each environment's server certificate is kept in its state folder (`edge/`) and made again
   only when the CA changed, its names changed or it nears its end, so a restart keeps it.
-- The token key is derived from the environment's own generated secret: per environment, in
-  its state, never in an image; a new environment (new secrets) gets a new key.
+- The token key is random and the edge's alone: made once per environment in its state folder
+  (`edge/token.key`), never in an image, and derived from nothing an Airflow container holds (a
+  DAG that read the web server's secret key could otherwise forge an Admin's web login token).
+  A new environment gets a new key.
 """
 
 from __future__ import annotations
 
 import datetime
-import hashlib
-import hmac
 import os
+import secrets
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
-from emulator.model.airflow_config import EnvironmentSecrets
 from emulator.state import certificates
 from emulator.state.home import EnvironmentState
 from emulator.state.locks import locked
-from emulator.state.private_files import write_private
+from emulator.state.private_files import create_private, write_private
 
 CA_FOLDER = Path("region") / "ca"
 BUNDLE_FILE = "ca-bundle.pem"
 CERTIFICATE_FILE, KEY_FILE = "certificate.pem", "key.pem"
+TOKEN_KEY_FILE = "token.key"
 RENEW_MARGIN = datetime.timedelta(days=30)
 LOCK_TIMEOUT = 60.0
 # Where Debian, Fedora/RHEL and Alpine keep the system's trusted roots.
@@ -83,20 +84,24 @@ def write_bundle(home: Path) -> Path:
     return path
 
 
-def token_key(secrets: EnvironmentSecrets) -> bytes:
-    return hmac.new(secrets.webserver_secret.encode(), b"mwaa-local edge tokens", hashlib.sha256).digest()
+def token_key(state: EnvironmentState) -> bytes:
+    """The key the edge checks CLI, web login and REST tokens with (made at first use; of two
+    processes making it at once, both get the one saved first)."""
+    path = state.directory / "edge" / TOKEN_KEY_FILE
+    create_private(path, secrets.token_hex(32))
+    return bytes.fromhex(path.read_text().strip())
 
 
-def for_environment(state: EnvironmentState, secrets: EnvironmentSecrets, names: tuple[str, ...]) -> EdgeCredentials:
+def for_environment(state: EnvironmentState, names: tuple[str, ...]) -> EdgeCredentials:
     ca = machine_authority(state.home)
     folder = state.directory / "edge"
     certificate_path, key_path = folder / CERTIFICATE_FILE, folder / KEY_FILE
     if certificate_path.is_file() and key_path.is_file():
         stored = certificate_path.read_text()
         if certificates.still_good(stored, ca, names, RENEW_MARGIN):
-            return EdgeCredentials(stored, key_path.read_text(), token_key(secrets))
+            return EdgeCredentials(stored, key_path.read_text(), token_key(state))
     issued = certificates.server_certificate(ca, state.name, names)
     folder.mkdir(parents=True, exist_ok=True)
     write_private(key_path, issued.key_pem)
     write_private(certificate_path, issued.certificate_pem)
-    return EdgeCredentials(issued.certificate_pem, issued.key_pem, token_key(secrets))
+    return EdgeCredentials(issued.certificate_pem, issued.key_pem, token_key(state))

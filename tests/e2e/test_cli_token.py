@@ -166,7 +166,7 @@ def webserver_hostname(environment: Environment, exports: dict[str, str]) -> str
 
 
 def edge_key(environment: Environment) -> bytes:
-    return credentials.token_key(Context.load().state(environment.name).secrets())
+    return credentials.token_key(Context.load().state(environment.name))
 
 
 def post_cli(environment: Environment, exports: dict[str, str], token: str | None, body: str) -> requests.Response:

@@ -137,7 +137,7 @@ class DockerProvisioner:
                 f"Environment {name} is not running yet: its web server has no keys.",
                 hint="Wait until `aws mwaa get-environment` says AVAILABLE.",
             )
-        return credentials.token_key(state.secrets())
+        return credentials.token_key(state)
 
     def call_rest_api(self, name: str, token: str, request: dict[str, Any]) -> dict[str, Any]:
         return edge_client.call_rest_api(self.home, self.naming.edge_host(name), name, token, request)
