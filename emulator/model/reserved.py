@@ -31,6 +31,10 @@ PROTECTED = frozenset(
     }
 )
 PROTECTED_PREFIX = "MWAA__"
+# mwaa-local's own variables (the components a container runs, the edge's material, the
+# essential settings' names): a startup script that changed them would change mwaa-local, not
+# Airflow, so they are restored like MWAA's protected ones.
+LOCAL_PREFIX = "MWAA_LOCAL_"
 
 # The user guide's reserved variables (docs/reference.md §13): a startup script's new value is
 # replaced by MWAA's. PYTHONPATH is reserved from Airflow 2.9, older than any version here.
@@ -92,4 +96,4 @@ def held(environ: dict[str, str]) -> frozenset[str]:
 
 
 def is_held(name: str, names: frozenset[str]) -> bool:
-    return name in names or name.startswith(PROTECTED_PREFIX)
+    return name in names or name.startswith((PROTECTED_PREFIX, LOCAL_PREFIX))

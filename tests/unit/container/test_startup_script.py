@@ -84,3 +84,20 @@ def test_a_script_over_its_time_limit_is_killed(tmp_path: Path) -> None:
 
 def test_without_a_script_the_environment_is_unchanged(tmp_path: Path) -> None:
     assert startup_script.run(dict(BASE), tmp_path / "missing.sh") == BASE
+
+
+def test_mwaa_locals_own_variables_are_restored(tmp_path: Path) -> None:
+    """A startup script must not change what mwaa-local runs (the container's components) nor
+    slip in the edge's material: mwaa-local's variables are held like MWAA's protected ones."""
+    base = {**BASE, "MWAA_LOCAL_COMPONENTS": "scheduler,triggerer"}
+    script = tmp_path / "startup.sh"
+    script.write_text(
+        "export MWAA_LOCAL_COMPONENTS=worker\nexport MWAA_LOCAL_EDGE_TOKEN_KEY=00\n"
+        f"unset {ESSENTIAL_VARIABLE}\nexport KEPT=1\n"
+    )
+    outcome = startup_script.source(script, dict(base), lambda line: None, 30)
+    assert outcome.environment["MWAA_LOCAL_COMPONENTS"] == "scheduler,triggerer"
+    assert "MWAA_LOCAL_EDGE_TOKEN_KEY" not in outcome.environment
+    assert outcome.environment[ESSENTIAL_VARIABLE] == BASE[ESSENTIAL_VARIABLE]
+    assert {"MWAA_LOCAL_COMPONENTS", "MWAA_LOCAL_EDGE_TOKEN_KEY"} <= set(outcome.restored)
+    assert outcome.environment["KEPT"] == "1"
