@@ -39,7 +39,7 @@ DAG = "it_configuration"
 GOOD_REQUIREMENTS = "pyjokes==0.6.0\n"
 NEWER_REQUIREMENTS = "pyjokes==0.7.2\n"
 STARTUP = """echo "startup on $MWAA_AIRFLOW_COMPONENT"
-export MWAA_LOCAL_TEST_STARTUP=exported-by-startup
+export STARTUP_TEST_VARIABLE=exported-by-startup
 export AIRFLOW__CORE__EXECUTOR=SequentialExecutor
 exit 0
 """
@@ -94,7 +94,7 @@ from greeting_operator import GreetingOperator
 def report():
     return {
         "pyjokes": pyjokes.__version__,
-        "startup": os.environ.get("MWAA_LOCAL_TEST_STARTUP"),
+        "startup": os.environ.get("STARTUP_TEST_VARIABLE"),
         "executor": os.environ.get("AIRFLOW__CORE__EXECUTOR"),
     }
 
@@ -344,7 +344,7 @@ def workspace_checks(configured: Configured, tmp_path: Path) -> None:
     code, output = check("test-startup-script", "--component", "scheduler")
     assert code == 0, output
     assert "startup on scheduler" in output
-    assert "exported  MWAA_LOCAL_TEST_STARTUP=exported-by-startup" in output
+    assert "exported  STARTUP_TEST_VARIABLE=exported-by-startup" in output
     assert "restored  AIRFLOW__CORE__EXECUTOR" in output
     (workspace / "startup.sh").write_text("exit 4\n")
     code, output = check("test-startup-script")
