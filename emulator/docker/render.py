@@ -96,7 +96,8 @@ def webserver_url(settings: LocalSettings) -> str:
 
 def web_bind(record: EnvironmentRecord) -> str:
     """WebserverAccessMode: PRIVATE_ONLY serves the UI on this machine only (loopback),
-    PUBLIC_ONLY on every interface, as MWAA's public web server is reachable from anywhere."""
+    PUBLIC_ONLY on every interface, as MWAA's public web server is reachable from anywhere. Only
+    the https WebserverUrl: the plain-http UI port always stays on this machine (compose file)."""
     return "0.0.0.0" if record.fields.get("WebserverAccessMode") == "PUBLIC_ONLY" else "127.0.0.1"
 
 

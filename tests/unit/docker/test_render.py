@@ -64,9 +64,14 @@ def no_image_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MWAA_LOCAL_PYTHON_IMAGE", raising=False)
 
 
-def test_a_public_web_server_listens_on_every_interface() -> None:
+def test_a_public_web_server_listens_on_every_interface_over_https_only() -> None:
     env = rendered({"WebserverAccessMode": "PUBLIC_ONLY"}, settings()).compose_env
     assert env["MWAA_LOCAL_WEB_BIND"] == "0.0.0.0"
+    published = compose_file()["services"]["edge"]["ports"]
+    https = [port for port in published if port.endswith(":8443")]
+    plain = [port for port in published if port.endswith(":8080")]
+    assert https == ["${MWAA_LOCAL_WEB_BIND:-127.0.0.1}:${MWAA_LOCAL_HTTPS_PORT:?}:8443"]
+    assert plain == ["127.0.0.1:${MWAA_LOCAL_WEB_PORT:-8080}:8080"], "the password form never leaves this machine"
 
 
 def test_compose_variables_come_from_the_record() -> None:
