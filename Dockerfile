@@ -58,7 +58,7 @@ COPY --chown=airflow:airflow emulator/model/versions/data/${AIRFLOW_VERSION}/mwa
 # Only the container side of mwaa-local: changes to the CLI never rebuild the image.
 COPY emulator/__init__.py /opt/mwaa-local/src/emulator/__init__.py
 COPY emulator/container/ /opt/mwaa-local/src/emulator/container/
-COPY emulator/model/__init__.py emulator/model/configuration_files.py emulator/model/container_contract.py emulator/model/reserved.py emulator/model/sync_plan.py emulator/model/tokens.py /opt/mwaa-local/src/emulator/model/
+COPY emulator/model/__init__.py emulator/model/configuration_files.py emulator/model/container_contract.py emulator/model/request_size.py emulator/model/reserved.py emulator/model/sync_plan.py emulator/model/tokens.py /opt/mwaa-local/src/emulator/model/
 RUN echo /opt/mwaa-local/src > "$(/opt/mwaa-local/venv/bin/python -c 'import site; print(site.getsitepackages()[0])')/mwaa-local.pth"
 # The mount point of the volume that carries the warm Airflow CLI's socket from the web container
 # to the edge: a new volume takes the image folder's owner, so the airflow user can bind there.

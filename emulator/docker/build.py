@@ -28,7 +28,15 @@ _STEP = re.compile(r"^#\d+ \[[^\]]+\] ")
 # The container side imports these modules of the model and no other (a unit test checks it).
 CONTAINER_MODEL_FILES = tuple(
     f"emulator/model/{name}.py"
-    for name in ("__init__", "configuration_files", "container_contract", "reserved", "sync_plan", "tokens")
+    for name in (
+        "__init__",
+        "configuration_files",
+        "container_contract",
+        "request_size",
+        "reserved",
+        "sync_plan",
+        "tokens",
+    )
 )
 IMAGE_FILES = ("Dockerfile", ".dockerignore", "emulator/__init__.py", *CONTAINER_MODEL_FILES)
 IMAGE_FOLDERS = ("scripts/docker", "emulator/container")

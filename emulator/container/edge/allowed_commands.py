@@ -8,8 +8,7 @@ import shlex
 
 from packaging.version import Version
 
-# The body is one command line; MWAA documents no limit, this one only keeps a request sane.
-MAX_BODY_BYTES = 64 * 1024
+from emulator.model.request_size import CLI_REQUEST_BYTES as MAX_BODY_BYTES
 
 AIRFLOW_3 = {
     "assets": {"details", "list", "materialize"},

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from emulator.container.edge.accounts import AccountError, Accounts
 from emulator.model import tokens
+from emulator.model.request_size import API_REQUEST_BYTES, RequestTooLarge, read_body
 
 TIMEOUT_SECONDS = 10.0  # MWAA ends the call after 10 s
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024  # MWAA's response payload limit
@@ -51,7 +52,10 @@ def handler(
             claims = tokens.verify(key, token, "rest", environment, clock())
         except tokens.TokenRefused as error:
             return JSONResponse({"error": f"Invalid REST token: {error}"}, 403)
-        wanted = await request.json()
+        try:
+            wanted = json.loads(await read_body(request, API_REQUEST_BYTES))
+        except RequestTooLarge as error:
+            return JSONResponse({"error": str(error)}, 413)
         url = accounts.api_root + str(wanted["Path"])
         body = wanted.get("Body")
         for attempt in (1, 2):

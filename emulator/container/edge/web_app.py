@@ -23,6 +23,7 @@ from emulator.container.edge.proxy import forward, stateless_client
 from emulator.container.edge.runner_client import RunnerBusy, RunnerClient, RunnerUnavailable
 from emulator.model import tokens
 from emulator.model.container_contract import EDGE_REST_PATH
+from emulator.model.request_size import CLI_REQUEST_BYTES, RequestTooLarge, read_body
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,10 @@ def make_app(
             tokens.verify(settings.token_key, token, "cli", settings.environment, clock())
         except tokens.TokenRefused as error:
             return refused(403, f"Invalid CLI token: {error}")
-        body = await request.body()
+        try:
+            body = await read_body(request, CLI_REQUEST_BYTES)
+        except RequestTooLarge as error:
+            return refused(413, str(error))
         try:
             argv = allowed_commands.parse(body, settings.airflow_version)
         except allowed_commands.CommandRefused as error:

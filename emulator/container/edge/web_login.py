@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from emulator.container.edge.accounts import AccountError, Accounts
 from emulator.model import tokens
+from emulator.model.request_size import LOGIN_REQUEST_BYTES, RequestTooLarge, read_body
 
 SSO_PATH = "/aws_mwaa/aws-console-sso"
 
@@ -64,7 +65,11 @@ def handlers(
 
     async def login(request: Request) -> Response:
         # A form post (the page's, or a script's `token=…`); parsed here, needing no form library.
-        form = urllib.parse.parse_qs((await request.body()).decode(errors="replace"))
+        try:
+            body = await read_body(request, LOGIN_REQUEST_BYTES)
+        except RequestTooLarge as error:
+            return failure_page(413, str(error))
+        form = urllib.parse.parse_qs(body.decode(errors="replace"))
         token = (form.get("token") or [""])[0].strip()
         if not token:
             return failure_page(401, "Missing web login token: post token=<WebToken> from CreateWebLoginToken.")

@@ -42,8 +42,9 @@ def _json_body(raw: bytes) -> Any:
         ) from error
 
 
-async def parse_input(request: Request, operation: OperationModel, labels: dict[str, str]) -> dict[str, Any]:
-    """The operation's input members as botocore would have given them to the client."""
+def parse_input(request: Request, body: bytes, operation: OperationModel, labels: dict[str, str]) -> dict[str, Any]:
+    """The operation's input members as botocore would have given them to the client (`body`:
+    the request's, read once under its size limit)."""
     shape = operation.input_shape
     if shape is None:
         return {}
@@ -83,19 +84,19 @@ async def parse_input(request: Request, operation: OperationModel, labels: dict[
     payload = shape.serialization.get("payload")
     if payload is not None:
         payload_shape = shape.members[payload]
-        raw = await request.body()
+        raw = body
         if payload_shape.type_name == "structure":
             members[payload] = _json_body(raw)
         elif raw:
             members[payload] = raw if payload_shape.type_name == "blob" else raw.decode()
     elif body_members:
-        body = _json_body(await request.body())
-        if body is not None and not isinstance(body, dict):
+        document = _json_body(body)
+        if document is not None and not isinstance(document, dict):
             raise SerializationError(
-                f"The request body must be a JSON object; got {type(body).__name__}.",
+                f"The request body must be a JSON object; got {type(document).__name__}.",
                 hint="Send a JSON object of the operation's members.",
             )
-        for key, value in (body or {}).items():
+        for key, value in (document or {}).items():
             # Members bound elsewhere (e.g. Name in the path) are taken from there, as AWS does;
             # unknown keys are kept so that validation names them.
             if key in body_members or key not in shape.members:

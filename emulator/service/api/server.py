@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from emulator.model import shapes
 from emulator.model.errors import EnvironmentConfigError, MwaaLocalError, UnknownOperationError
+from emulator.model.request_size import API_REQUEST_BYTES, RequestTooLarge, read_body
 from emulator.model.shapes import without_documents
 from emulator.service.api.backend import Operations
 from emulator.service.api.parsing import parse_input
@@ -62,9 +63,10 @@ def make_app(operations: Operations, access: AccessControl) -> Starlette:
 
     async def endpoint(request: Request, operation: OperationModel, labels: dict[str, str]) -> Response:
         try:
-            principal = access.caller(signed_request(request, await request.body()))
+            body = await read_body(request, API_REQUEST_BYTES)
+            principal = access.caller(signed_request(request, body))
             caller = check(access, principal, operation.name, labels)
-            members = await parse_input(request, operation, labels)
+            members = parse_input(request, body, operation, labels)
             errors = shapes.validate_input(operation.name, without_documents(members, operation.input_shape))
             if errors:
                 raise EnvironmentConfigError(shapes.validation_message(errors))
@@ -75,6 +77,9 @@ def make_app(operations: Operations, access: AccessControl) -> Starlette:
             return output_response(operation, output)
         except MwaaLocalError as error:
             return mwaa_error(error)
+        except RequestTooLarge as error:
+            # AWS's front door answers an oversized request before any service sees it.
+            return error_response("RequestEntityTooLargeException", 413, str(error))
         except Exception:
             log.exception("%s failed", operation.name)
             return error_response("InternalServerException", 500, INTERNAL_MESSAGE)

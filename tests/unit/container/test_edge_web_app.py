@@ -163,7 +163,7 @@ def test_a_bad_token_is_refused_and_nothing_runs(
         (b"tasks run d t r", 500, "`tasks run` is not an Airflow CLI command MWAA runs"),
         (b"", 400, "The request body is empty"),
         (b"dags list 'unclosed", 400, "cannot be split into arguments"),
-        (b"x" * (64 * 1024 + 1), 400, "the limit is 65536"),
+        (b"x" * (64 * 1024 + 1), 413, "larger than 65536 bytes"),
     ],
     ids=["db-reset", "users", "tasks-run", "empty", "unclosed-quote", "too-long"],
 )
@@ -229,6 +229,15 @@ def test_everything_else_is_proxied_to_the_web_component(runner: StandInRunner) 
     assert again.json()["cookie"] is None, "one browser's session never rides along on another's request"
     # An empty chunked body makes gunicorn's sync workers reset the connection (a truncated answer).
     assert (again.json()["framing"], again.json()["body"]) == (None, ""), "a GET goes out with no body at all"
+
+
+def test_bodies_over_their_doors_limit_are_refused_unread(runner: StandInRunner) -> None:
+    client = client_for(runner.path)
+    big = cli(client, b"dags list " + b"x" * 70_000, token())
+    assert big.status_code == 413 and "larger than" in big.json()["message"]
+    login_page = client.post("/pluginsv2/aws_mwaa/login", content=b"token=" + b"x" * 100_000)
+    assert login_page.status_code == 413
+    assert runner.requests == []
 
 
 def test_a_clients_own_forwarded_headers_are_dropped(runner: StandInRunner) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -72,6 +74,19 @@ def test_create_and_get_on_the_wire(url: str) -> None:
     assert status == 200 and body["Environment"]["CreatedAt"] == 1700000000.0
     status, _, body = call(url, "GET", "/tags/arn%3Aaws%3Aairflow%3Aus-east-1%3A000000000000%3Aenvironment%2Fenv1")
     assert (status, body) == (200, {"Tags": {}})
+
+
+def test_a_request_over_ten_mib_is_refused_before_it_is_read(url: str) -> None:
+    """Refused from its declared length: the client has sent none of the body yet."""
+    connection = http.client.HTTPConnection(urllib.parse.urlsplit(url).netloc, timeout=10)
+    connection.putrequest("PUT", "/environments/env1")
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", str(10 * 1024 * 1024 + 1))
+    connection.endheaders()
+    response = connection.getresponse()
+    assert (response.status, response.getheader("x-amzn-errortype")) == (413, "RequestEntityTooLargeException")
+    assert json.loads(response.read())["message"] == f"The request body is larger than {10 * 1024 * 1024} bytes."
+    connection.close()
 
 
 def test_invalid_json_is_a_serialization_exception(url: str) -> None:
