@@ -3,7 +3,9 @@
 mwaa-local makes one certificate authority per machine (per state home), kept in its state and
 never in an image, and issues each environment's edge a server certificate for `localhost` and
 127.0.0.1 from it. Clients trust it through a CA bundle (the system's roots plus this CA) that
-`mwaa-local env` exports for botocore, requests, curl and Python's ssl.
+`mwaa-local env` exports for botocore, requests, curl and Python's ssl. Since that bundle is
+exported for whole shells, the CA is name-constrained: it can vouch only for localhost, the
+loopback addresses and the edges' names (EDGE_DOMAIN), never for a public name.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from emulator.state.private_files import write_private
+from emulator.state.settings import EDGE_DOMAIN
 
 CA_FILE, CA_KEY_FILE = "ca.pem", "ca-key.pem"
 CA_LIFETIME = datetime.timedelta(days=3650)
@@ -28,6 +31,17 @@ CA_LIFETIME = datetime.timedelta(days=3650)
 SERVER_LIFETIME = datetime.timedelta(days=397)
 SERVER_NAMES = ("localhost",)
 SERVER_ADDRESSES = ("127.0.0.1", "::1")
+# What the CA may sign for (RFC 5280 name constraints, enforced by every TLS client that
+# verifies a chain): a certificate it issued for any other name or address is refused.
+NAME_CONSTRAINTS = x509.NameConstraints(
+    permitted_subtrees=[
+        x509.DNSName("localhost"),
+        x509.DNSName(EDGE_DOMAIN),
+        x509.IPAddress(ipaddress.ip_network("127.0.0.0/8")),
+        x509.IPAddress(ipaddress.ip_network("::1/128")),
+    ],
+    excluded_subtrees=None,
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +77,13 @@ def authority(directory: Path) -> Authority:
     if certificate_path.exists() and key_path.exists():
         certificate = x509.load_pem_x509_certificate(certificate_path.read_bytes())
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-        if isinstance(key, ec.EllipticCurvePrivateKey) and certificate.not_valid_after_utc > _now() + SERVER_LIFETIME:
-            return Authority(certificate, key)
+        current = (
+            isinstance(key, ec.EllipticCurvePrivateKey)
+            and certificate.not_valid_after_utc > _now() + SERVER_LIFETIME
+            and constraints(certificate) == NAME_CONSTRAINTS
+        )
+        if current:  # else made again: an older CA (without its constraints) is replaced
+            return Authority(certificate, key)  # type: ignore[arg-type]
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"mwaa-local CA ({socket.gethostname()})")])
     now = _now()
@@ -81,12 +100,20 @@ def authority(directory: Path) -> Authority:
             x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
         )  # keyCertSign, cRLSign
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(NAME_CONSTRAINTS, critical=True)
         .sign(key, hashes.SHA256())
     )
     directory.mkdir(parents=True, exist_ok=True)
     write_private(key_path, _pem_key(key))
     certificate_path.write_text(certificate.public_bytes(serialization.Encoding.PEM).decode())
     return Authority(certificate, key)
+
+
+def constraints(certificate: x509.Certificate) -> x509.NameConstraints | None:
+    try:
+        return certificate.extensions.get_extension_for_class(x509.NameConstraints).value
+    except x509.ExtensionNotFound:
+        return None
 
 
 def server_certificate(ca: Authority, environment: str, extra_names: tuple[str, ...] = ()) -> ServerCertificate:

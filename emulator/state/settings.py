@@ -113,6 +113,8 @@ SETTINGS = (
 # Region-wide names (one region per machine). An environment's compose project is
 # `mwaa-<name>`; the region's name uses `_`, which no `mwaa-<name>` can contain first.
 REGION_PROJECT = "mwaa_region"
+# The edges' names on the region network end in it (a name no public DNS serves).
+EDGE_DOMAIN = "edge.mwaa-local.internal"
 REGION_NETWORK = "mwaa-local-region"
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # emulator/, above state/
@@ -251,9 +253,10 @@ class Naming:
 
     def edge_host(self, environment_name: str) -> str:
         """The name an environment's edge has on the region network (the control plane calls it
-        for InvokeRestApi; its certificate names it): a DNS label, unique per project."""
+        for InvokeRestApi; its certificate names it): unique per project, under EDGE_DOMAIN, the
+        one domain the machine's CA may sign for besides localhost."""
         digest = hashlib.sha256(self.environment_project(environment_name).encode()).hexdigest()[:12]
-        return f"mwaa-edge-{digest}"
+        return f"mwaa-edge-{digest}.{EDGE_DOMAIN}"
 
 
 def ca_bundle(paths: Paths) -> Path:

@@ -10,8 +10,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 
 from emulator.state import certificates
+from emulator.state.settings import EDGE_DOMAIN
 
 pytestmark = pytest.mark.unit
 
@@ -78,3 +81,45 @@ def test_the_ca_is_made_once_with_a_private_key_and_the_bundle_keeps_the_system_
     roots.write_text("-----BEGIN CERTIFICATE-----\nsystem root\n-----END CERTIFICATE-----\n")
     bundled = certificates.bundle(roots, first)
     assert bundled.startswith("-----BEGIN CERTIFICATE-----\nsystem root") and bundled.endswith(first.pem)
+
+
+def test_the_ca_vouches_only_for_localhost_loopback_and_the_edges_names(tmp_path: Path) -> None:
+    """The bundle is exported for whole shells: a certificate the CA signed for a public name
+    must not be trusted, whatever name the client asks for."""
+    ca = certificates.authority(tmp_path / "tls")
+    (tmp_path / "bundle.pem").write_text(ca.pem)
+    client = ssl.create_default_context(cafile=str(tmp_path / "bundle.pem"))
+
+    def server_for(*names: str) -> ssl.SSLContext:
+        issued = certificates.server_certificate(ca, "env1", names)
+        (tmp_path / "s.pem").write_text(issued.certificate_pem)
+        (tmp_path / "s-key.pem").write_text(issued.key_pem)
+        server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server.load_cert_chain(tmp_path / "s.pem", tmp_path / "s-key.pem")
+        return server
+
+    edge = f"mwaa-edge-0123456789ab.{EDGE_DOMAIN}"
+    assert handshake(server_for(edge), client, edge) == "mwaa-local edge env1"
+    with pytest.raises(ssl.SSLCertVerificationError, match=r"(?i)name constraint|permitted subtree"):
+        handshake(server_for("www.example.com"), client, "www.example.com")
+
+
+def test_an_older_ca_without_name_constraints_is_made_again(tmp_path: Path) -> None:
+    folder = tmp_path / "tls"
+    first = certificates.authority(folder)
+    key = serialization.load_pem_private_key((folder / certificates.CA_KEY_FILE).read_bytes(), password=None)
+    unconstrained = (
+        x509.CertificateBuilder()
+        .subject_name(first.certificate.subject)
+        .issuer_name(first.certificate.subject)
+        .public_key(first.certificate.public_key())  # type: ignore[arg-type]
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(first.certificate.not_valid_before_utc)
+        .not_valid_after(first.certificate.not_valid_after_utc)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    (folder / certificates.CA_FILE).write_bytes(unconstrained.public_bytes(serialization.Encoding.PEM))
+    again = certificates.authority(folder)
+    assert again.certificate.serial_number != unconstrained.serial_number
+    assert certificates.constraints(again.certificate) == certificates.NAME_CONSTRAINTS
