@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from emulator.container.edge.accounts import AccountError, Accounts
+from emulator.container.edge.runner_client import RunnerBusy, RunnerUnavailable
 from emulator.model import tokens
 from emulator.model.request_size import API_REQUEST_BYTES, RequestTooLarge, read_body
 
@@ -56,6 +57,10 @@ def handler(
             wanted = json.loads(await read_body(request, API_REQUEST_BYTES))
         except RequestTooLarge as error:
             return JSONResponse({"error": str(error)}, 413)
+        except ValueError as error:
+            return JSONResponse({"error": f"The call is not JSON: {error}."}, 400)
+        if not isinstance(wanted, dict) or not all(isinstance(wanted.get(key), str) for key in ("Method", "Path")):
+            return JSONResponse({"error": "The call must be a JSON object with a Method and a Path."}, 400)
         url = accounts.api_root + str(wanted["Path"])
         body = wanted.get("Body")
         for attempt in (1, 2):
@@ -73,8 +78,12 @@ def handler(
                 )
             except AccountError as error:
                 return JSONResponse({"error": str(error)}, 502)
-            except httpx.TimeoutException:
+            except (RunnerUnavailable, RunnerBusy) as error:  # the caller's Airflow user is made by the CLI runner
+                return JSONResponse({"error": str(error)}, 503)
+            except (httpx.TimeoutException, TimeoutError):
                 return JSONResponse({"error": f"The REST API call ran longer than {TIMEOUT_SECONDS:g} s."}, 504)
+            except httpx.HTTPError as error:
+                return JSONResponse({"error": f"Airflow's web server does not answer: {error}"}, 502)
             if answer.status_code == 401 and attempt == 1:
                 accounts.forget(claims.identity)  # its password changed elsewhere: set it again
                 continue
