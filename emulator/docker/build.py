@@ -11,10 +11,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-import docker.errors
-
 from emulator.docker.compose import ComposeProject
-from emulator.docker.engine import client
+from emulator.docker.engine import image_labels
 from emulator.model.errors import ImageBuildError
 from emulator.state.settings import DATA_FOLDER, Paths
 
@@ -165,11 +163,8 @@ def assemble_files(files: dict[str, Path], target: Path) -> Path:
 
 
 def image_hash(image: str) -> str | None:
-    try:
-        labels = client().images.get(image).labels or {}
-    except docker.errors.ImageNotFound:
-        return None
-    return labels.get(HASH_LABEL)
+    labels = image_labels(image)
+    return None if labels is None else labels.get(HASH_LABEL)
 
 
 def failing_step(output: str, limit: int = 40) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 import shutil
 import subprocess
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -70,6 +72,60 @@ def published_host_ports() -> set[int]:
         for port in summary.get("Ports") or []
         if port.get("PublicPort")
     }
+
+
+def image_labels(image: str) -> dict[str, str] | None:
+    """The labels of a local image; None when there is no such image."""
+    try:
+        return dict(client().images.get(image).labels or {})
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def remove_image(image: str) -> None:
+    """Untag an image if it is there (its layers stay for other tags and the build cache)."""
+    with contextlib.suppress(docker.errors.ImageNotFound):
+        require_docker().images.remove(image, force=True, noprune=True)
+
+
+def remove_container(container_id: str) -> bool:
+    """Remove a stopped container; False when it is already gone."""
+    try:
+        client().api.remove_container(container_id)
+    except docker.errors.NotFound:
+        return False
+    return True
+
+
+def exec_exit_code(container_id: str, command: list[str]) -> int | None:
+    """Run a command in a running container and wait for it: its exit code, or None when the
+    container stopped or is being replaced."""
+    api = client().api
+    try:
+        run = api.exec_create(container_id, command)["Id"]
+        api.exec_start(run)
+        code = api.exec_inspect(run).get("ExitCode")
+    except docker.errors.APIError:
+        return None
+    return int(code) if code is not None else None
+
+
+def run_streaming(image: str, arguments: list[str], emit: Callable[[str], None], **options: Any) -> int:
+    """Run a throwaway container of `image`, emit its output line by line as it comes, and
+    remove it: its exit code. `options` are the SDK's run options (entrypoint, volumes, user…)."""
+    container = require_docker().containers.run(image, arguments, detach=True, **options)
+    try:
+        pending = ""
+        for chunk in container.logs(stream=True, follow=True):
+            pending += chunk.decode(errors="replace")
+            *lines, pending = pending.split("\n")
+            for line in lines:
+                emit(line)
+        if pending:
+            emit(pending)
+        return int(container.wait()["StatusCode"])
+    finally:
+        container.remove(force=True)
 
 
 def parse_version(text: str) -> tuple[int, ...] | None:

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import docker.errors
-
 from emulator.docker import build, database, images, ports, render, startup
 from emulator.docker import engine as docker_engine
 from emulator.docker.compose import ComposeProject, ServiceContainer, published_ports
@@ -184,14 +182,10 @@ class EnvironmentStack:
 
     def remove_drained_workers(self, workers: list[ServiceContainer] | None = None) -> list[ServiceContainer]:
         """Remove the drained workers (of `workers`, else all) that have exited; returns them."""
-        api = docker_engine.client().api
         listed = self.workers() if workers is None else workers
         done = [w for w in listed if w.restart_policy == DRAINING_POLICY and w.state != "running"]
         for worker in done:
-            try:
-                api.remove_container(worker.id)
-            except docker.errors.NotFound:
-                continue
+            docker_engine.remove_container(worker.id)  # one already gone is as good
         return done
 
     def containers(self) -> list[ServiceContainer]:

@@ -16,8 +16,6 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-import docker.errors
-
 from emulator.docker import engine as docker_engine
 from emulator.docker.compose import ComposeProject, ServiceContainer
 
@@ -41,13 +39,7 @@ def passes(container: ServiceContainer) -> bool:
     command = check_command(container.health_test)
     if command is None:
         return False
-    api = docker_engine.client().api
-    try:
-        run = api.exec_create(container.id, command)["Id"]
-        api.exec_start(run)
-        return bool(api.exec_inspect(run).get("ExitCode") == 0)
-    except docker.errors.APIError:  # it stopped, or is being replaced
-        return False
+    return docker_engine.exec_exit_code(container.id, command) == 0  # None: it stopped, or is being replaced
 
 
 class Prober:

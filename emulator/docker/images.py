@@ -8,12 +8,9 @@ machine with no registry at all, the stand-ins that `scripts/offline-images` bui
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 
-import docker.errors
-
-from emulator.docker.engine import require_docker
+from emulator.docker.engine import remove_image
 from emulator.state.settings import IMAGE_MIRROR, PYTHON_IMAGE
 
 OFFLINE_MIRROR = "mwaa-local-offline/"
@@ -61,5 +58,4 @@ def configured_image(airflow_version: str, configuration_hash: str) -> str:
 
 def forget(image: str) -> None:
     """Untag an image (if present), so its next use builds it again (`up --build`)."""
-    with contextlib.suppress(docker.errors.ImageNotFound):
-        require_docker().images.remove(image, force=True, noprune=True)
+    remove_image(image)

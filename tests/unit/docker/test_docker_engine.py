@@ -62,3 +62,21 @@ def test_compose_too_old(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_compose_v2_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(docker_engine.subprocess, "run", fake_run({"docker compose": (0, "2.40.3\n")}))
     assert docker_engine.compose_version() == (2, 40, 3)
+
+
+def test_only_the_engine_module_uses_the_sdk_and_only_it_and_compose_run_commands() -> None:
+    """One way to call Docker: the SDK behind emulator/docker/engine.py, the compose CLI behind
+    emulator/docker/compose.py (with engine's command); every other module calls those."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(docker_engine.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        imported = {
+            alias.name.split(".")[0]
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
+        }
+        assert ("docker" in imported) == (path.name == "engine.py"), path.name
+        assert ("subprocess" in imported) <= (path.name in ("engine.py", "compose.py")), path.name
