@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from emulator.docker import engine as docker_engine
 from emulator.docker.compose import ComposeProject, ServiceContainer
+from emulator.polling import poll
 
 PROBE_SECONDS = 2.0  # between two runs of one starting container's check
 PARALLEL_CHECKS = 4
@@ -85,10 +86,9 @@ def current(containers: list[ServiceContainer]) -> list[ServiceContainer]:
 def wait_ready(project: ComposeProject, service: str, timeout: float) -> bool:
     """Wait until every container of `service` is running and healthy (by its check run here)."""
     prober = Prober()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def ready(_waited: float) -> bool | None:
         found = prober.apply(project.containers(service))
-        if found and all(container.ready for container in found):
-            return True
-        time.sleep(0.5)
-    return False
+        return True if found and all(container.ready for container in found) else None
+
+    return poll(ready, timeout, 0.5) is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -11,6 +12,7 @@ from emulator.docker.compose import ComposeProject
 from emulator.docker.health_checks import Prober
 from emulator.docker.readiness import NOT_CREATED, Readiness, assess
 from emulator.model.errors import MwaaLocalError, StartTimeoutError
+from emulator.polling import poll
 from emulator.state.settings import IMAGE_MIRROR
 
 POLL_SECONDS = 1.0
@@ -30,7 +32,8 @@ def start(project: ComposeProject, expected: Sequence[str], title: str, timeout:
     prober = Prober()  # the engine checks every 30 s: a starting container's check is run here
     with tempfile.TemporaryFile("w+") as output:
         process = project.popen("up", "--detach", "--remove-orphans", output=output)
-        while True:
+
+        def ready(_waited: float) -> float | None:
             elapsed = time.monotonic() - started
             containers = [
                 dataclasses.replace(c, restarts=max(0, c.restarts - before.get(c.id, 0)))
@@ -50,7 +53,11 @@ def start(project: ComposeProject, expected: Sequence[str], title: str, timeout:
             if elapsed > timeout:
                 output.seek(0)
                 raise timed_out(title, timeout, readiness, output.read())
-            time.sleep(POLL_SECONDS)
+            return None
+
+        took = poll(ready, math.inf, POLL_SECONDS)  # ends ready, or by raising above
+        assert took is not None
+        return took
 
 
 def timed_out(title: str, timeout: float, readiness: Readiness, compose_output: str) -> StartTimeoutError:

@@ -3,7 +3,7 @@ and waiting for an environment's status to settle while showing what its job is 
 
 from __future__ import annotations
 
-import time
+import math
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -15,6 +15,7 @@ from botocore.config import Config
 from emulator.model import errors, status
 from emulator.model.account import DEFAULT_REGION
 from emulator.model.errors import EnvironmentConfigError, EnvironmentNotFoundError, MwaaLocalError
+from emulator.polling import poll
 
 # Statuses an operation is still running in.
 IN_PROGRESS = (status.CREATING, status.UPDATING, status.ROLLING_BACK, status.DELETING)
@@ -92,12 +93,11 @@ class ControlPlaneClient:
     ) -> dict[str, Any] | None:
         """Poll until the environment's status settles (None once it is deleted); StartTimeoutError
         after `timeout` seconds, naming what its job is still doing (the job goes on)."""
-        started = time.monotonic()
-        while True:
+
+        def settled(waited: float) -> tuple[dict[str, Any] | None] | None:
             found = self.environment(name)
             if found is None or found["Status"] not in IN_PROGRESS:
-                return found
-            waited = time.monotonic() - started
+                return (found,)
             doing = (progress_of() or found["Status"].lower()).removeprefix("starting: ")
             on_progress(doing, waited)
             if waited > timeout:
@@ -106,7 +106,11 @@ class ControlPlaneClient:
                     f"left running: it is {found['Status']}, and the control plane goes on with it.",
                     hint=f"`mwaa-local get {name}` shows its status; `mwaa-local logs` shows why it is slow.",
                 )
-            time.sleep(POLL_SECONDS)
+            return None
+
+        outcome = poll(settled, math.inf, POLL_SECONDS)  # ends by settling or by the timeout above
+        assert outcome is not None
+        return outcome[0]
 
 
 def failure(environment: dict[str, Any]) -> MwaaLocalError:
