@@ -30,8 +30,10 @@ RECIPES_OF = {
     "python.Dockerfile": ("python.Dockerfile",),
     "postgres.Dockerfile": ("postgres.Dockerfile", "postgres-entrypoint.sh"),
     "redis.Dockerfile": ("redis.Dockerfile",),
-    "minio.Dockerfile": ("minio.Dockerfile", "s3_standin.py", "mc"),
+    "minio.Dockerfile": ("minio.Dockerfile", "s3_standin.py", "s3_access.py", "mc"),
 }
+# The S3 stand-in evaluates users' policies with mwaa-local's own module: copied into its image.
+STANDIN_MODEL_FILES = ("emulator/model/errors.py", "emulator/model/policy.py")
 
 
 def image_exists(name: str) -> bool:
@@ -43,7 +45,22 @@ def recipe_hash(recipe: str, args: dict[str, str]) -> str:
     digest = hashlib.sha256(json.dumps(args, sort_keys=True).encode())
     for name in RECIPES_OF[recipe]:
         digest.update((RECIPES / name).read_bytes())
+    if recipe == "minio.Dockerfile":
+        for model_file in STANDIN_MODEL_FILES:
+            digest.update((REPO / model_file).read_bytes())
     return digest.hexdigest()[:16]
+
+
+def stage_standin(context: Path) -> None:
+    """The S3 stand-in's build context: its recipe files and the model modules it imports."""
+    for name in RECIPES_OF["minio.Dockerfile"]:
+        shutil.copy2(RECIPES / name, context / name)
+    for model_file in STANDIN_MODEL_FILES:
+        target = context / model_file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / model_file, target)
+    for package in ("emulator", "emulator/model"):
+        (context / package / "__init__.py").touch()
 
 
 def current(tag: str, digest: str) -> bool:
@@ -180,19 +197,22 @@ def main(argv: list[str]) -> int:
         if python_builds:
             compose_build(python_builds, ca_bundle)
 
-    services = {
-        "postgres": build_spec(PREFIX + images.POSTGRES, "postgres.Dockerfile", RECIPES, {"DEBIAN_IMAGE": DEBIAN}),
-        "redis": build_spec(PREFIX + images.REDIS, "redis.Dockerfile", RECIPES, {"DEBIAN_IMAGE": DEBIAN}),
-        "minio": build_spec(
-            PREFIX + images.MINIO,
-            "minio.Dockerfile",
-            RECIPES,
-            {"PYTHON_IMAGE": PREFIX + images.python_base("3.12")},
-        ),
-    }
-    services = {name: spec for name, spec in services.items() if stale(spec, options.rebuild)}
-    if services:
-        compose_build(services, ca_bundle)
+        standin_context = Path(scratch) / "minio"
+        standin_context.mkdir()
+        stage_standin(standin_context)
+        services = {
+            "postgres": build_spec(PREFIX + images.POSTGRES, "postgres.Dockerfile", RECIPES, {"DEBIAN_IMAGE": DEBIAN}),
+            "redis": build_spec(PREFIX + images.REDIS, "redis.Dockerfile", RECIPES, {"DEBIAN_IMAGE": DEBIAN}),
+            "minio": build_spec(
+                PREFIX + images.MINIO,
+                "minio.Dockerfile",
+                standin_context,
+                {"PYTHON_IMAGE": PREFIX + images.python_base("3.12")},
+            ),
+        }
+        services = {name: spec for name, spec in services.items() if stale(spec, options.rebuild)}
+        if services:
+            compose_build(services, ca_bundle)
     print(f"offline images ready; use them with {IMAGE_MIRROR.variable}={PREFIX}")
     return 0
 

@@ -15,7 +15,7 @@ from emulator.model import topology
 from emulator.model.errors import ImageBuildError
 from emulator.model.record import EnvironmentRecord
 from emulator.state import edge_credentials as credentials
-from emulator.state.home import EnvironmentState, LocalSettings, RegionSecrets
+from emulator.state.home import EnvironmentState, LocalSettings
 from emulator.state.private_files import write_private
 from emulator.state.settings import Naming, Paths, ca_bundle
 
@@ -72,7 +72,6 @@ class EnvironmentStack:
         self,
         record: EnvironmentRecord,
         settings: LocalSettings,
-        region_secrets: RegionSecrets,
         configuration: StagedConfiguration | None = None,
     ) -> Builds:
         """Write the compose inputs for `record`, with the image's build context assembled under
@@ -93,7 +92,7 @@ class EnvironmentStack:
             record,
             settings,
             secrets,
-            region_secrets,
+            self.state.create_role_credentials(),
             digest,
             str(ca_bundle(self.paths)),
             self.naming,

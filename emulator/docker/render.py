@@ -28,7 +28,7 @@ from emulator.model.record import EnvironmentRecord
 from emulator.model.reserved import ESSENTIAL_VARIABLE
 from emulator.model.timings import PROFILES
 from emulator.state.edge_credentials import EdgeCredentials
-from emulator.state.home import DEFAULT_HTTPS_PORT, LocalSettings, RegionSecrets
+from emulator.state.home import DEFAULT_HTTPS_PORT, LocalSettings, RoleCredentials
 from emulator.state.settings import Naming
 
 # Services of compose/environment.yaml that run Airflow (the image's Airflow components).
@@ -114,7 +114,7 @@ def render_environment(
     record: EnvironmentRecord,
     settings: LocalSettings,
     secrets: EnvironmentSecrets,
-    region_secrets: RegionSecrets,
+    role: RoleCredentials,
     build_hash: str,
     ca_bundle: str,
     naming: Naming | None = None,
@@ -153,8 +153,9 @@ def render_environment(
         "MWAA_LOCAL_WEB_HOST": web_host,
         "MWAA_LOCAL_WEB_BIND": web_bind(record),
         "MWAA_LOCAL_S3_ENDPOINT": aws_access.S3_ENDPOINT_IN_REGION,
-        "MWAA_LOCAL_S3_ACCESS_KEY": region_secrets.access_key,
-        "MWAA_LOCAL_S3_SECRET_KEY": region_secrets.secret_key,
+        # The sync reads the bucket as the execution role, as MWAA's does: never with the region's keys.
+        "MWAA_LOCAL_S3_ACCESS_KEY": role.access_key,
+        "MWAA_LOCAL_S3_SECRET_KEY": role.secret_key,
         "MWAA_LOCAL_BUCKET": record.bucket,
         "MWAA_LOCAL_DAG_S3_PATH": record.dag_s3_path,
         "MWAA_LOCAL_SYNC_INTERVAL": f"{sync_interval(settings):g}",
@@ -170,7 +171,7 @@ def render_environment(
     shared = {
         **component_environment(record, timings, secrets, web_url(settings), web_host),
         **container_variables.service_variables(record, secrets, settings.environment_id, web_host),
-        **aws_access.task_variables(region_secrets.access_key, region_secrets.secret_key, settings.aws_endpoints),
+        **aws_access.task_variables(role.access_key, role.secret_key, settings.aws_endpoints),
         # What a startup script's exports cannot change (emulator/container/runtime/startup_script.py).
         ESSENTIAL_VARIABLE: ",".join(sorted(essential_names(record))),
     }

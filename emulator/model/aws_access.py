@@ -1,9 +1,10 @@
-"""How tasks reach AWS: a local stand-in for MWAA's execution role.
+"""How tasks reach AWS: as their environment's execution role.
 
 On MWAA a task's boto3, `S3Hook`, `S3KeySensor` and the `aws_default` connection work with
 no configuration: the execution role's credentials come from the container. Here every
-Airflow container gets credentials for the local S3 service and its endpoint through the
-variables boto3 reads by itself, so the same DAG code reads and writes the local buckets.
+Airflow container gets the keys of its environment's execution role (model/execution_role.py)
+and the local endpoints through the variables boto3 reads by itself, so the same DAG code
+reaches the local buckets and MWAA API, with the role's permissions and no more.
 
 Nothing of the host's AWS configuration reaches a container, and no task reaches real AWS
 by accident: other services go to the emulator the user names (`--aws-endpoint`), or to an
@@ -22,7 +23,7 @@ from emulator.model.errors import EnvironmentConfigError
 
 S3_ENDPOINT_IN_REGION = "http://s3:9000"
 # The MWAA API (the region's control plane), as tasks' `MwaaHook` and boto3's `mwaa` client reach
-# it: with the region's keys tasks act as its admin principal, as an execution role would.
+# it: as the execution role, whose policy decides what they may call.
 MWAA_ENDPOINT_IN_REGION = "http://control-plane:4566"
 # Where boto3 goes for services no emulator was named for: `.invalid` never resolves.
 NO_EMULATOR = "http://no-aws-emulator-configured.invalid"

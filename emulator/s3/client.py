@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 import urllib3
 from minio import Minio
+from minio.credentials.providers import StaticProvider
+from minio.minioadmin import MinioAdmin
 
 TIMEOUT = urllib3.Timeout(connect=3, read=30)
 RETRIES = urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504))
@@ -22,4 +24,16 @@ def make_client(endpoint: str, access_key: str, secret_key: str, region: str) ->
         secure=url.scheme == "https",
         region=region,
         http_client=urllib3.PoolManager(timeout=TIMEOUT, retries=RETRIES, maxsize=4),
+    )
+
+
+def make_admin(endpoint: str, access_key: str, secret_key: str, region: str) -> MinioAdmin:
+    """A client of the S3 service's admin API (users and their policies), as its root user."""
+    url = urlsplit(endpoint)
+    return MinioAdmin(
+        endpoint=url.netloc,
+        credentials=StaticProvider(access_key, secret_key),
+        region=region,
+        secure=url.scheme == "https",
+        http_client=urllib3.PoolManager(timeout=TIMEOUT, retries=RETRIES, maxsize=2),
     )

@@ -12,6 +12,7 @@ from emulator.service.autoscaler.service import Autoscaler
 from emulator.service.iam import principals
 from emulator.service.iam.access import AccessControl
 from emulator.service.iam.principals import Principal, Principals
+from emulator.service.iam.roles import ExecutionRoles
 from emulator.service.liveness import PORT
 from emulator.service.provider.jobs import ThreadJobs
 from emulator.service.provider.plane import ControlPlane
@@ -25,10 +26,14 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     home = state_home()
     store = FileStore(home)
-    plane = ControlPlane(store, ThreadJobs(), DockerProvisioner(home, project_paths()))
+    provisioner = DockerProvisioner(home, project_paths())
+    plane = ControlPlane(store, ThreadJobs(), provisioner)
     plane.recover()
-    Autoscaler(store, home, project_paths()).start(autoscaler.interval(), threading.Event())
-    access = AccessControl(Principals(RegionAdmin(RegionState(home)), home / principals.FILE_NAME))
+    stop = threading.Event()  # never set: the threads end with the process
+    Autoscaler(store, home, project_paths()).start(autoscaler.interval(), stop)
+    provisioner.roles.start(stop)
+    roles = ExecutionRoles(home)
+    access = AccessControl(Principals(RegionAdmin(RegionState(home)), home / principals.FILE_NAME, roles))
     # All interfaces of the container; the region publishes the port on the host's loopback only.
     serve(plane, access, host="0.0.0.0", port=PORT)
 

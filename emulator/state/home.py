@@ -21,6 +21,7 @@ import contextlib
 import dataclasses
 import json
 import secrets
+import string
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -80,6 +81,14 @@ class RegionSecrets:
     secret_key: str
 
 
+@dataclass(frozen=True)
+class RoleCredentials:
+    """The keys an environment's containers act as its execution role with (docs/reference.md §7.1)."""
+
+    access_key: str
+    secret_key: str
+
+
 def _ports(*names: str) -> Callable[[dict[str, Any]], list[str]]:
     def check(data: dict[str, Any]) -> list[str]:
         return [f"{name} must be between 1 and 65535" for name in names if not 1 <= data.get(name, 1) <= 65535]
@@ -117,6 +126,15 @@ def generate_environment_secrets() -> EnvironmentSecrets:
         jwt_secret=_not_an_option(lambda: secrets.token_hex(32)),
         postgres_password=_not_an_option(lambda: secrets.token_hex(16)),
         admin_password=_not_an_option(lambda: secrets.token_urlsafe(12)),
+    )
+
+
+def generate_role_credentials() -> RoleCredentials:
+    # STS's temporary keys start with ASIA: the form a task's credentials have on MWAA.
+    alphabet = string.ascii_uppercase + string.digits
+    return RoleCredentials(
+        access_key="ASIA" + "".join(secrets.choice(alphabet) for _ in range(16)),
+        secret_key=_not_an_option(lambda: secrets.token_urlsafe(30)),
     )
 
 
@@ -282,6 +300,26 @@ class EnvironmentState:
         if not self.secrets_path.exists():
             create_private(self.secrets_path, json.dumps(asdict(generate_environment_secrets()), indent=2))
         return self.secrets()
+
+    @property
+    def role_path(self) -> Path:
+        return self.directory / "role.json"
+
+    def role_credentials(self) -> RoleCredentials:
+        """The execution role's keys; StateError when `up` has not made them yet. Never writes."""
+        hint = (
+            f"Remove {self.role_path}: the next `mwaa-local up --name {self.name}` makes new keys for the role "
+            "and gives them to the environment's containers."
+        )
+        if not self.role_path.exists():
+            raise StateError(f"Environment {self.name} has no execution role keys yet.", hint=hint)
+        return load_checked(RoleCredentials, self.role_path, hint, _check_not_empty)
+
+    def create_role_credentials(self) -> RoleCredentials:
+        """The role's keys for a start: the saved ones, else new ones, saved."""
+        if not self.role_path.exists():
+            create_private(self.role_path, json.dumps(asdict(generate_role_credentials()), indent=2))
+        return self.role_credentials()
 
     def has_local_settings(self) -> bool:
         return self.settings_path.exists()

@@ -4,8 +4,9 @@ It accepts MinIO's command line (`server /data [--address :9000] [--console-addr
 the compose file stays unchanged, and saves the buckets (objects and version ids included) after
 every change so `down` and `up` keep the bucket like MinIO does. It authenticates as MinIO does:
 AWS Signature Version 4, in the Authorization header or a presigned URL, with MINIO_ROOT_USER and
-MINIO_ROOT_PASSWORD (MinIO's `minioadmin` default when neither is set), answering with MinIO's
-errors; only the health endpoints are anonymous. Not emulated: the console, Signature Version 2,
+MINIO_ROOT_PASSWORD (MinIO's `minioadmin` default when neither is set) or a user made through
+MinIO's admin API, whose policy it enforces (s3_access.py), answering with MinIO's errors; only
+the health endpoints are anonymous. Not emulated: the console, Signature Version 2,
 POST-policy uploads, per-chunk signatures of streaming uploads, and checking a payload against
 its x-amz-content-sha256 (the hash is signed as given).
 """
@@ -16,6 +17,7 @@ import argparse
 import copyreg
 import hashlib
 import hmac
+import io
 import os
 import pickle
 import signal
@@ -34,6 +36,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.s3.models import s3_backends
 from moto.s3.utils import _VersionedKeyStore
+from s3_access import ADMIN_PREFIX, Refused, Users, delete_keys, needed
 from werkzeug.serving import make_server
 
 STATE_FILE = "moto-s3-state.pickle"
@@ -55,14 +58,6 @@ PRESIGN_FIELDS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-A
 FORBIDDEN, BAD_REQUEST = "403 Forbidden", "400 Bad Request"
 
 
-class Refused(Exception):
-    """A request MinIO refuses: the HTTP status, S3 error code and message it answers with."""
-
-    def __init__(self, status: str, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 @dataclass(frozen=True)
 class Signed:
     """What a SigV4 request claims: who signed it, when, over which headers and payload."""
@@ -76,8 +71,9 @@ class Signed:
     expires: int | None  # seconds, for a presigned URL
 
 
-def authenticate(environ: Mapping[str, Any], access_key: str, secret_key: str, now: datetime) -> None:
-    """Raise Refused unless the request is signed (SigV4) with these credentials, as MinIO checks.
+def authenticate(environ: Mapping[str, Any], secret_of: Callable[[str], str | None], now: datetime) -> str:
+    """The access key of a user (`secret_of` gives its secret, None for no such user) that signed
+    the request (SigV4), as MinIO checks; Refused otherwise.
 
     WSGI strings carry the request's bytes as latin-1, so the canonical request is built and
     hashed in latin-1: byte for byte what the client signed."""
@@ -98,7 +94,8 @@ def authenticate(environ: Mapping[str, Any], access_key: str, secret_key: str, n
         raise unsupported()
     else:
         raise Refused(FORBIDDEN, "AccessDenied", "Access Denied.")
-    if signed.access_key != access_key:
+    secret_key = secret_of(signed.access_key)
+    if secret_key is None:
         raise Refused(FORBIDDEN, "InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records.")
     if signed.expires is not None:
         if signed.when - now > MAX_SKEW:
@@ -113,6 +110,7 @@ def authenticate(environ: Mapping[str, Any], access_key: str, secret_key: str, n
             "The request signature we calculated does not match the signature you provided. "
             "Check your key and signing method.",
         )
+    return signed.access_key
 
 
 def unsupported() -> Refused:
@@ -280,17 +278,22 @@ class StateKeeper:
                 self.dirty.set()
                 threading.Event().wait(1)
 
-    def middleware(
-        self, app: Callable[..., Iterable[bytes]], credentials: tuple[str, str]
-    ) -> Callable[..., Iterable[bytes]]:
+    def middleware(self, app: Callable[..., Iterable[bytes]], users: Users) -> Callable[..., Iterable[bytes]]:
         def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            if environ.get("PATH_INFO", "").startswith(HEALTH_PATHS):  # anonymous, as on MinIO
+            path = environ.get("PATH_INFO", "")
+            if path.startswith(HEALTH_PATHS):  # anonymous, as on MinIO
                 start_response("200 OK", [("Content-Length", "0")])
                 return [b""]
             try:
-                authenticate(environ, *credentials, now=datetime.now(UTC))
+                access_key = authenticate(environ, users.secret_of, now=datetime.now(UTC))
+                if path.startswith(ADMIN_PREFIX):
+                    method, command = environ.get("REQUEST_METHOD", "GET"), path.removeprefix(ADMIN_PREFIX)
+                    users.admin(access_key, method, command, environ.get("QUERY_STRING", ""), read_body(environ))
+                    start_response("200 OK", [("Content-Length", "0")])
+                    return [b""]
+                users.authorize(access_key, requested(environ))
             except Refused as refused:
-                resource = escape(environ.get("PATH_INFO", "/"))
+                resource = escape(path or "/")
                 body = ERROR_XML.format(code=refused.code, message=escape(refused.message), resource=resource).encode()
                 start_response(
                     refused.status, [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
@@ -307,6 +310,24 @@ class StateKeeper:
         return wrapped
 
 
+def read_body(environ: dict[str, Any]) -> bytes:
+    """The request's body, left readable again for the app behind."""
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    environ["wsgi.input"] = io.BytesIO(body)
+    return bytes(body)
+
+
+def requested(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (action, resource) pairs the request needs; a multi-object delete needs each key's."""
+    method = environ.get("REQUEST_METHOD", "GET")
+    query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    pairs = needed(method, environ.get("PATH_INFO", "/"), query, environ)
+    if method == "POST" and "delete" in query:
+        bucket = environ.get("PATH_INFO", "/").strip("/").partition("/")[0]
+        pairs = [("s3:DeleteObject", f"arn:aws:s3:::{bucket}/{key}") for key in delete_keys(read_body(environ))]
+    return pairs
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="minio (moto stand-in)")
     parser.add_argument("command", choices=["server"])
@@ -314,7 +335,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--address", default=":9000")
     parser.add_argument("--console-address", default=":9001", help="accepted and ignored")
     args = parser.parse_args(argv)
-    credentials = root_credentials(os.environ)
+    root = root_credentials(os.environ)
 
     args.data_dir.mkdir(parents=True, exist_ok=True)
     keeper = StateKeeper(args.data_dir)
@@ -322,7 +343,7 @@ def main(argv: list[str]) -> None:
     threading.Thread(target=keeper.run_saver, daemon=True).start()
 
     host, _, port = args.address.rpartition(":")
-    app = keeper.middleware(DomainDispatcherApplication(create_backend_app), credentials)
+    app = keeper.middleware(DomainDispatcherApplication(create_backend_app), Users(args.data_dir, root))
     server = make_server(host or "0.0.0.0", int(port), app, threaded=True)
 
     def stop(*_: object) -> None:

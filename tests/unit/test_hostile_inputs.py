@@ -15,10 +15,10 @@ from starlette.testclient import TestClient
 from emulator.container.edge.allowed_commands import CommandRefused, parse
 from emulator.container.edge.runner_client import RunnerClient
 from emulator.container.edge.web_app import EdgeSettings, make_app
-from emulator.model import tokens
+from emulator.model import policy, tokens
 from emulator.model.errors import AccessDeniedError, EnvironmentConfigError
 from emulator.model.sync_plan import relative_path
-from emulator.service.iam import policy, signature
+from emulator.service.iam import signature
 from emulator.service.provider.plane import check_rest_path
 from tests.unit.service.test_iam import ACCESS_KEY, secrets, signed_by_botocore
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from emulator.model.account import ACCOUNT_ID, DEFAULT_REGION
 from emulator.model.errors import AccessDeniedError
+from emulator.model.policy import PolicyError
 from emulator.model.view import environment_arn
-from emulator.service.iam.policy import PolicyError
 from emulator.service.iam.principals import Principal, Principals
 from emulator.service.iam.signature import UNKNOWN_KEY, SignedRequest, verify
 

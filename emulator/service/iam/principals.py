@@ -9,7 +9,9 @@ file `principals.json` in the state home adds more, e.g. a viewer:
                        {"Effect": "Allow", "Action": "airflow:CreateWebLoginToken",
                         "Resource": "arn:aws:airflow:us-east-1:000000000000:role/*/Viewer"}]}}]}
 
-The file is read again whenever it changes, so adding a principal needs no restart.
+The file is read again whenever it changes, so adding a principal needs no restart. Each
+environment's execution role is a principal too (emulator/service/iam/roles.py): its containers
+sign with its keys.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.model.account import ACCOUNT_ID
-from emulator.service.iam.policy import ALLOW_ALL, Policy, PolicyError, parse
+from emulator.model.policy import ALLOW_ALL, Policy, PolicyError, parse
 
 FILE_NAME = "principals.json"
 ADMIN_NAME = "mwaa-local-admin"
@@ -32,18 +34,25 @@ _ACCESS_KEY = re.compile(r"[A-Za-z0-9]{16,128}")
 
 @dataclass(frozen=True)
 class Principal:
+    """An IAM user, or (with `session`) an assumed role: an environment's execution role."""
+
     name: str
     access_key: str
     secret_key: str
     policy: Policy
+    session: str | None = None
 
     @property
     def arn(self) -> str:
+        if self.session is not None:
+            return f"arn:aws:sts::{ACCOUNT_ID}:{self.identity}"
         return f"arn:aws:iam::{ACCOUNT_ID}:user/{self.name}"
 
     @property
     def identity(self) -> str:
-        """As MWAA's IamIdentity names a caller (`user/<name>`)."""
+        """As MWAA's IamIdentity names a caller: `user/<name>` or `assumed-role/<role>/<session>`."""
+        if self.session is not None:
+            return f"assumed-role/{self.name}/{self.session}"
         return f"user/{self.name}"
 
 
@@ -85,11 +94,17 @@ def _principal(entry: Any, where: str) -> Principal:
 
 
 class Principals:
-    """The admin (from the region's keys, read when asked) and the file's principals (read
-    again when the file changes)."""
+    """The admin (from the region's keys, read when asked), the file's principals (read again
+    when the file changes) and the environments' execution roles (`role_of`, by access key)."""
 
-    def __init__(self, admin_of: Callable[[], Principal], path: Path) -> None:
+    def __init__(
+        self,
+        admin_of: Callable[[], Principal],
+        path: Path,
+        role_of: Callable[[str], Principal | None] = lambda access_key: None,
+    ) -> None:
         self._admin_of = admin_of
+        self._role_of = role_of
         self.path = path
         self._seen: tuple[float, int] | None = None
         self._loaded: dict[str, Principal] = {}
@@ -101,6 +116,9 @@ class Principals:
         chief = self._admin_of()
         if access_key == chief.access_key:
             return chief
+        role = self._role_of(access_key)
+        if role is not None:
+            return role
         self._refresh(frozenset({chief.access_key}))
         if self._problem is not None:
             raise self._problem

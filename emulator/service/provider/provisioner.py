@@ -8,6 +8,7 @@ and state. Nothing here prints: progress goes to the `report` callback (into the
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import uuid
 from pathlib import Path
@@ -20,16 +21,18 @@ from emulator.docker.engine import published_host_ports
 from emulator.docker.environment import EnvironmentStack
 from emulator.docker.readiness import Readiness
 from emulator.docker.region import Region
-from emulator.model.errors import EnvironmentConfigError, ServiceUnavailableError
+from emulator.model.errors import EnvironmentConfigError, MwaaLocalError, ServiceUnavailableError
 from emulator.model.record import EnvironmentRecord
 from emulator.s3.error_reports import s3_errors
 from emulator.service.provider import edge_client, staged_configuration
 from emulator.service.provider.plane import Report
+from emulator.service.provider.role_sync import RoleSync
 from emulator.state import edge_credentials as credentials
 from emulator.state.home import EnvironmentState, LocalSettings, ports_lock, with_free_ports
 from emulator.state.settings import START_TIMEOUT, Naming, Paths
 
 DEFAULT_START_TIMEOUT = 900.0
+log = logging.getLogger(__name__)
 
 
 def start_timeout() -> float:
@@ -48,6 +51,7 @@ class DockerProvisioner:
         self.home = home
         self.paths = paths
         self.naming = Naming.for_home(self.home)
+        self.roles = RoleSync(home, paths)
 
     def region(self) -> Region:
         return Region(self.home, self.paths)
@@ -114,7 +118,7 @@ class DockerProvisioner:
                 staged = staged_configuration.stage(
                     record, region.client(), self.paths, state.directory / staged_configuration.CONTEXT_FOLDER
                 )
-            builds = stack.render(record, settings, region.secrets(), staged)
+            builds = stack.render(record, settings, staged)
             if not stack.image_current(record, builds.base):
                 report("building the Airflow image")
                 stack.build(lambda step: report(f"building the Airflow image: {step}"))
@@ -122,6 +126,8 @@ class DockerProvisioner:
                 report("installing requirements.txt and plugins.zip")
                 stack.build_configuration(lambda step: report(f"installing requirements.txt and plugins.zip: {step}"))
             stack.follow_version(record, report)
+            report("applying the execution role")
+            self.roles.apply(record, always=True)
             stack.start(start_timeout(), lambda readiness, _elapsed: report(starting(readiness)))
 
     def remove(self, name: str, report: Report) -> None:
@@ -129,6 +135,10 @@ class DockerProvisioner:
         with state.lock():
             report("removing containers and volumes")
             EnvironmentStack(self.paths, state, self.naming).down(volumes=True)
+            try:
+                self.roles.remove(name)
+            except MwaaLocalError as error:  # the S3 service is down: its user is harmless without the keys
+                log.warning("Environment %s's S3 user was not removed: %s", name, error.message)
 
     def token_key(self, name: str) -> bytes:
         state = self.state(name)

@@ -157,13 +157,13 @@ def test_compose_builds_from_the_rendered_context() -> None:
 def test_up_renders_the_context_it_assembles(tmp_path: Path) -> None:
     from emulator.docker.environment import EnvironmentStack
     from emulator.model.record import build_record
-    from emulator.state.home import EnvironmentState, LocalSettings, RegionSecrets
+    from emulator.state.home import EnvironmentState, LocalSettings
     from emulator.state.settings import Naming
 
     record = build_record({"Name": "packaged", "AirflowVersion": "2.10.3"})
     state = EnvironmentState(tmp_path, "packaged")
     stack = EnvironmentStack(Paths(PROJECT_ROOT), state, Naming.for_home(tmp_path))
-    digest = stack.render(record, LocalSettings(web_port=8080), RegionSecrets("access", "secret"))
+    digest = stack.render(record, LocalSettings(web_port=8080))
     env = state.compose_env_path.read_text()
     assert f"MWAA_LOCAL_BUILD_CONTEXT='{tmp_path / 'build' / '2.10.3'}'" in env
     assert build_hash(tmp_path / "build" / "2.10.3", "2.10.3", *_args("2.10.3")) == digest.base

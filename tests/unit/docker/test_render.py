@@ -17,12 +17,12 @@ from emulator.model.airflow_config import BROKER_URL, DB_HOST, EnvironmentSecret
 from emulator.model.errors import EnvironmentConfigError
 from emulator.model.record import build_record
 from emulator.state.edge_credentials import EdgeCredentials
-from emulator.state.home import LocalSettings, RegionSecrets
+from emulator.state.home import LocalSettings, RoleCredentials
 from emulator.state.settings import REGION_NETWORK, Naming
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRETS = EnvironmentSecrets("fernet=", "web", "jwt", "pg", "admin$pass")
-REGION = RegionSecrets("region-access", "region-secret")
+ROLE = RoleCredentials("ASIAROLEKEY0000000001", "role-secret")
 ENVIRONMENT_ID = "0123456789abcdef"
 NO_EMULATOR = "http://no-aws-emulator-configured.invalid"
 # The container command MWAA runs each compose service's process under (docs/reference.md §14.1).
@@ -44,7 +44,7 @@ def settings(**changes: Any) -> LocalSettings:
 
 def rendered(given: dict, local: LocalSettings | None = None, naming: Naming | None = None) -> RenderedEnvironment:
     return render_environment(
-        build_record(given), local or settings(), SECRETS, REGION, "hash", "/ca.pem", naming or Naming()
+        build_record(given), local or settings(), SECRETS, ROLE, "hash", "/ca.pem", naming or Naming()
     )
 
 
@@ -89,7 +89,8 @@ def test_compose_variables_come_from_the_record() -> None:
     assert (env["MWAA_LOCAL_BUCKET"], env["MWAA_LOCAL_DAG_S3_PATH"]) == ("mwaa-local", "dags")
     assert env["MWAA_LOCAL_REGION"] == "us-east-1"
     assert env["MWAA_LOCAL_S3_ENDPOINT"] == "http://s3:9000"
-    assert (env["MWAA_LOCAL_S3_ACCESS_KEY"], env["MWAA_LOCAL_S3_SECRET_KEY"]) == ("region-access", "region-secret")
+    # The sync reads the bucket as the execution role.
+    assert (env["MWAA_LOCAL_S3_ACCESS_KEY"], env["MWAA_LOCAL_S3_SECRET_KEY"]) == (ROLE.access_key, ROLE.secret_key)
 
 
 def test_the_shape_follows_the_class_and_version() -> None:
@@ -141,7 +142,7 @@ def test_a_start_keeps_the_workers_the_autoscaler_added(existing: int, kept: int
     what exists (compose would pick the workers to remove, running tasks or not)."""
     record = build_record({"MinWorkers": 2, "MaxWorkers": 5})
     env = render_environment(
-        record, settings(), SECRETS, REGION, "hash", "/ca.pem", Naming(), existing_workers=existing
+        record, settings(), SECRETS, ROLE, "hash", "/ca.pem", Naming(), existing_workers=existing
     ).compose_env
     assert env["MWAA_LOCAL_WORKERS"] == str(kept)
 
@@ -221,12 +222,11 @@ def test_environment_id_and_service_variables_reach_every_service() -> None:
         assert env["MWAA__CORE__API_SERVER_URL"] == f"http://{Naming().web_host('local')}:8080", service
 
 
-def test_aws_variables_point_boto3_at_the_local_services() -> None:
+def test_aws_variables_point_boto3_at_the_local_services_as_the_execution_role() -> None:
     environments = service_environments({})
     for service in AIRFLOW_SERVICES:
         env = environments[service]
-        assert env["AWS_ACCESS_KEY_ID"] == "region-access", service
-        assert env["AWS_SECRET_ACCESS_KEY"] == "region-secret", service
+        assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == (ROLE.access_key, ROLE.secret_key), service
         assert env["AWS_ENDPOINT_URL_S3"] == "http://s3:9000", service
         assert env["AWS_ENDPOINT_URL"] == NO_EMULATOR, service
         assert env["AWS_EC2_METADATA_DISABLED"] == "true", service
@@ -342,7 +342,7 @@ def test_airflow_calls_its_web_servers_by_a_name_of_the_environments_own() -> No
     assert host_of(url) not in compose_file()["services"]
     edge = EdgeCredentials("certificate", "key", b"k" * 32)
     upstream = render_environment(
-        build_record({"Name": "first"}), settings(), SECRETS, REGION, "hash", "/ca.pem", Naming(), edge=edge
+        build_record({"Name": "first"}), settings(), SECRETS, ROLE, "hash", "/ca.pem", Naming(), edge=edge
     ).airflow_override["services"]["edge"]["environment"]["MWAA_LOCAL_EDGE_UPSTREAM"]  # type: ignore[index]
     assert upstream == f"http://{Naming().web_host('first')}:8080"
     for service in ("api-server", "webserver"):

@@ -33,8 +33,11 @@ from minio.error import S3Error
 
 from emulator.docker import images
 from emulator.docker.ports import free_port
+from emulator.model.errors import MwaaLocalError
+from emulator.model.execution_role import combined, default_policy
 from emulator.s3.bucket import ensure_bucket
-from emulator.s3.client import make_client
+from emulator.s3.client import make_admin, make_client
+from emulator.s3.role_users import RoleUsers
 
 REPO = Path(__file__).resolve().parents[3]
 REGION_COMPOSE = REPO / "compose" / "region.yaml"
@@ -334,3 +337,58 @@ def test_the_project_s3_client_works_against_it(standin: StandIn) -> None:
     with pytest.raises(S3Error) as caught:
         list(impostor.list_objects("sdk"))
     assert caught.value.code == "SignatureDoesNotMatch"
+
+
+def test_an_execution_role_user_may_do_what_its_policy_allows_and_no_more(standin: StandIn) -> None:
+    """The emulator's own admin calls (emulator/s3/role_users.py) against the stand-in: the user
+    it makes reads its bucket, is refused the rest with S3's AccessDenied, gains a grant, keeps
+    it across a restart and is gone after removal."""
+    root = s3_client(standin)
+    for bucket in ("role-own", "role-other"):
+        root.create_bucket(Bucket=bucket)
+        root.put_object(Bucket=bucket, Key="dags/a.py", Body=b"a")
+    users = RoleUsers(make_admin(standin.endpoint, ACCESS_KEY, SECRET_KEY, REGION), standin.endpoint)
+    role_key, role_secret = "ASIAUNITROLE00000001", "role-secret-0123456789"
+    users.apply("unit", role_key, role_secret, default_policy("unit", "role-own"))
+    role = s3_client(standin, role_key, role_secret)
+
+    assert role.get_object(Bucket="role-own", Key="dags/a.py")["Body"].read() == b"a"
+    assert [item["Key"] for item in role.list_object_versions(Bucket="role-own")["Versions"]] == ["dags/a.py"]
+    refusals = [
+        lambda: role.put_object(Bucket="role-own", Key="out.txt", Body=b"x"),
+        lambda: role.delete_object(Bucket="role-own", Key="dags/a.py"),
+        lambda: role.get_object(Bucket="role-other", Key="dags/a.py"),
+        lambda: role.list_buckets(),
+        lambda: role.copy_object(Bucket="role-own", Key="copy.py", CopySource="role-other/dags/a.py"),
+    ]
+    for refused in refusals:
+        with pytest.raises(ClientError) as caught:
+            refused()
+        assert error_of(caught) == (403, "AccessDenied", "Access Denied.")
+
+    grant = {"Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::role-own/out/*"}]}
+    users.apply("unit", role_key, role_secret, combined(default_policy("unit", "role-own"), grant))
+    assert standin.stop() == 0
+    standin.start()
+    role.put_object(Bucket="role-own", Key="out/x.txt", Body=b"x")
+    assert root.get_object(Bucket="role-own", Key="out/x.txt")["Body"].read() == b"x"
+    with pytest.raises(ClientError) as caught:
+        role.put_object(Bucket="role-own", Key="elsewhere.txt", Body=b"x")
+    assert error_of(caught)[1] == "AccessDenied"
+
+    users.remove("unit", role_key)
+    users.remove("unit", role_key)  # gone already is fine
+    with pytest.raises(ClientError) as caught:
+        role.get_object(Bucket="role-own", Key="dags/a.py")
+    assert error_of(caught)[1] == "InvalidAccessKeyId"
+
+
+def test_only_the_root_user_may_use_the_admin_api(standin: StandIn) -> None:
+    users = RoleUsers(make_admin(standin.endpoint, ACCESS_KEY, SECRET_KEY, REGION), standin.endpoint)
+    users.apply("admin-probe", "ASIAUNITROLE00000002", "role-secret-0123456789", default_policy("p", "role-own"))
+    as_role = RoleUsers(
+        make_admin(standin.endpoint, "ASIAUNITROLE00000002", "role-secret-0123456789", REGION), standin.endpoint
+    )
+    with pytest.raises(MwaaLocalError, match="AccessDenied"):
+        as_role.apply("admin-probe", "ASIAUNITROLE00000002", "role-secret-0123456789", {"Statement": []})
+    users.remove("admin-probe", "ASIAUNITROLE00000002")

@@ -17,12 +17,13 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+from emulator.model import policy
 from emulator.model.errors import AccessDeniedError, StateError
+from emulator.model.policy import PolicyError
 from emulator.service.api.backend import InMemoryOperations
 from emulator.service.api.server import ServerThread
-from emulator.service.iam import policy, signature
+from emulator.service.iam import signature
 from emulator.service.iam.access import AccessControl, role_arn
-from emulator.service.iam.policy import PolicyError
 from emulator.service.iam.principals import Principal, Principals, admin, read_file
 from emulator.service.iam.signature import MISMATCH, UNKNOWN_KEY, SignedRequest
 from tests.unit.service.api_access import ACCESS_KEY, SECRET_KEY, access_for_tests, signed

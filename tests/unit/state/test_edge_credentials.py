@@ -11,7 +11,7 @@ from emulator.state import edge_credentials
 from emulator.state.edge_credentials import EdgeCredentials
 from emulator.state.home import EnvironmentState, generate_environment_secrets
 from emulator.state.settings import Naming
-from tests.unit.docker.test_render import REGION, settings
+from tests.unit.docker.test_render import ROLE, settings
 
 
 def test_the_token_key_is_random_per_environment_kept_and_private(tmp_path: Path) -> None:
@@ -30,7 +30,7 @@ def test_only_the_edge_container_receives_the_token_key() -> None:
     secrets = generate_environment_secrets()
     edge = EdgeCredentials("certificate", "key", key)
     record = build_record({"Name": "first"})
-    services = render_environment(record, settings(), secrets, REGION, "hash", "/ca.pem", Naming(), edge=edge)
+    services = render_environment(record, settings(), secrets, ROLE, "hash", "/ca.pem", Naming(), edge=edge)
     environments = services.airflow_override["services"]  # type: ignore[index]
     for service in AIRFLOW_SERVICES:
         values = " ".join(str(value) for value in environments[service]["environment"].values())  # type: ignore[index]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import pickle
 import sys
 from collections.abc import Callable, Iterable
@@ -32,6 +33,9 @@ FORBIDDEN, BAD_REQUEST = "403 Forbidden", "400 Bad Request"
 
 
 def load_standin() -> ModuleType:
+    # As in its image: its own folder first on the path, for its sibling s3_access.
+    if str(SCRIPT.parent) not in sys.path:
+        sys.path.insert(0, str(SCRIPT.parent))
     spec = importlib.util.spec_from_file_location("s3_standin", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -41,6 +45,7 @@ def load_standin() -> ModuleType:
 
 
 standin = load_standin()
+access = sys.modules["s3_access"]
 
 
 def environ_of(request: AWSPreparedRequest) -> dict[str, Any]:
@@ -113,7 +118,7 @@ def presigned(
 def refusal(environ: dict[str, Any], now: datetime = SIGNED_AT) -> tuple[str, str] | None:
     """(HTTP status, S3 error code) the stand-in answers with; None when it lets the request in."""
     try:
-        standin.authenticate(environ, KEY, SECRET, now)
+        standin.authenticate(environ, {KEY: SECRET}.get, now)
     except standin.Refused as refused:
         return refused.status, refused.code
     return None
@@ -299,7 +304,7 @@ def test_the_middleware_answers_refusals_itself_with_minios_error_document(tmp_p
         start_response("200 OK", [])
         return [b"from moto"]
 
-    app = standin.StateKeeper(tmp_path).middleware(moto, (KEY, SECRET))
+    app = standin.StateKeeper(tmp_path).middleware(moto, standin.Users(tmp_path, (KEY, SECRET)))
     now = datetime.now(UTC)
     assert call(app, {**anonymous_get(), "PATH_INFO": "/minio/health/ready"}) == ("200 OK", b"")
     status, body = call(app, signed(path="/bucket/a&b", secret="not-the-secret", at=now))
@@ -323,3 +328,66 @@ def test_every_version_of_a_key_is_saved() -> None:
     restored = pickle.loads(pickle.dumps(store))
     assert restored.getlist("dags/a.py") == ["first", "second"]
     assert restored["dags/a.py"] == "second" and restored.getlist("dags/b.py") == ["only"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "expected"),
+    [
+        ("GET", "/", {}, [("s3:ListAllMyBuckets", "*")]),
+        ("GET", "/b", {"list-type": "2", "prefix": "dags/"}, [("s3:ListBucket", "arn:aws:s3:::b")]),
+        ("GET", "/b", {"versions": ""}, [("s3:ListBucketVersions", "arn:aws:s3:::b")]),
+        ("HEAD", "/b", {}, [("s3:ListBucket", "arn:aws:s3:::b")]),
+        ("GET", "/b", {"versioning": ""}, [("s3:GetBucketVersioning", "arn:aws:s3:::b")]),
+        ("PUT", "/b", {}, [("s3:CreateBucket", "arn:aws:s3:::b")]),
+        ("DELETE", "/b", {}, [("s3:DeleteBucket", "arn:aws:s3:::b")]),
+        ("GET", "/b/dags/a%20b.py", {}, [("s3:GetObject", "arn:aws:s3:::b/dags/a b.py")]),
+        ("GET", "/b/k", {"versionId": "v1"}, [("s3:GetObjectVersion", "arn:aws:s3:::b/k")]),
+        ("HEAD", "/b/k", {}, [("s3:GetObject", "arn:aws:s3:::b/k")]),
+        ("GET", "/b/k", {"tagging": "", "versionId": "v"}, [("s3:GetObjectVersionTagging", "arn:aws:s3:::b/k")]),
+        ("PUT", "/b/k", {}, [("s3:PutObject", "arn:aws:s3:::b/k")]),
+        ("PUT", "/b/k", {"partNumber": "1", "uploadId": "u"}, [("s3:PutObject", "arn:aws:s3:::b/k")]),
+        ("POST", "/b/k", {"uploads": ""}, [("s3:PutObject", "arn:aws:s3:::b/k")]),
+        ("DELETE", "/b/k", {"uploadId": "u"}, [("s3:AbortMultipartUpload", "arn:aws:s3:::b/k")]),
+        ("DELETE", "/b/k", {}, [("s3:DeleteObject", "arn:aws:s3:::b/k")]),
+        ("DELETE", "/b/k", {"versionId": "v"}, [("s3:DeleteObjectVersion", "arn:aws:s3:::b/k")]),
+    ],
+)
+def test_each_request_needs_the_action_s3_names_for_it(
+    method: str, path: str, query: dict[str, str], expected: list[tuple[str, str]]
+) -> None:
+    assert access.needed(method, path, query, {}) == expected
+
+
+def test_a_copy_also_reads_its_source_and_a_batch_delete_deletes_each_key() -> None:
+    copy = access.needed("PUT", "/b/new", {}, {"HTTP_X_AMZ_COPY_SOURCE": "/other/old%20key?versionId=v1"})
+    assert copy == [("s3:PutObject", "arn:aws:s3:::b/new"), ("s3:GetObjectVersion", "arn:aws:s3:::other/old key")]
+    body = b'<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>a</Key></Object><Object><Key>b/c</Key></Object></Delete>'
+    assert access.delete_keys(body) == ["a", "b/c"]
+    assert access.delete_keys(b"<not xml") == []
+
+
+def test_a_users_policy_decides_and_the_users_survive_a_restart(tmp_path: Path) -> None:
+    from minio.crypto import encrypt
+
+    users = access.Users(tmp_path, (KEY, SECRET))
+    users.admin(KEY, "PUT", "add-user", "accessKey=ASIAUSER", encrypt(b'{"status":"enabled","secretKey":"s"}', SECRET))
+    policy = {"Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"}]}
+    users.admin(KEY, "PUT", "add-canned-policy", "name=p", json.dumps(policy).encode())
+    with pytest.raises(access.Refused, match="Access Denied"):
+        users.authorize("ASIAUSER", [("s3:GetObject", "arn:aws:s3:::b/k")])  # no policy set yet
+    users.admin(KEY, "PUT", "set-user-or-group-policy", "policyName=p&userOrGroup=ASIAUSER&isGroup=false", b"")
+
+    again = access.Users(tmp_path, (KEY, SECRET))
+    assert again.secret_of("ASIAUSER") == "s" and again.secret_of(KEY) == SECRET
+    again.authorize("ASIAUSER", [("s3:GetObject", "arn:aws:s3:::b/k")])
+    again.authorize(KEY, [("s3:DeleteBucket", "arn:aws:s3:::b")])  # the root may do anything
+    for pairs in ([("s3:PutObject", "arn:aws:s3:::b/k")], [("s3:GetObject", "arn:aws:s3:::other/k")]):
+        with pytest.raises(access.Refused) as refused:
+            again.authorize("ASIAUSER", pairs)
+        assert (refused.value.status, refused.value.code) == (FORBIDDEN, "AccessDenied")
+    with pytest.raises(access.Refused) as refused:
+        again.admin("ASIAUSER", "PUT", "add-canned-policy", "name=mine", json.dumps(policy).encode())
+    assert refused.value.code == "AccessDenied"
+    with pytest.raises(access.Refused) as refused:
+        again.admin(KEY, "PUT", "add-canned-policy", "name=bad", b'{"Statement": [{"Effect": "Maybe"}]}')
+    assert refused.value.code == "XMinioMalformedIAMPolicy"
