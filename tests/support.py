@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import boto3
 import httpx
 from botocore.config import Config
 from minio import Minio
+from minio.error import S3Error
 
 from emulator.cli import lifecycle
 from emulator.cli.lifecycle import Context
@@ -28,7 +30,14 @@ from emulator.docker import health_checks
 from emulator.docker.compose import ComposeProject, ServiceContainer
 from emulator.docker.environment import DRAINING_POLICY
 from emulator.docker.ports import free_port
+from emulator.model.account import DEFAULT_REGION
+from emulator.model.defaults import DEFAULT_ROLE_ARN
+from emulator.model.execution_role import role_name
+from emulator.s3.client import make_client
 from emulator.service.control_plane_client import ControlPlaneClient
+from emulator.state.home import EnvironmentState, RoleCredentials
+from emulator.state.role_policies import policy_path
+from emulator.state.settings import state_home
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = Path(__file__).resolve().parent / "dags"
@@ -364,6 +373,16 @@ class Environment:
     def s3(self) -> Minio:
         return Context.load().region().client()
 
+    def role_keys(self) -> RoleCredentials:
+        """The keys the environment's containers act as its execution role with."""
+        return EnvironmentState(state_home(), self.name).role_credentials()
+
+    def s3_as_role(self) -> Minio:
+        """The S3 service as the environment's tasks reach it: with the execution role's keys."""
+        region = Context.load().region()
+        keys = self.role_keys()
+        return make_client(region.endpoint(), keys.access_key, keys.secret_key, DEFAULT_REGION)
+
     def add_dag(self, file_name: str, text: str | None = None) -> None:
         target = self.workspace / "dags" / file_name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -401,8 +420,12 @@ class Environment:
         rows = self.sql(f"SELECT state FROM dag_run WHERE dag_id = '{dag_id}' AND run_id = '{run_id}'")
         return rows[0][0] if rows else None
 
-    def trigger(self, dag_id: str, run_id: str, conf: dict[str, Any] | None = None) -> None:
+    def unpause(self, dag_id: str) -> None:
+        """New DAGs start paused, as on MWAA (`dags_are_paused_at_creation`)."""
         self.exec(self.airflow_service, "airflow", "dags", "unpause", dag_id)
+
+    def trigger(self, dag_id: str, run_id: str, conf: dict[str, Any] | None = None) -> None:
+        self.unpause(dag_id)
         extra = [f"--conf={json.dumps(conf)}"] if conf else []
         self.exec(self.airflow_service, "airflow", "dags", "trigger", dag_id, f"--run-id={run_id}", *extra)
 
@@ -416,8 +439,45 @@ class Environment:
         query = f"SELECT hostname FROM task_instance WHERE dag_id = '{dag_id}' AND run_id = '{run_id}'"
         return {row[0] for row in self.sql(query)}
 
+    def task_log(self, dag_id: str, run_id: str) -> str:
+        """The task logs of a run, from every worker container (Airflow's log path on MWAA)."""
+        folder = f"/usr/local/airflow/logs/dag_id={dag_id}/run_id={run_id}"
+        found = [
+            subprocess.run(
+                ["docker", "exec", container.name, "sh", "-c", f"cat {shlex.quote(folder)}/*/*.log 2>/dev/null"],
+                capture_output=True,
+                text=True,
+            ).stdout
+            for container in self.containers(self.worker_service)
+        ]
+        return "".join(found)
+
     def logs(self, tail: int = 150) -> str:
         return self.compose("logs", "--no-color", f"--tail={tail}", check=False).stdout
+
+
+@contextmanager
+def role_grants(*statements: dict[str, Any]) -> Iterator[None]:
+    """Attach `statements` to the session environments' execution role (MWAA's default role name,
+    which they share) while the block runs, as a user grants a role more in IAM; then detach them."""
+    path = policy_path(state_home(), role_name(DEFAULT_ROLE_ARN))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"Version": "2012-10-17", "Statement": list(statements)}))
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def s3_write_allowed(client: Minio, bucket: str, key: str) -> bool:
+    """Whether `client` may put `key` now (the control plane applies a grant within seconds)."""
+    try:
+        client.put_object(bucket, key, io.BytesIO(b"probe"), 5)
+    except S3Error as error:
+        if error.code != "AccessDenied":
+            raise
+        return False
+    return True
 
 
 def decode_xcom(raw: str) -> Any:

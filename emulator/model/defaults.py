@@ -51,6 +51,10 @@ def logging_defaults() -> dict[str, dict[str, Any]]:
     return {kind: {"Enabled": kind == "TaskLogs", "LogLevel": "INFO"} for kind in LOG_TYPES}
 
 
+# The role an environment acts as when its record names none (model/execution_role.py).
+DEFAULT_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/mwaa-local-execution-role"
+
+
 def apply_defaults(given: dict[str, Any]) -> dict[str, Any]:
     """The full record: `given` (CreateEnvironment members) over MWAA's defaults for its class."""
     class_name = given.get("EnvironmentClass", DEFAULT_CLASS)
@@ -58,7 +62,7 @@ def apply_defaults(given: dict[str, Any]) -> dict[str, Any]:
     name = str(given.get("Name") or DEFAULT_NAME)
     record: dict[str, Any] = {
         "Name": name,
-        "ExecutionRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/mwaa-local-execution-role",
+        "ExecutionRoleArn": DEFAULT_ROLE_ARN,
         "SourceBucketArn": f"arn:aws:s3:::{default_bucket(name)}",
         "DagS3Path": "dags",
         "NetworkConfiguration": {

@@ -11,11 +11,13 @@ from pathlib import Path
 from emulator.docker.region import Region
 from emulator.model.account import DEFAULT_REGION
 from emulator.model.errors import MwaaLocalError
+from emulator.model.execution_role import role_name
+from emulator.model.policy import PolicyError
 from emulator.model.record import EnvironmentRecord
 from emulator.s3.client import make_admin
 from emulator.s3.role_users import RoleUsers, fingerprint
 from emulator.state.home import EnvironmentState, known_environments
-from emulator.state.role_policies import role_policy
+from emulator.state.role_policies import policy_path, role_policy
 from emulator.state.settings import Paths
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,10 @@ class RoleSync:
         self._lock = threading.Lock()
         self._applied: dict[str, str] = {}  # environment → fingerprint of what its user has
         self._reported: dict[str, str] = {}  # environment → the last problem logged
+        # environment → the times its record, keys and role's policy file had when last applied:
+        # an idle round only looks at those, so the control plane stays idle with it.
+        self._seen: dict[str, tuple[int, ...]] = {}
+        self._role_of: dict[str, str] = {}  # environment → its role's name when last applied
 
     def users(self) -> RoleUsers:
         region = Region(self.home, self.paths)
@@ -63,13 +69,31 @@ class RoleSync:
             state = EnvironmentState(self.home, name)
             if not state.role_path.exists():
                 continue  # never started: its start applies the role
+            seen = self._times(state)
+            if seen == self._seen.get(name):
+                continue
             try:
-                self.apply(state.load_record())
+                record = state.load_record()
+                self._role_of[name] = role_name(str(record.fields["ExecutionRoleArn"]))
+                self.apply(record)
                 self._reported.pop(name, None)
-            except MwaaLocalError as error:
-                if self._reported.get(name) != error.message:
-                    log.warning("Execution role of %s not applied: %s", name, error.message)
-                    self._reported[name] = error.message
+                self._seen[name] = self._times(state)
+            except PolicyError as error:  # read again only when a file changes
+                self._seen[name] = self._times(state)
+                self._report(name, error)
+            except MwaaLocalError as error:  # the S3 service is not there: the next round tries again
+                self._report(name, error)
+
+    def _report(self, name: str, error: MwaaLocalError) -> None:
+        if self._reported.get(name) != error.message:
+            log.warning("Execution role of %s not applied: %s", name, error.message)
+            self._reported[name] = error.message
+
+    def _times(self, state: EnvironmentState) -> tuple[int, ...]:
+        paths = [state.record_path, state.role_path]
+        if state.name in self._role_of:
+            paths.append(policy_path(self.home, self._role_of[state.name]))
+        return tuple(path.stat().st_mtime_ns if path.exists() else 0 for path in paths)
 
     def start(self, stop: threading.Event) -> threading.Thread:
         def loop() -> None:
