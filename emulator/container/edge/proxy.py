@@ -78,6 +78,22 @@ def request_body(request: Request) -> bytes | AsyncIterator[bytes]:
     return b""
 
 
+# Requests a web server may receive twice: a connection that failed before any answer is tried
+# again once, so one reaching a web server just stopped (its socket still in the kernel's
+# SO_REUSEPORT group for a moment) goes to another, as a load balancer passes over a dead target.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def send(client: httpx.AsyncClient, upstream: httpx.Request) -> httpx.Response:
+    retry = upstream.method in SAFE_METHODS and not upstream.content
+    try:
+        return await client.send(upstream, stream=True)
+    except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
+        if not retry:
+            raise
+        return await client.send(upstream, stream=True)
+
+
 def bad_request(why: str) -> Response:
     return PlainTextResponse(f"Bad Request: {why}", status_code=400)
 
@@ -97,7 +113,7 @@ async def forward(client: httpx.AsyncClient, request: Request) -> Response:
         )
     except httpx.InvalidURL as error:
         return bad_request(str(error))
-    response = await client.send(upstream, stream=True)
+    response = await send(client, upstream)
     headers = [(name, value) for name, value in response.headers.multi_items() if name.lower() not in HOP_BY_HOP]
     answer = StreamingResponse(
         response.aiter_raw(), status_code=response.status_code, background=BackgroundTask(response.aclose)

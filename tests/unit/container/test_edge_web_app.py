@@ -305,3 +305,27 @@ def test_the_plain_port_proxies_everything_and_serves_nothing_of_mwaas_own() -> 
         assert response.json()["url"] == f"http://web:8080{path}"
         assert (response.json()["proto"], response.json()["body"]) == ("http", "dags list")
         assert response.json()["encoding"] is None, "the proxy asks for no compression the client did not"
+
+
+class StoppingWeb(StandInWeb):
+    """A web server whose first connection is reset before any answer (one just stopped)."""
+
+    def __init__(self) -> None:
+        self.failed = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.failed:
+            self.failed += 1
+            raise httpx.ConnectError("[Errno 104] Connection reset by peer", request=request)
+        return await super().handle_async_request(request)
+
+
+@pytest.mark.parametrize(("method", "retried"), [("GET", True), ("HEAD", True), ("POST", False), ("PATCH", False)])
+def test_a_safe_request_whose_connection_failed_is_tried_once_more(method: str, retried: bool) -> None:
+    web = StoppingWeb()
+    client = TestClient(make_plain_app("http://web:8080", web), base_url="http://localhost:8080")
+    response = client.request(method, "/api/v2/version", content=b"x" if method in ("POST", "PATCH") else None)
+    if retried:
+        assert response.status_code == 207
+    else:  # it may have been received: never sent twice
+        assert response.status_code == 502 and "The Airflow web server is not answering" in response.text
