@@ -236,6 +236,9 @@ def status() -> None:
             reading = lifecycle.scaling(cli_context, name)
             if reading is not None:
                 ui.console.print(ui.scaling_line(reading, time.time()))
+            role = lifecycle.role_policy_file(cli_context, name)
+            if role is not None:
+                ui.console.print(ui.role_line(*role), soft_wrap=True)
         else:
             ui.console.print(f"environment {name} ({record}): stopped")
 

@@ -24,6 +24,7 @@ from emulator.model import shapes
 from emulator.model.airflow_config import EnvironmentSecrets, user_variables
 from emulator.model.defaults import DEFAULT_NAME
 from emulator.model.errors import EnvironmentConfigError, MwaaLocalError
+from emulator.model.execution_role import role_name
 from emulator.model.record import (
     WORKSPACE_FILE,
     EnvironmentRecord,
@@ -48,6 +49,7 @@ from emulator.state.home import (
     ports_lock,
     with_free_ports,
 )
+from emulator.state.role_policies import policy_path
 from emulator.state.settings import Naming, Paths, project_paths, state_home
 
 # CreateEnvironment members MWAA cannot change afterwards (UpdateEnvironment has no such member).
@@ -408,6 +410,18 @@ def record_status(context: Context, name: str) -> str:
     except MwaaLocalError as error:
         return f"record unreadable: {error.message}"
     return entry.lifecycle.status if entry else "no record"
+
+
+def role_policy_file(context: Context, name: str) -> tuple[str, Path] | None:
+    """The environment's execution role and the file that grants it more (None without a record)."""
+    try:
+        entry = FileStore(context.home).load(name)
+    except MwaaLocalError:
+        return None
+    if entry is None:
+        return None
+    role = role_name(str(entry.record.fields["ExecutionRoleArn"]))
+    return role, policy_path(context.home, role)
 
 
 def scaling(context: Context, name: str) -> journal.Snapshot | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -32,6 +34,12 @@ def containers_table(title: str, containers: list[ServiceContainer]) -> Table:
             ", ".join(container.publishers) or "-",
         )
     return table
+
+
+def role_line(role: str, policy_file: Path) -> str:
+    """Who the environment's tasks are to AWS, and where to grant them more, for `status`."""
+    granted = "its grants in" if policy_file.exists() else "MWAA's default policy; grant more in"
+    return f"  execution role: {role}, {granted} {escape(str(policy_file))}"
 
 
 def scaling_line(reading: journal.Snapshot, now: float) -> str:

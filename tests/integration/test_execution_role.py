@@ -9,7 +9,8 @@ import json
 import secrets
 import subprocess
 
-from tests.support import Environment, region_exports, role_grants, s3_write_allowed, wait_for
+from emulator.state.settings import state_home
+from tests.support import Environment, cli, region_exports, role_grants, s3_write_allowed, wait_for
 
 
 def role_outcomes(environment: Environment) -> dict[str, str]:
@@ -41,6 +42,8 @@ def test_a_task_gets_its_roles_refusals_until_the_role_is_granted_more(environme
             "write_own_bucket": "written",
             "get_own_environment": environment.name,
         }
+        status = cli(environment.workspace, "status").stdout
+        assert f"execution role: mwaa-local-execution-role, its grants in {state_home()}/roles/" in status
     role = environment.s3_as_role()
     wait_for(lambda: not s3_write_allowed(role, environment.bucket, "it-role/probe.txt"), 30, "the grant's removal")
 
