@@ -67,6 +67,11 @@ def default_policy(environment: str, bucket: str) -> dict[str, Any]:
     }
 
 
+def listed(value: Any) -> list[Any]:
+    """A policy member IAM allows as one string or a list, as a list."""
+    return [value] if isinstance(value, str) else list(value or [])
+
+
 def statements(document: Any) -> list[Any]:
     """A policy document's statements as a list (IAM allows one statement object alone)."""
     found = document.get("Statement") if isinstance(document, dict) else None
@@ -87,18 +92,20 @@ def s3_only(document: dict[str, Any]) -> dict[str, Any]:
     for statement in statements(document):
         if not isinstance(statement, dict) or "NotAction" in statement or "NotResource" in statement:
             continue
-        actions = statement.get("Action")
-        listed = [actions] if isinstance(actions, str) else list(actions or [])
-        s3_actions = [action for action in listed if action == "*" or action.lower().startswith(S3_PREFIX)]
+        s3_actions = [
+            action
+            for action in listed(statement.get("Action"))
+            if action == "*" or action.lower().startswith(S3_PREFIX)
+        ]
         if not s3_actions:
             continue
-        resources = statement.get("Resource")
-        listed_resources = [resources] if isinstance(resources, str) else list(resources or [])
         kept.append(
             {
                 "Effect": statement.get("Effect"),
                 "Action": ["s3:*" if action == "*" else action for action in s3_actions],
-                "Resource": ["arn:aws:s3:::*" if resource == "*" else resource for resource in listed_resources],
+                "Resource": [
+                    "arn:aws:s3:::*" if resource == "*" else resource for resource in listed(statement.get("Resource"))
+                ],
             }
         )
     return {"Version": "2012-10-17", "Statement": kept}
