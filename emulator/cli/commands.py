@@ -22,7 +22,7 @@ from emulator.docker.engine import require_docker
 from emulator.docker.region import Region
 from emulator.docker.workspace_container import run_tool
 from emulator.model.account import DEFAULT_REGION
-from emulator.model.aws_access import parse_endpoints
+from emulator.model.aws_access import parse_endpoints, region_service_variables
 from emulator.model.container_contract import REQUIREMENTS_STREAM, STARTUP_SCRIPT_STREAM
 from emulator.model.errors import EnvironmentConfigError, MwaaLocalError
 from emulator.model.mirror import create_input_from
@@ -187,11 +187,12 @@ CA_BUNDLE_EXPORTS = ("AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "S
 
 
 def export_line(region: Region) -> str:
-    """What boto3 and the aws CLI need to reach this machine's S3 service and MWAA API.
-    botocore prefixes MWAA's host with `api.`/`env.` unless told not to."""
+    """What boto3 and the aws CLI need to reach this machine's S3 service, MWAA API and the
+    region's other AWS services. botocore prefixes MWAA's host with `api.`/`env.` unless told not to."""
     secrets = region.secrets()
+    services = " ".join(f"{name}={url}" for name, url in region_service_variables(region.api_endpoint()).items())
     line = (
-        f"AWS_ENDPOINT_URL_S3={region.endpoint()} AWS_ENDPOINT_URL_MWAA={region.api_endpoint()} "
+        f"AWS_ENDPOINT_URL_S3={region.endpoint()} AWS_ENDPOINT_URL_MWAA={region.api_endpoint()} {services} "
         f"AWS_DISABLE_HOST_PREFIX_INJECTION=true AWS_ACCESS_KEY_ID={secrets.access_key} "
         f"AWS_SECRET_ACCESS_KEY={secrets.secret_key} AWS_DEFAULT_REGION={DEFAULT_REGION}"
     )

@@ -19,11 +19,13 @@ from functools import cache
 
 import botocore.session
 
+from emulator.model.aws_services import SERVICES
 from emulator.model.errors import EnvironmentConfigError
 
 S3_ENDPOINT_IN_REGION = "http://s3:9000"
 # The MWAA API (the region's control plane), as tasks' `MwaaHook` and boto3's `mwaa` client reach
-# it: as the execution role, whose policy decides what they may call.
+# it: as the execution role, whose policy decides what they may call. CloudWatch Logs,
+# CloudWatch, Secrets Manager and SSM are served there too (model/aws_services.py).
 MWAA_ENDPOINT_IN_REGION = "http://control-plane:4566"
 # Where boto3 goes for services no emulator was named for: `.invalid` never resolves.
 NO_EMULATOR = "http://no-aws-emulator-configured.invalid"
@@ -77,8 +79,15 @@ def parse_endpoints(given: Iterable[str]) -> dict[str, str]:
     return endpoints
 
 
+def region_service_variables(endpoint: str) -> dict[str, str]:
+    """The endpoint variables of the AWS services the control plane serves beside the MWAA API."""
+    return {endpoint_variable(service.client): endpoint for service in SERVICES}
+
+
 def task_variables(access_key: str, secret_key: str, endpoints: dict[str, str]) -> dict[str, str]:
-    """The variables that make boto3 inside a container use the local services."""
+    """The variables that make boto3 inside a container use the local services: the region's
+    own unless `--aws-endpoint` names another emulator for them (or for every service)."""
+    region_services = {} if ALL_SERVICES in endpoints else region_service_variables(MWAA_ENDPOINT_IN_REGION)
     variables = {
         "AWS_ACCESS_KEY_ID": access_key,
         "AWS_SECRET_ACCESS_KEY": secret_key,
@@ -92,6 +101,7 @@ def task_variables(access_key: str, secret_key: str, endpoints: dict[str, str]) 
         # Checksums only where S3 requires them: S3-compatible servers differ on the rest.
         "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
         "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+        **region_services,
     }
     for service, url in endpoints.items():
         variables[endpoint_variable(service)] = url

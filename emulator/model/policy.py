@@ -59,7 +59,8 @@ class Policy:
         return "Allow" in applying and "Deny" not in applying
 
 
-ALLOW_ALL = Policy((Statement("Allow", ("airflow:*",), False, ("*",), False),))
+# The region's admin: every action of every service the region serves, as an account's root keys.
+ALLOW_ALL = Policy((Statement("Allow", ("*",), False, ("*",), False),))
 
 
 def parse(document: Any, where: str) -> Policy:

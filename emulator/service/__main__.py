@@ -1,5 +1,6 @@
 """The control plane's container: `python -m emulator.service` serves the MWAA API over the
-state home's records (its health check is `emulator.service.liveness`)."""
+state home's records, and the region's other AWS services (emulator/service/aws) on the same
+port (its health check is `emulator.service.liveness`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import threading
 from emulator.service.api.server import serve
 from emulator.service.autoscaler import service as autoscaler
 from emulator.service.autoscaler.service import Autoscaler
+from emulator.service.aws.app import AwsServicesApp
+from emulator.service.aws.backends import MotoBackends
 from emulator.service.iam import principals
 from emulator.service.iam.access import AccessControl
 from emulator.service.iam.principals import Principal, Principals
@@ -34,8 +37,13 @@ def main() -> None:
     provisioner.roles.start(stop)
     roles = ExecutionRoles(home)
     access = AccessControl(Principals(RegionAdmin(RegionState(home)), home / principals.FILE_NAME, roles))
-    # All interfaces of the container; the region publishes the port on the host's loopback only.
-    serve(plane, access, host="0.0.0.0", port=PORT)
+    aws = MotoBackends(RegionState(home).aws_services_directory)
+    aws.start(stop)
+    try:
+        # All interfaces of the container; the region publishes the port on the host's loopback only.
+        serve(plane, access, AwsServicesApp(aws, access), host="0.0.0.0", port=PORT)
+    finally:
+        aws.save()  # `down` stops the container: what changed in the last seconds is kept too
 
 
 class RegionAdmin:

@@ -158,6 +158,11 @@ class RegionState:
     def secrets_path(self) -> Path:
         return self.directory / "secrets.json"
 
+    @property
+    def aws_services_directory(self) -> Path:
+        """Where the control plane keeps CloudWatch Logs, CloudWatch, Secrets Manager and SSM."""
+        return self.directory / "aws-services"
+
     def settings(self) -> RegionSettings:
         path = self.settings_path
         if not path.exists():
@@ -225,6 +230,11 @@ class EnvironmentState:
     @property
     def secrets_path(self) -> Path:
         return self.directory / "secrets.json"
+
+    @property
+    def aws_services_directory(self) -> Path:
+        """Where the control plane keeps CloudWatch Logs, CloudWatch, Secrets Manager and SSM."""
+        return self.directory / "aws-services"
 
     @property
     def settings_path(self) -> Path:

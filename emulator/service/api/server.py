@@ -14,11 +14,14 @@ from botocore import xform_name
 from botocore.model import OperationModel
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.model import shapes
+from emulator.model.aws_services import served
 from emulator.model.errors import EnvironmentConfigError, MwaaLocalError, UnknownOperationError
 from emulator.model.request_size import API_REQUEST_BYTES, RequestTooLarge, read_body
 from emulator.model.shapes import without_documents
@@ -27,7 +30,7 @@ from emulator.service.api.parsing import parse_input
 from emulator.service.api.routes import OperationRoute
 from emulator.service.api.serialize import error_response, output_response
 from emulator.service.iam.access import CALLER_OPERATIONS, AccessControl, check
-from emulator.service.iam.signature import SignedRequest
+from emulator.service.iam.signature import signed_request
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
@@ -46,15 +49,7 @@ def mwaa_error(error: MwaaLocalError) -> Response:
     return error_response(error.aws_code, error.http_status, error.message, getattr(error, "extra", None))
 
 
-def signed_request(request: Request, body: bytes) -> SignedRequest:
-    """The request as the client signed it: its raw path and query, on the host it addressed."""
-    raw_path = request.scope.get("raw_path") or request.url.path.encode()
-    query = request.scope.get("query_string", b"")
-    url = f"{request.url.scheme}://{request.headers.get('host', '')}{raw_path.decode('latin-1')}"
-    return SignedRequest(request.method, url + (f"?{query.decode('latin-1')}" if query else ""), request.headers, body)
-
-
-def make_app(operations: Operations, access: AccessControl) -> Starlette:
+def make_app(operations: Operations, access: AccessControl, aws: ASGIApp | None = None) -> ASGIApp:
     """The MWAA API over `operations`: every operation of the model routed, its signature and
     the caller's permission checked, parsed, validated against its input shape, carried out in
     a worker thread and serialised as rest-json."""
@@ -93,20 +88,48 @@ def make_app(operations: Operations, access: AccessControl) -> Starlette:
         return error_response("InternalServerException", 500, INTERNAL_MESSAGE)
 
     routes = [OperationRoute(model.operation_model(name), endpoint) for name in model.operation_names]
-    return Starlette(routes=routes, exception_handlers={HTTPException: unknown, Exception: internal})
+    mwaa = Starlette(routes=routes, exception_handlers={HTTPException: unknown, Exception: internal})
+    return mwaa if aws is None else by_service(mwaa, aws)
 
 
-def serve(operations: Operations, access: AccessControl, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    """Serve the API in the foreground until interrupted."""
-    uvicorn.run(make_app(operations, access), host=host, port=port, log_level="info")
+def by_service(mwaa: ASGIApp, aws: ASGIApp) -> ASGIApp:
+    """One port for the region's APIs: a request signed for CloudWatch Logs, CloudWatch, Secrets
+    Manager or SSM goes to those services, every other (unsigned ones too) to the MWAA API."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and served(Headers(scope=scope)) is not None:
+            await aws(scope, receive, send)
+        else:
+            await mwaa(scope, receive, send)
+
+    return app
+
+
+def serve(
+    operations: Operations,
+    access: AccessControl,
+    aws: ASGIApp | None = None,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+) -> None:
+    """Serve the APIs in the foreground until interrupted."""
+    uvicorn.run(make_app(operations, access, aws), host=host, port=port, log_level="info")
 
 
 class ServerThread:
     """The API served by uvicorn in a background thread, for as long as the `with` block runs.
     Port 0 picks a free port; `url` is the endpoint to give boto3 (`endpoint_url`)."""
 
-    def __init__(self, operations: Operations, access: AccessControl, host: str = DEFAULT_HOST, port: int = 0) -> None:
-        config = uvicorn.Config(make_app(operations, access), host=host, port=port, log_level="warning", lifespan="off")
+    def __init__(
+        self,
+        operations: Operations,
+        access: AccessControl,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        aws: ASGIApp | None = None,
+    ) -> None:
+        app = make_app(operations, access, aws)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self.host = host
         self.port = port

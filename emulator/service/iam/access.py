@@ -15,7 +15,7 @@ from emulator.model.errors import AccessDeniedError
 from emulator.model.policy import PolicyError
 from emulator.model.view import environment_arn
 from emulator.service.iam.principals import Principal, Principals
-from emulator.service.iam.signature import UNKNOWN_KEY, SignedRequest, verify
+from emulator.service.iam.signature import SERVICE, UNKNOWN_KEY, SignedRequest, verify
 
 # Airflow's default roles, most privileged first (docs/reference.md §9).
 AIRFLOW_ROLES = ("Admin", "Op", "User", "Viewer", "Public")
@@ -50,8 +50,8 @@ class AccessControl:
         self.principals = principals
         self.clock = clock
 
-    def caller(self, request: SignedRequest) -> Principal:
-        """The principal that signed `request`; AccessDeniedError otherwise."""
+    def caller(self, request: SignedRequest, service: str = SERVICE) -> Principal:
+        """The principal that signed `request` for `service`; AccessDeniedError otherwise."""
         found: dict[str, Principal] = {}
 
         def secret_of(access_key: str) -> str | None:
@@ -64,7 +64,7 @@ class AccessControl:
             found[access_key] = principal
             return principal.secret_key
 
-        access_key = verify(request, secret_of, DEFAULT_REGION, self.clock())
+        access_key = verify(request, secret_of, DEFAULT_REGION, self.clock(), service)
         return found[access_key]
 
     def authorize(self, principal: Principal, operation: str, resource: str) -> None:

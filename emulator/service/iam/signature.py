@@ -1,4 +1,5 @@
-"""Verifying the AWS Signature Version 4 of an MWAA API request (signing name `airflow`).
+"""Verifying the AWS Signature Version 4 of a request to the region: the MWAA API's (signing name
+`airflow`) and its other AWS services' (model/aws_services.py).
 
 The server recomputes the signature with botocore's own signer over what the client signed
 (its signed headers, the body as received, the timestamp it claims) and compares. A request
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from botocore.auth import SIGV4_TIMESTAMP, UNSIGNED_PAYLOAD, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from starlette.requests import Request
 
 from emulator.model.errors import AccessDeniedError
 
@@ -47,20 +49,30 @@ class SignedRequest:
     body: bytes
 
 
-def verify(request: SignedRequest, secret_of: Callable[[str], str | None], region: str, now: datetime) -> str:
+def signed_request(request: Request, body: bytes) -> SignedRequest:
+    """The request as the client signed it: its raw path and query, on the host it addressed."""
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string", b"")
+    url = f"{request.url.scheme}://{request.headers.get('host', '')}{raw_path.decode('latin-1')}"
+    return SignedRequest(request.method, url + (f"?{query.decode('latin-1')}" if query else ""), request.headers, body)
+
+
+def verify(
+    request: SignedRequest, secret_of: Callable[[str], str | None], region: str, now: datetime, service: str = SERVICE
+) -> str:
     """The access key id that signed `request`; AccessDeniedError when the signature is missing,
     malformed, scoped elsewhere, expired or wrong."""
     headers = {name.lower(): value for name, value in request.headers.items()}
     authorization = headers.get("authorization", "")
     if not authorization:
-        raise AccessDeniedError("Missing Authentication Token: the MWAA API takes requests signed with SigV4 only.")
+        raise AccessDeniedError("Missing Authentication Token: the region takes requests signed with SigV4 only.")
     found = _AUTHORIZATION.match(authorization.strip())
     if found is None:
         raise AccessDeniedError(
             f"Authorization header requires {ALGORITHM} with Credential, SignedHeaders and Signature."
         )
-    if found["service"] != SERVICE:
-        raise AccessDeniedError(f"Credential should be scoped to correct service: '{SERVICE}'.")
+    if found["service"] != service:
+        raise AccessDeniedError(f"Credential should be scoped to correct service: '{service}'.")
     if found["region"] != region:
         raise AccessDeniedError(f"Credential should be scoped to a valid region, not '{found['region']}'.")
     timestamp = _timestamp(headers, found["date"], now)
@@ -71,9 +83,8 @@ def verify(request: SignedRequest, secret_of: Callable[[str], str | None], regio
     if "host" not in signed or any(name not in headers for name in signed):
         raise AccessDeniedError("SignedHeaders must include host, and every signed header must be sent.")
     _check_payload_hash(headers, request.body)
-    expected = _signature(
-        request, {name: headers[name] for name in signed}, timestamp, found["access_key"], secret, region
-    )
+    signed_headers = {name: headers[name] for name in signed}
+    expected = _signature(request, signed_headers, timestamp, found["access_key"], secret, region, service)
     if not hmac.compare_digest(expected, found["signature"]):
         raise AccessDeniedError(MISMATCH)
     return found["access_key"]
@@ -115,10 +126,16 @@ def _check_payload_hash(headers: Mapping[str, str], body: bytes) -> None:
 
 
 def _signature(
-    request: SignedRequest, signed_headers: dict[str, str], timestamp: str, access_key: str, secret: str, region: str
+    request: SignedRequest,
+    signed_headers: dict[str, str],
+    timestamp: str,
+    access_key: str,
+    secret: str,
+    region: str,
+    service: str,
 ) -> str:
     rebuilt = AWSRequest(method=request.method, url=request.url, headers=signed_headers, data=request.body)
     rebuilt.context["timestamp"] = timestamp
-    signer = SigV4Auth(Credentials(access_key, secret), SERVICE, region)
+    signer = SigV4Auth(Credentials(access_key, secret), service, region)
     canonical = signer.canonical_request(rebuilt)
     return str(signer.signature(signer.string_to_sign(rebuilt, canonical), rebuilt))

@@ -231,8 +231,16 @@ def test_aws_variables_point_boto3_at_the_local_services_as_the_execution_role()
         assert env["AWS_ENDPOINT_URL"] == NO_EMULATOR, service
         assert env["AWS_EC2_METADATA_DISABLED"] == "true", service
         assert env["AWS_ENDPOINT_URL_MWAA"] == "http://control-plane:4566", service
-        local = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_MWAA")
-        assert not [key for key in env if key.startswith("AWS_ENDPOINT_URL_") and key not in local]
+        region_services = {key: url for key, url in env.items() if key.startswith("AWS_ENDPOINT_URL_")}
+        del region_services["AWS_ENDPOINT_URL_S3"]
+        assert set(region_services) == {
+            "AWS_ENDPOINT_URL_MWAA",
+            "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+            "AWS_ENDPOINT_URL_CLOUDWATCH",
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+            "AWS_ENDPOINT_URL_SSM",
+        }, service
+        assert set(region_services.values()) == {"http://control-plane:4566"}, service
 
 
 def test_user_endpoints_reach_every_service_and_s3_stays_local() -> None:

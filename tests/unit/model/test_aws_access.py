@@ -124,7 +124,8 @@ def test_boto3_reaches_local_s3_and_nothing_else_by_default(monkeypatch: pytest.
     environ = task_variables("key", "secret", {})
     assert botocore_endpoint("s3", environ, monkeypatch, tmp_path) == "http://s3:9000"
     assert botocore_endpoint("sqs", environ, monkeypatch, tmp_path) == NO_EMULATOR
-    assert botocore_endpoint("secretsmanager", environ, monkeypatch, tmp_path) == NO_EMULATOR
+    for served in ("logs", "cloudwatch", "secretsmanager", "ssm"):  # the control plane's other services
+        assert botocore_endpoint(served, environ, monkeypatch, tmp_path) == "http://control-plane:4566", served
 
 
 def test_task_variables_defaults() -> None:
@@ -138,18 +139,28 @@ def test_task_variables_defaults() -> None:
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
         "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+        "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": "http://control-plane:4566",
+        "AWS_ENDPOINT_URL_CLOUDWATCH": "http://control-plane:4566",
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://control-plane:4566",
+        "AWS_ENDPOINT_URL_SSM": "http://control-plane:4566",
     }
 
 
-def test_a_user_endpoint_replaces_the_default_for_all_services_and_s3_stays_local() -> None:
+def test_a_user_endpoint_replaces_the_default_for_all_services_and_s3_stays_local(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     variables = task_variables("access", "secret", parse_endpoints([LOCALSTACK, f"sqs={ELASTICMQ}"]))
     assert variables["AWS_ENDPOINT_URL"] == LOCALSTACK
     assert variables["AWS_ENDPOINT_URL_SQS"] == ELASTICMQ
     assert variables["AWS_ENDPOINT_URL_S3"] == "http://s3:9000"
     assert NO_EMULATOR not in variables.values()
+    # The region's CloudWatch, Secrets Manager and SSM give way to the user's emulator too.
+    assert botocore_endpoint("secretsmanager", variables, monkeypatch, tmp_path) == LOCALSTACK
 
 
 def test_a_service_endpoint_alone_keeps_the_default_for_the_others() -> None:
-    variables = task_variables("access", "secret", parse_endpoints([f"sqs={ELASTICMQ}"]))
+    variables = task_variables("access", "secret", parse_endpoints([f"sqs={ELASTICMQ}", f"ssm={LOCALSTACK}"]))
     assert variables["AWS_ENDPOINT_URL"] == NO_EMULATOR
     assert variables["AWS_ENDPOINT_URL_SQS"] == ELASTICMQ
+    assert variables["AWS_ENDPOINT_URL_SSM"] == LOCALSTACK
+    assert variables["AWS_ENDPOINT_URL_SECRETS_MANAGER"] == "http://control-plane:4566"

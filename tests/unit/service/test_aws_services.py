@@ -1,0 +1,181 @@
+"""The region's CloudWatch Logs, CloudWatch, Secrets Manager and SSM on the MWAA API's port:
+boto3 unchanged against them, the signature and the caller's policy checked per action and
+resource (an execution role gets MWAA's default policy), and their state kept on disk."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from emulator.model.aws_services import SERVICES
+from emulator.service.api.backend import InMemoryOperations
+from emulator.service.api.server import ServerThread
+from emulator.service.aws.app import AwsServicesApp
+from emulator.service.aws.backends import MotoBackends
+from emulator.service.iam.access import AccessControl
+from emulator.service.iam.principals import Principals, admin
+from emulator.service.iam.roles import ExecutionRoles
+from tests.unit.service.api_access import ACCESS_KEY, SECRET_KEY
+from tests.unit.service.test_execution_roles import ROLE_CALLER, attach, started
+from tests.unit.service.test_iam import client as mwaa_client
+from tests.unit.service.test_iam import error_of
+
+
+def reset_moto() -> None:
+    """moto's backends live in the process: each test starts from empty ones."""
+    from moto.backends import get_backend
+
+    for service in SERVICES:
+        if service.client != "ssm":  # importing SSM's model costs a second; the tests using it reset it
+            get_backend(service.client).reset()  # type: ignore[call-overload]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def backends(home: Path) -> Iterator[MotoBackends]:
+    reset_moto()
+    yield MotoBackends(home / "region" / "aws-services")
+    reset_moto()
+
+
+@pytest.fixture
+def server(home: Path, backends: MotoBackends) -> Iterator[ServerThread]:
+    principals = Principals(lambda: admin(ACCESS_KEY, SECRET_KEY), home / "principals.json", ExecutionRoles(home))
+    access = AccessControl(principals)
+    with ServerThread(InMemoryOperations(), access, aws=AwsServicesApp(backends, access)) as running:
+        yield running
+
+
+def aws(server: ServerThread, service: str, key: str = ACCESS_KEY, secret: str = SECRET_KEY) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+
+
+def test_each_service_answers_boto3_beside_the_mwaa_api(server: ServerThread) -> None:
+    logs = aws(server, "logs")
+    logs.create_log_group(logGroupName="airflow-dev-Task")
+    logs.create_log_stream(logGroupName="airflow-dev-Task", logStreamName="one")
+    now = int(time.time() * 1000)
+    logs.put_log_events(
+        logGroupName="airflow-dev-Task", logStreamName="one", logEvents=[{"timestamp": now, "message": "hello"}]
+    )
+    events = logs.get_log_events(logGroupName="airflow-dev-Task", logStreamName="one")["events"]
+    assert [event["message"] for event in events] == ["hello"]
+    group = logs.describe_log_groups()["logGroups"][0]
+    assert group["arn"] == "arn:aws:logs:us-east-1:000000000000:log-group:airflow-dev-Task:*"
+
+    cloudwatch = aws(server, "cloudwatch")  # CBOR with today's botocore
+    metric = {"MetricName": "SchedulerHeartbeat", "Dimensions": [{"Name": "Function", "Value": "Scheduler"}]}
+    cloudwatch.put_metric_data(Namespace="AmazonMWAA", MetricData=[{**metric, "Value": 1.0}])
+    assert cloudwatch.list_metrics(Namespace="AmazonMWAA")["Metrics"] == [{"Namespace": "AmazonMWAA", **metric}]
+
+    secrets = aws(server, "secretsmanager")
+    created = secrets.create_secret(Name="airflow/connections/db", SecretString="postgresql://x")
+    assert created["ARN"].startswith("arn:aws:secretsmanager:us-east-1:000000000000:secret:airflow/connections/db-")
+    assert secrets.get_secret_value(SecretId="airflow/connections/db")["SecretString"] == "postgresql://x"
+
+    assert mwaa_client(server.url).list_environments()["Environments"] == []
+
+
+def test_unsigned_or_unknown_keys_are_refused_in_the_services_protocol(server: ServerThread) -> None:
+    refused = error_of(aws(server, "logs", "AKIANOBODY0000000000", "x").describe_log_groups)
+    assert refused == {
+        "Code": "UnrecognizedClientException",
+        "Message": "The security token included in the request is invalid.",
+    }
+    wrong_secret = error_of(aws(server, "secretsmanager", ACCESS_KEY, "not-the-secret").list_secrets)
+    assert wrong_secret["Code"] == "InvalidSignatureException"
+    assert wrong_secret["Message"].startswith("The request signature we calculated does not match")
+
+
+def test_an_execution_role_gets_mwaas_default_policy_and_what_its_file_grants(home: Path, server: ServerThread) -> None:
+    keys = started(home, "dev").role_credentials()
+    as_role = {"key": keys.access_key, "secret": keys.secret_key}
+    aws(server, "logs").create_log_group(logGroupName="airflow-prod-Task")
+    aws(server, "secretsmanager").create_secret(Name="airflow/connections/db", SecretString="x")
+
+    logs = aws(server, "logs", **as_role)
+    logs.create_log_group(logGroupName="airflow-dev-Task")  # its own environment's groups
+    logs.create_log_stream(logGroupName="airflow-dev-Task", logStreamName="s")
+    refused = error_of(logs.create_log_stream, logGroupName="airflow-prod-Task", logStreamName="s")
+    assert refused == {
+        "Code": "AccessDeniedException",
+        "Message": f"User: {ROLE_CALLER} is not authorized to perform: logs:CreateLogStream on resource: "
+        "arn:aws:logs:us-east-1:000000000000:log-group:airflow-prod-Task because no identity-based policy allows "
+        "the logs:CreateLogStream action",
+    }
+    cloudwatch = aws(server, "cloudwatch", **as_role)
+    cloudwatch.put_metric_data(Namespace="AmazonMWAA", MetricData=[{"MetricName": "X", "Value": 1.0}])
+    denied_read = error_of(cloudwatch.list_metrics)
+    assert denied_read["Code"] == "AccessDenied"  # CloudWatch's query-era code, in CBOR
+    assert "cloudwatch:ListMetrics because" in denied_read["Message"]
+
+    secrets = aws(server, "secretsmanager", **as_role)
+    refused = error_of(secrets.get_secret_value, SecretId="airflow/connections/db")
+    assert refused["Code"] == "AccessDeniedException"
+    assert (
+        "secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:000000000000:secret:"
+        in (refused["Message"])
+    )
+    grant = "arn:aws:secretsmanager:us-east-1:000000000000:secret:airflow/connections/*"
+    attach(home, {"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": grant}]})
+    assert secrets.get_secret_value(SecretId="airflow/connections/db")["SecretString"] == "x"
+
+
+def test_parameters_by_name_and_path(home: Path, server: ServerThread) -> None:
+    from moto.backends import get_backend
+
+    get_backend("ssm").reset()  # type: ignore[call-overload]
+    ssm = aws(server, "ssm")
+    ssm.put_parameter(Name="/airflow/variables/greeting", Value="hello", Type="String")
+    assert ssm.get_parameter(Name="/airflow/variables/greeting")["Parameter"]["Value"] == "hello"
+    keys = started(home, "dev").role_credentials()
+    refused = error_of(
+        aws(server, "ssm", keys.access_key, keys.secret_key).get_parameter, Name="/airflow/variables/greeting"
+    )
+    assert (
+        "ssm:GetParameter on resource: arn:aws:ssm:us-east-1:000000000000:parameter/airflow/variables/greeting"
+        in (refused["Message"])
+    )
+    get_backend("ssm").reset()  # type: ignore[call-overload]
+
+
+def test_state_is_saved_and_loaded_by_the_next_control_plane(
+    home: Path, server: ServerThread, backends: MotoBackends
+) -> None:
+    aws(server, "secretsmanager").create_secret(Name="kept", SecretString="across restarts")
+    aws(server, "logs").create_log_group(logGroupName="airflow-dev-Scheduler")
+    backends.save()
+    assert sorted(path.name for path in backends.directory.iterdir()) == ["logs.pickle", "secretsmanager.pickle"]
+    assert all(path.stat().st_mode & 0o077 == 0 for path in backends.directory.iterdir())
+    reset_moto()  # as a new process starts
+
+    again = MotoBackends(backends.directory)
+    assert again.backend(SERVICES[2]).secrets.get("kept").secret_string == "across restarts"
+    assert "airflow-dev-Scheduler" in again.backend(SERVICES[0]).groups
+
+
+def test_a_damaged_state_file_is_kept_aside_and_the_service_starts_empty(tmp_path: Path) -> None:
+    reset_moto()
+    directory = tmp_path / "aws-services"
+    directory.mkdir()
+    (directory / "logs.pickle").write_bytes(b"not a pickle")
+    backend = MotoBackends(directory).backend(SERVICES[0])
+    assert backend.groups == {}
+    assert (directory / "logs.unreadable").read_bytes() == b"not a pickle"
