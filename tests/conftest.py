@@ -17,6 +17,7 @@ per module, for its module-scoped fixtures) and the unit tests run in the other 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -35,8 +36,20 @@ from tests.support import Environment, delete_bucket, prepare_environment, state
 
 KINDS = ("unit", "integration", "e2e")
 VERSIONS = ("3.3.1", "2.10.3")
-# Options the stacks start with: one kept, and ones MWAA overrules (reported by `up`).
-KEPT_OPTIONS = {"core.default_task_retries": "2", "mwaa_local_test.marker": "a$b'c"}
+# Options the stacks start with: kept ones, and ones MWAA overrules (reported by `up`). The
+# secrets backend is MWAA's documented one (docs/reference.md §23), asked only for `it_` names.
+SECRETS_BACKEND_KWARGS = {
+    "connections_prefix": "airflow/connections",
+    "variables_prefix": "airflow/variables",
+    "connections_lookup_pattern": "^it_",
+    "variables_lookup_pattern": "^it_",
+}
+KEPT_OPTIONS = {
+    "core.default_task_retries": "2",
+    "mwaa_local_test.marker": "a$b'c",
+    "secrets.backend": "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+    "secrets.backend_kwargs": json.dumps(SECRETS_BACKEND_KWARGS),
+}
 IGNORED_OPTIONS = {
     "core.sql_alchemy_conn": "sqlite:////tmp/not-the-metadata-database.db",
     "operators.default_queue": "my-own-queue",

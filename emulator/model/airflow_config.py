@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from emulator.model.log_groups import enabled, log_group_arn, log_level
 from emulator.model.record import EnvironmentRecord
 from emulator.model.reserved import PROTECTED
 from emulator.model.timings import BUNDLE_REFRESH_CHECK_DEFAULT, Timings
@@ -122,6 +123,7 @@ def opinionated(record: EnvironmentRecord, timings: Timings) -> dict[str, str]:
         # Every token login is the edge's, from one address: FAB's 5 logins per 40 s per address
         # would refuse the sixth browser to sign in (MWAA's logins are IAM's, never FAB's form).
         "AIRFLOW__FAB__AUTH_RATE_LIMITED": "False",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": log_level(record, "TaskLogs"),
     }
     if record.airflow_version.family == 2:
         family = {
@@ -190,6 +192,7 @@ def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: 
         "AIRFLOW__CELERY__DEFAULT_QUEUE": celery_queue(record),
         "AIRFLOW__METRICS__STATSD_ON": "False",
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
+        **task_logging(record),
     }
     if record.airflow_version.family == 2:
         settings |= {
@@ -212,6 +215,20 @@ def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: 
             "AIRFLOW__EXECUTION_API__JWT_EXPIRATION_TIME": "86400",
         }
     return settings
+
+
+def task_logging(record: EnvironmentRecord) -> dict[str, str]:
+    """Task logs as MWAA ships them: with TaskLogs enabled, Airflow's CloudWatch task handler
+    writes each attempt's log to the Task group (a stream per log path) at the type's level, and
+    the UI reads it back from there (docs/reference.md §21). The type's level is a default
+    (opinionated): `logging.logging_level` in the configuration options still wins."""
+    if not enabled(record, "TaskLogs"):
+        return {"AIRFLOW__LOGGING__REMOTE_LOGGING": "False"}
+    return {
+        "AIRFLOW__LOGGING__REMOTE_LOGGING": "True",
+        "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER": f"cloudwatch://{log_group_arn(record, 'TaskLogs')}",
+        "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID": "aws_default",
+    }
 
 
 def component_environment(

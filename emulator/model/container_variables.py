@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from emulator.model.account import ACCOUNT_ID, DEFAULT_REGION
+from emulator.model.account import ACCOUNT_ID
 from emulator.model.airflow_config import (
     DB_HOST,
     DB_NAME,
@@ -18,6 +18,7 @@ from emulator.model.airflow_config import (
     api_server_url,
     custom_airflow_configs,
 )
+from emulator.model.log_groups import enabled, log_group_arn, log_level
 from emulator.model.record import EnvironmentRecord
 
 AIRFLOW_HOME = "/usr/local/airflow"
@@ -34,13 +35,6 @@ LOG_TYPES = {
     "WEBSERVER": "WebserverLogs",
     "WORKER": "WorkerLogs",
 }
-LOG_GROUP_SUFFIX = {
-    "DagProcessingLogs": "DAGProcessing",
-    "SchedulerLogs": "Scheduler",
-    "TaskLogs": "Task",
-    "WebserverLogs": "WebServer",
-    "WorkerLogs": "Worker",
-}
 # Each compose service and the MWAA container command its process belongs to.
 MWAA_COMMANDS = {
     "init": "migrate-db",
@@ -55,22 +49,12 @@ MWAA_COMMANDS = {
 }
 
 
-def log_group_arn(record: EnvironmentRecord, log_type: str) -> str:
-    """`airflow-{Name}-{Type}` in the local account and region (docs/reference.md §16)."""
-    return f"arn:aws:logs:{DEFAULT_REGION}:{ACCOUNT_ID}:log-group:airflow-{record.name}-{LOG_GROUP_SUFFIX[log_type]}"
-
-
-def log_settings(record: EnvironmentRecord, log_type: str) -> dict[str, object]:
-    return dict((record.fields.get("LoggingConfiguration") or {}).get(log_type) or {})
-
-
 def logging_variables(record: EnvironmentRecord) -> dict[str, str]:
     variables: dict[str, str] = {}
     for component, log_type in LOG_TYPES.items():
-        settings = log_settings(record, log_type)
         prefix = f"MWAA__LOGGING__AIRFLOW_{component}"
-        variables[f"{prefix}_LOGS_ENABLED"] = str(bool(settings.get("Enabled"))).lower()
-        variables[f"{prefix}_LOG_LEVEL"] = str(settings.get("LogLevel", "INFO"))
+        variables[f"{prefix}_LOGS_ENABLED"] = str(enabled(record, log_type)).lower()
+        variables[f"{prefix}_LOG_LEVEL"] = log_level(record, log_type)
         variables[f"{prefix}_LOG_GROUP_ARN"] = log_group_arn(record, log_type)
     return variables
 
@@ -100,7 +84,7 @@ def service_variables(
     }
     if record.airflow_version.family >= 3:
         variables["MWAA__CORE__API_SERVER_URL"] = api_server_url(web_host)
-    web_level = str(log_settings(record, "WebserverLogs").get("LogLevel", "INFO"))
+    web_level = log_level(record, "WebserverLogs")
     variables["GUNICORN_CMD_ARGS"] = f"--log-level {web_level.lower()}"
     return variables
 

@@ -12,7 +12,7 @@ from typing import Any
 from emulator.model import shapes
 from emulator.model.account import ACCOUNT_ID, DEFAULT_REGION
 from emulator.model.airflow_config import celery_queue
-from emulator.model.container_variables import log_group_arn
+from emulator.model.log_groups import log_group_arn
 from emulator.model.record import EnvironmentRecord
 from emulator.model.status import Lifecycle
 

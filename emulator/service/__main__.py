@@ -12,6 +12,7 @@ from emulator.service.autoscaler import service as autoscaler
 from emulator.service.autoscaler.service import Autoscaler
 from emulator.service.aws.app import AwsServicesApp
 from emulator.service.aws.backends import MotoBackends
+from emulator.service.aws.log_groups import EnvironmentLogGroups
 from emulator.service.iam import principals
 from emulator.service.iam.access import AccessControl
 from emulator.service.iam.principals import Principal, Principals
@@ -29,16 +30,18 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     home = state_home()
     store = FileStore(home)
-    provisioner = DockerProvisioner(home, project_paths())
+    stop = threading.Event()  # never set: the threads end with the process
+    aws = MotoBackends(RegionState(home).aws_services_directory)
+    aws.start(stop)
+    log_groups = EnvironmentLogGroups(aws)
+    log_groups.start(stop)
+    provisioner = DockerProvisioner(home, project_paths(), log_groups)
     plane = ControlPlane(store, ThreadJobs(), provisioner)
     plane.recover()
-    stop = threading.Event()  # never set: the threads end with the process
     Autoscaler(store, home, project_paths()).start(autoscaler.interval(), stop)
     provisioner.roles.start(stop)
     roles = ExecutionRoles(home)
     access = AccessControl(Principals(RegionAdmin(RegionState(home)), home / principals.FILE_NAME, roles))
-    aws = MotoBackends(RegionState(home).aws_services_directory)
-    aws.start(stop)
     try:
         # All interfaces of the container; the region publishes the port on the host's loopback only.
         serve(plane, access, AwsServicesApp(aws, access), host="0.0.0.0", port=PORT)

@@ -56,6 +56,11 @@ class MotoBackends:
                 self._loaded[service.client] = self._load(service)
             return self._loaded[service.client]
 
+    def loaded(self, service: AwsService) -> Any | None:
+        """The service's backend if a request or a saved state has loaded it, else None."""
+        with self.lock:
+            return self._loaded.get(service.client)
+
     def _load(self, service: AwsService) -> Any:
         from moto.backends import get_backend
 

@@ -24,6 +24,7 @@ from emulator.docker.region import Region
 from emulator.model.errors import EnvironmentConfigError, MwaaLocalError, ServiceUnavailableError
 from emulator.model.record import EnvironmentRecord
 from emulator.s3.error_reports import s3_errors
+from emulator.service.aws.log_groups import EnvironmentLogGroups
 from emulator.service.provider import edge_client, staged_configuration
 from emulator.service.provider.plane import Report
 from emulator.service.provider.role_sync import RoleSync
@@ -46,12 +47,13 @@ def starting(readiness: Readiness) -> str:
 
 
 class DockerProvisioner:
-    def __init__(self, home: Path, paths: Paths) -> None:
+    def __init__(self, home: Path, paths: Paths, log_groups: EnvironmentLogGroups | None = None) -> None:
         self._ports = threading.Lock()  # two creates at once must not pick the same web port
         self.home = home
         self.paths = paths
         self.naming = Naming.for_home(self.home)
         self.roles = RoleSync(home, paths)
+        self.log_groups = log_groups
 
     def region(self) -> Region:
         return Region(self.home, self.paths)
@@ -128,6 +130,8 @@ class DockerProvisioner:
             stack.follow_version(record, report)
             report("applying the execution role")
             self.roles.apply(record, always=True)
+            if self.log_groups is not None:
+                self.log_groups.prepare(record)
             stack.start(start_timeout(), lambda readiness, _elapsed: report(starting(readiness)))
 
     def remove(self, name: str, report: Report) -> None:

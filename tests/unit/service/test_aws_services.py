@@ -179,3 +179,43 @@ def test_a_damaged_state_file_is_kept_aside_and_the_service_starts_empty(tmp_pat
     backend = MotoBackends(directory).backend(SERVICES[0])
     assert backend.groups == {}
     assert (directory / "logs.unreadable").read_bytes() == b"not a pickle"
+
+
+def test_an_environments_enabled_groups_are_made_with_the_regions_retention(
+    server: ServerThread, backends: MotoBackends
+) -> None:
+    from emulator.model.record import build_record
+    from emulator.service.aws.log_groups import EnvironmentLogGroups
+
+    groups = EnvironmentLogGroups(backends)
+    record = build_record(
+        {"Name": "dev", "LoggingConfiguration": {"WorkerLogs": {"Enabled": True, "LogLevel": "DEBUG"}}}
+    )
+    assert groups.prepare(record) == ["airflow-dev-Task", "airflow-dev-Worker"]  # Task logs are on by default
+    assert groups.prepare(record) == []
+    described = aws(server, "logs").describe_log_groups(logGroupNamePrefix="airflow-dev-")["logGroups"]
+    assert [(group["logGroupName"], group["retentionInDays"]) for group in described] == [
+        ("airflow-dev-Task", 7),
+        ("airflow-dev-Worker", 7),
+    ]
+
+
+def test_events_older_than_their_groups_retention_are_dropped(server: ServerThread, backends: MotoBackends) -> None:
+    from emulator.service.aws.log_groups import DAY_MS, EnvironmentLogGroups
+
+    logs = aws(server, "logs")
+    now_ms = int(time.time() * 1000)
+    for group, retention in (("kept-a-day", 1), ("kept-forever", None)):
+        logs.create_log_group(logGroupName=group)
+        if retention:
+            logs.put_retention_policy(logGroupName=group, retentionInDays=retention)
+        logs.create_log_stream(logGroupName=group, logStreamName="s")
+        events = [{"timestamp": now_ms - 2 * DAY_MS, "message": "old"}, {"timestamp": now_ms, "message": "new"}]
+        logs.put_log_events(logGroupName=group, logStreamName="s", logEvents=events)
+
+    assert EnvironmentLogGroups(backends).expire() == 1
+    messages = {
+        group: [event["message"] for event in logs.get_log_events(logGroupName=group, logStreamName="s")["events"]]
+        for group in ("kept-a-day", "kept-forever")
+    }
+    assert messages == {"kept-a-day": ["new"], "kept-forever": ["old", "new"]}

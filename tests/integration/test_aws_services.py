@@ -1,0 +1,119 @@
+"""The region's CloudWatch Logs and Secrets Manager / SSM as MWAA users meet them: a task's log
+lines in the environment's Task group (read with boto3, the aws CLI and Airflow's own UI log
+endpoint), and a DAG's connection and variables from Secrets Manager and SSM through MWAA's
+documented configuration, refused until the execution role is granted them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+from typing import Any
+
+import boto3
+import botocore.exceptions
+
+from tests.support import Environment, env_exports, mwaa_client, role_grants, wait_for
+
+
+def aws(exports: dict[str, str], service: str) -> Any:
+    """A boto3 client configured only by `mwaa-local env`'s exports, as a user's code gets it."""
+    session = boto3.session.Session(
+        aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
+        region_name=exports["AWS_DEFAULT_REGION"],
+    )
+    variable = {"logs": "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "secretsmanager": "AWS_ENDPOINT_URL_SECRETS_MANAGER"}
+    endpoint = exports[variable.get(service, f"AWS_ENDPOINT_URL_{service.upper()}")]
+    return session.client(service, endpoint_url=endpoint)
+
+
+def aws_cli(exports: dict[str, str], *arguments: str) -> str:
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")} | exports
+    done = subprocess.run(["aws", *arguments], capture_output=True, text=True, env=environ, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def stream_events(logs: Any, group: str, stream: str) -> list[str]:
+    try:
+        return [event["message"] for event in logs.get_log_events(logGroupName=group, logStreamName=stream)["events"]]
+    except botocore.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        return []
+
+
+def test_a_tasks_log_lines_are_in_the_task_group_at_its_level(environment: Environment) -> None:
+    environment.ensure_dag("it_logs")
+    exports = env_exports(environment)
+    marker = secrets.token_hex(6)
+    run = f"it_logs_{marker}"
+    assert environment.run_dag("it_logs", run, {"marker": marker}) == "success"
+
+    group = f"airflow-{environment.name}-Task"
+    stream = f"dag_id=it_logs/run_id={run}/task_id=speak/attempt=1.log"
+    logs = aws(exports, "logs")
+    lines = wait_for(
+        lambda: (found := stream_events(logs, group, stream)) and any(marker in line for line in found) and found,
+        60,
+        f"the task's lines in {group}/{stream}",
+    )
+    text = "\n".join(lines)
+    assert f"info line {marker}" in text
+    assert f"debug line {marker}" not in text, "Task logs are at INFO by default"
+
+    tailed = aws_cli(exports, "logs", "tail", group, "--since", "1h", "--log-stream-names", stream)
+    assert f"info line {marker}" in tailed
+
+    # The UI's log endpoint (through InvokeRestApi): Airflow's CloudWatch handler reads it back.
+    path = f"/dags/it_logs/dagRuns/{run}/taskInstances/speak/logs/1"
+    shown = mwaa_client(exports).invoke_rest_api(Name=environment.name, Method="GET", Path=path)["RestApiResponse"]
+    content = str(shown.get("content", shown))
+    assert f"info line {marker}" in content
+    assert group in content, "the log names the CloudWatch group it was read from"
+
+
+def test_a_dag_reads_secrets_as_its_role_once_granted(environment: Environment) -> None:
+    environment.ensure_dag("it_secrets")
+    exports = env_exports(environment)
+    suffix = secrets.token_hex(4)
+    names = {"connection": f"it_conn_{suffix}", "variable": f"it_var_{suffix}", "ssm_variable": f"it_ssm_{suffix}"}
+    secretsmanager, ssm = aws(exports, "secretsmanager"), aws(exports, "ssm")
+    secretsmanager.create_secret(
+        Name=f"airflow/connections/{names['connection']}", SecretString=f"postgresql://user:pw@db-{suffix}:5432/x"
+    )
+    secretsmanager.create_secret(Name=f"airflow/variables/{names['variable']}", SecretString=f"value-{suffix}")
+    ssm.put_parameter(Name=f"/airflow/variables/{names['ssm_variable']}", Value=f"ssm-{suffix}", Type="String")
+
+    def outcomes() -> dict[str, Any]:
+        run = f"it_secrets_{secrets.token_hex(3)}"
+        assert environment.run_dag("it_secrets", run, names) == "success", environment.task_log("it_secrets", run)
+        return environment.xcoms("it_secrets", run)
+
+    refused = outcomes()
+    assert refused == {
+        "connection_host": "AirflowNotFoundException",  # the backend's AccessDenied is logged, then skipped
+        "variable": "missing",
+        "ssm_variable": "AccessDeniedException",
+        "secret_by_boto3": "AccessDeniedException",
+    }
+    grants = (
+        {
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": "arn:aws:secretsmanager:us-east-1:000000000000:secret:airflow/*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": "ssm:GetParameter",
+            "Resource": "arn:aws:ssm:us-east-1:000000000000:parameter/airflow/*",
+        },
+    )
+    with role_grants(*grants):
+        assert outcomes() == {
+            "connection_host": f"db-{suffix}",
+            "variable": f"value-{suffix}",
+            "ssm_variable": f"ssm-{suffix}",
+            "secret_by_boto3": f"value-{suffix}",
+        }
