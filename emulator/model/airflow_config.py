@@ -28,9 +28,6 @@ RESERVED_UNSET = frozenset(
         "AIRFLOW__LOGGING__LOGGING_CONFIG_CLASS",
         "AIRFLOW__WEBSERVER__CONFIG_FILE",
         "AIRFLOW__FAB__CONFIG_FILE",
-        "AIRFLOW__METRICS__STATSD_HOST",
-        "AIRFLOW__METRICS__STATSD_PORT",
-        "AIRFLOW__METRICS__STATSD_PREFIX",
         "AIRFLOW__METRICS__STATSD_ALLOW_LIST",
         "AIRFLOW__METRICS__METRICS_BLOCK_LIST",
     }
@@ -41,6 +38,8 @@ FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthM
 DB_HOST, DB_PORT, DB_NAME = "postgres", 5432, "airflow"
 DATABASE = f"{DB_HOST}:{DB_PORT}/{DB_NAME}"
 BROKER_URL = "redis://redis:6379/0"
+# The control plane receives every environment's StatsD lines, told apart by their prefix.
+STATSD_HOST, STATSD_PORT = "control-plane", 8125
 WEB_PORT = 8080
 
 
@@ -190,7 +189,11 @@ def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: 
         "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": VISIBILITY_TIMEOUT,
         "AIRFLOW__OPERATORS__DEFAULT_QUEUE": celery_queue(record),
         "AIRFLOW__CELERY__DEFAULT_QUEUE": celery_queue(record),
-        "AIRFLOW__METRICS__STATSD_ON": "False",
+        # Airflow's metrics go to the region's CloudWatch as MWAA's agent sends them (docs/reference.md §22).
+        "AIRFLOW__METRICS__STATSD_ON": "True",
+        "AIRFLOW__METRICS__STATSD_HOST": STATSD_HOST,
+        "AIRFLOW__METRICS__STATSD_PORT": str(STATSD_PORT),
+        "AIRFLOW__METRICS__STATSD_PREFIX": record.name,
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
         **task_logging(record),
     }

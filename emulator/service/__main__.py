@@ -13,6 +13,7 @@ from emulator.service.autoscaler.service import Autoscaler
 from emulator.service.aws.app import AwsServicesApp
 from emulator.service.aws.backends import MotoBackends
 from emulator.service.aws.log_groups import EnvironmentLogGroups
+from emulator.service.aws.metrics import AirflowMetrics
 from emulator.service.iam import principals
 from emulator.service.iam.access import AccessControl
 from emulator.service.iam.principals import Principal, Principals
@@ -35,6 +36,7 @@ def main() -> None:
     aws.start(stop)
     log_groups = EnvironmentLogGroups(aws)
     log_groups.start(stop)
+    AirflowMetrics(aws).start(stop)
     provisioner = DockerProvisioner(home, project_paths(), log_groups)
     plane = ControlPlane(store, ThreadJobs(), provisioner)
     plane.recover()

@@ -63,8 +63,9 @@ def test_a_tasks_log_lines_are_in_the_task_group_at_its_level(environment: Envir
     assert f"info line {marker}" in text
     assert f"debug line {marker}" not in text, "Task logs are at INFO by default"
 
-    tailed = aws_cli(exports, "logs", "tail", group, "--since", "1h", "--log-stream-names", stream)
-    assert f"info line {marker}" in tailed
+    # `aws logs tail` (CLI v2) reads with FilterLogEvents, as v1's filter-log-events does.
+    filtered = aws_cli(exports, "logs", "filter-log-events", "--log-group-name", group, "--filter-pattern", marker)
+    assert f"info line {marker}" in filtered and f"debug line {marker}" not in filtered
 
     # The UI's log endpoint (through InvokeRestApi): Airflow's CloudWatch handler reads it back.
     path = f"/dags/it_logs/dagRuns/{run}/taskInstances/speak/logs/1"

@@ -145,8 +145,9 @@ OVERRULED_EVERYWHERE = {
         "43200",
     ),
     "logging.logging_config_class": ("AIRFLOW__LOGGING__LOGGING_CONFIG_CLASS", None),
-    "metrics.statsd_on": ("AIRFLOW__METRICS__STATSD_ON", "False"),
-    "metrics.statsd_host": ("AIRFLOW__METRICS__STATSD_HOST", None),
+    "metrics.statsd_on": ("AIRFLOW__METRICS__STATSD_ON", "True"),
+    "metrics.statsd_host": ("AIRFLOW__METRICS__STATSD_HOST", "control-plane"),
+    "metrics.statsd_prefix": ("AIRFLOW__METRICS__STATSD_PREFIX", "Team-A"),
     "core.load_examples": ("AIRFLOW__CORE__LOAD_EXAMPLES", "False"),
     "core.fernet_key": ("AIRFLOW__CORE__FERNET_KEY", "fernet="),
     "celery.celery_config_options": ("AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS", None),
@@ -185,8 +186,24 @@ def test_forced_queue_visibility_timeout_and_metrics(version: str) -> None:
     assert env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"] == "airflow-celery-team-a"
     assert env["AIRFLOW__CELERY__DEFAULT_QUEUE"] == "airflow-celery-team-a"
     assert env["AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT"] == "43200"
-    assert env["AIRFLOW__METRICS__STATSD_ON"] == "False"
+    # StatsD to the control plane, prefixed with the environment's name (docs/reference.md §22)
+    assert (env["AIRFLOW__METRICS__STATSD_ON"], env["AIRFLOW__METRICS__STATSD_HOST"]) == ("True", "control-plane")
+    assert (env["AIRFLOW__METRICS__STATSD_PORT"], env["AIRFLOW__METRICS__STATSD_PREFIX"]) == ("8125", "Team-A")
     assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
+
+
+def test_task_logs_go_to_the_task_group_at_its_level_unless_disabled() -> None:
+    env = environment({"Name": "dev", "LoggingConfiguration": {"TaskLogs": {"Enabled": True, "LogLevel": "DEBUG"}}})
+    assert env["AIRFLOW__LOGGING__REMOTE_LOGGING"] == "True"
+    task_group = "arn:aws:logs:us-east-1:000000000000:log-group:airflow-dev-Task"
+    assert env["AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"] == f"cloudwatch://{task_group}"
+    assert env["AIRFLOW__LOGGING__LOGGING_LEVEL"] == "DEBUG"
+    assert environment({"Name": "dev"})["AIRFLOW__LOGGING__LOGGING_LEVEL"] == "INFO"  # MWAA's default
+    disabled = environment(
+        {"Name": "dev", "LoggingConfiguration": {"TaskLogs": {"Enabled": False, "LogLevel": "INFO"}}}
+    )
+    assert disabled["AIRFLOW__LOGGING__REMOTE_LOGGING"] == "False"
+    assert "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER" not in disabled
 
 
 def test_the_queue_is_named_after_the_environment() -> None:

@@ -219,3 +219,68 @@ def test_events_older_than_their_groups_retention_are_dropped(server: ServerThre
         for group in ("kept-a-day", "kept-forever")
     }
     assert messages == {"kept-a-day": ["new"], "kept-forever": ["old", "new"]}
+
+
+def test_airflow_statsd_lines_become_one_datapoint_per_metric_and_period(
+    server: ServerThread, backends: MotoBackends
+) -> None:
+    import socket
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    from emulator.service.aws.metrics import AirflowMetrics
+
+    metrics = AirflowMetrics(backends)
+    stop = threading.Event()
+    port = metrics.start(stop, ("127.0.0.1", 0))
+    lines = ["dev.scheduler_heartbeat:1|c"] * 3 + ["dev.executor.running_tasks:2|g", "dev.executor.running_tasks:1|g"]
+    lines += [
+        "dev.dagrun.duration.success.it_xcom:100|ms",
+        "dev.dagrun.duration.success.it_xcom:300|ms",
+        "dev.other:1|c",
+    ]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        for line in lines:
+            sender.sendto(line.encode(), ("127.0.0.1", port))
+    deadline = time.monotonic() + 10
+    while sum(a.count for a in list(metrics.pending.values())) < 7 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    assert metrics.flush() == 3
+
+    cloudwatch = aws(server, "cloudwatch")
+    listed = cloudwatch.list_metrics(Namespace="AmazonMWAA", Dimensions=[{"Name": "Environment", "Value": "dev"}])
+    assert sorted(metric["MetricName"] for metric in listed["Metrics"]) == [
+        "DAGDurationSuccess",
+        "RunningTasks",
+        "SchedulerHeartbeat",
+    ]
+
+    def stat(name: str, dimensions: list[tuple[str, str]], statistic: str) -> list[float]:
+        now = datetime.now(UTC)
+        found = cloudwatch.get_metric_data(
+            MetricDataQueries=[
+                {
+                    "Id": "m",
+                    "MetricStat": {
+                        "Metric": {
+                            "Namespace": "AmazonMWAA",
+                            "MetricName": name,
+                            "Dimensions": [{"Name": k, "Value": v} for k, v in [("Environment", "dev"), *dimensions]],
+                        },
+                        "Period": 60,
+                        "Stat": statistic,
+                    },
+                }
+            ],
+            StartTime=now - timedelta(minutes=5),
+            EndTime=now + timedelta(minutes=1),
+        )
+        return list(found["MetricDataResults"][0]["Values"])
+
+    assert stat("SchedulerHeartbeat", [("Function", "Scheduler")], "Sum") == [3.0]  # a counter's sum
+    assert stat("RunningTasks", [("Function", "Executor")], "Maximum") == [1.0]  # a gauge's last value
+    assert stat("DAGDurationSuccess", [("DAG", "it_xcom")], "Average") == [200.0]  # a timer's statistics
+    assert metrics.expire() == 0
+    metrics.clock = lambda: time.time() + 7 * 3600  # past the retention
+    assert metrics.expire() == 3
