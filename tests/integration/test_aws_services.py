@@ -1,13 +1,15 @@
-"""The region's CloudWatch Logs and Secrets Manager / SSM as MWAA users meet them: a task's log
-lines in the environment's Task group (read with boto3, the aws CLI and Airflow's own UI log
-endpoint), and a DAG's connection and variables from Secrets Manager and SSM through MWAA's
-documented configuration, refused until the execution role is granted them."""
+"""The region's CloudWatch Logs, CloudWatch and Secrets Manager / SSM as MWAA users meet them: a
+task's log lines in the environment's Task group (read with boto3, the aws CLI and Airflow's own UI
+log endpoint), Airflow's metrics under MWAA's names, and a DAG's connection and variables from
+Secrets Manager and SSM through MWAA's documented configuration, refused until the execution role
+is granted them."""
 
 from __future__ import annotations
 
 import os
 import secrets
 import subprocess
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -118,3 +120,39 @@ def test_a_dag_reads_secrets_as_its_role_once_granted(environment: Environment) 
             "ssm_variable": f"ssm-{suffix}",
             "secret_by_boto3": f"value-{suffix}",
         }
+
+
+def test_airflow_metrics_reach_cloudwatch_under_mwaas_names(environment: Environment) -> None:
+    environment.ensure_dag("it_logs")
+    run = f"it_logs_{secrets.token_hex(4)}"
+    assert environment.run_dag("it_logs", run, {"marker": run}) == "success"
+    cloudwatch = aws(env_exports(environment), "cloudwatch")
+    mine = [{"Name": "Environment", "Value": environment.name}]
+
+    def published() -> set[str]:
+        listed = cloudwatch.get_paginator("list_metrics").paginate(Namespace="AmazonMWAA", Dimensions=mine)
+        return {metric["MetricName"] for page in listed for metric in page["Metrics"]}
+
+    expected = {"SchedulerHeartbeat", "RunningTasks", "QueuedTasks", "OpenSlots", "DagBagSize", "DAGDurationSuccess"}
+    wait_for(lambda: expected <= published(), 90, f"{sorted(expected)} in AmazonMWAA", interval=5)
+
+    now = datetime.now(UTC)
+    heartbeat = {
+        "Id": "heartbeat",
+        "MetricStat": {
+            "Metric": {
+                "Namespace": "AmazonMWAA",
+                "MetricName": "SchedulerHeartbeat",
+                "Dimensions": [*mine, {"Name": "Function", "Value": "Scheduler"}],
+            },
+            "Period": 60,
+            "Stat": "Sum",
+        },
+    }
+    found = cloudwatch.get_metric_data(
+        MetricDataQueries=[heartbeat], StartTime=now - timedelta(minutes=10), EndTime=now + timedelta(minutes=1)
+    )
+    assert sum(found["MetricDataResults"][0]["Values"]) > 0, "the schedulers beat"
+    by_dag = [{"Name": "Environment", "Value": environment.name}, {"Name": "DAG", "Value": "it_logs"}]
+    durations = cloudwatch.list_metrics(Namespace="AmazonMWAA", MetricName="DAGDurationSuccess", Dimensions=by_dag)
+    assert durations["Metrics"], "the run's duration is published under its DAG"
