@@ -55,6 +55,21 @@ IGNORED_OPTIONS = {
     "operators.default_queue": "my-own-queue",
     "celery.worker_concurrency": "9",
 }
+
+
+def logging_configuration(version: str) -> dict[str, dict[str, object]]:
+    """The stacks' log types: the scheduler's at INFO, the worker's at WARNING, the web server's
+    and the DAG processor's off (MWAA's default), the tasks' at DEBUG on 2.10.3 and INFO on 3.3.1
+    (so the level's effect shows between the two)."""
+    return {
+        "TaskLogs": {"Enabled": True, "LogLevel": "DEBUG" if version.startswith("2.") else "INFO"},
+        "SchedulerLogs": {"Enabled": True, "LogLevel": "INFO"},
+        "WorkerLogs": {"Enabled": True, "LogLevel": "WARNING"},
+        "WebserverLogs": {"Enabled": False, "LogLevel": "INFO"},
+        "DagProcessingLogs": {"Enabled": False, "LogLevel": "INFO"},
+    }
+
+
 # Fixtures that need the shared environments: their tests are one xdist group.
 SHARED_FIXTURES = {"environment", "both", "stacks"}
 SHARED_GROUP = "shared-environments"
@@ -148,8 +163,11 @@ class Stacks:
         self.failures: dict[str, str] = {}
 
     def prepare(self, version: str) -> Environment:
-        options = {"AirflowConfigurationOptions": {**KEPT_OPTIONS, **IGNORED_OPTIONS}}
-        return prepare_environment(self.workspace_root, "it" + version.replace(".", ""), version, options)
+        fields = {
+            "AirflowConfigurationOptions": {**KEPT_OPTIONS, **IGNORED_OPTIONS},
+            "LoggingConfiguration": logging_configuration(version),
+        }
+        return prepare_environment(self.workspace_root, "it" + version.replace(".", ""), version, fields)
 
     def start(self, versions: list[str]) -> None:
         """`mwaa-local up` for every version not started yet, side by side."""

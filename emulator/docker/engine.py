@@ -7,7 +7,9 @@ import re
 import shlex
 import shutil
 import subprocess
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -108,6 +110,37 @@ def exec_exit_code(container_id: str, command: list[str]) -> int | None:
     except docker.errors.APIError:
         return None
     return int(code) if code is not None else None
+
+
+def running_containers(label: str) -> list[dict[str, Any]]:
+    """The engine's summaries (Id, Labels, NetworkSettings, …) of the running containers with
+    this label: one list call, no inspect."""
+    return list(client().api.containers(filters={"label": label, "status": "running"}))
+
+
+def follow_logs(container_id: str, since: int) -> Iterator[tuple[float, str]]:
+    """Each line a container prints from `since` (epoch seconds) on, with the engine's time of
+    it; ends when the container stops or is removed."""
+    pending = b""
+    try:
+        for chunk in client().api.logs(container_id, stream=True, follow=True, timestamps=True, since=since):
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                stamp, _, text = line.decode(errors="replace").partition(" ")
+                yield engine_time(stamp), text.rstrip("\r")
+    except docker.errors.NotFound:
+        return
+
+
+def engine_time(stamp: str) -> float:
+    """The engine's RFC 3339 time with nanoseconds (`2026-12-05T03:12:04.123456789Z`) in epoch
+    seconds; now when it is not one."""
+    found = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z", stamp)
+    if found is None:
+        return time.time()
+    whole = datetime.strptime(found[1], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp()
+    return whole + float(f"0.{found[2] or 0}")
 
 
 def run_streaming(image: str, arguments: list[str], emit: Callable[[str], None], **options: Any) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from emulator.model.log_groups import enabled, log_group_arn, log_level
+from emulator.model.log_groups import enabled, log_group_arn
 from emulator.model.record import EnvironmentRecord
 from emulator.model.reserved import PROTECTED
 from emulator.model.timings import BUNDLE_REFRESH_CHECK_DEFAULT, Timings
@@ -122,7 +122,6 @@ def opinionated(record: EnvironmentRecord, timings: Timings) -> dict[str, str]:
         # Every token login is the edge's, from one address: FAB's 5 logins per 40 s per address
         # would refuse the sixth browser to sign in (MWAA's logins are IAM's, never FAB's form).
         "AIRFLOW__FAB__AUTH_RATE_LIMITED": "False",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": log_level(record, "TaskLogs"),
     }
     if record.airflow_version.family == 2:
         family = {
@@ -223,8 +222,8 @@ def essential(record: EnvironmentRecord, secrets: EnvironmentSecrets, base_url: 
 def task_logging(record: EnvironmentRecord) -> dict[str, str]:
     """Task logs as MWAA ships them: with TaskLogs enabled, Airflow's CloudWatch task handler
     writes each attempt's log to the Task group (a stream per log path) at the type's level, and
-    the UI reads it back from there (docs/reference.md §21). The type's level is a default
-    (opinionated): `logging.logging_level` in the configuration options still wins."""
+    the UI reads it back from there (docs/reference.md §21). Each component's level is its log
+    type's (model/container_variables.py)."""
     if not enabled(record, "TaskLogs"):
         return {"AIRFLOW__LOGGING__REMOTE_LOGGING": "False"}
     return {

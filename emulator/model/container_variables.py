@@ -89,11 +89,27 @@ def service_variables(
     return variables
 
 
+# The log type whose LogLevel is each container's Airflow logging level: tasks run on the
+# workers (and mw1.micro's hybrid), so theirs is TaskLogs'; the scheduler container's is the
+# scheduler's, the web servers' the web server's.
+LEVEL_LOG_TYPE = {
+    "worker": "TaskLogs",
+    "hybrid": "TaskLogs",
+    "scheduler": "SchedulerLogs",
+    "webserver": "WebserverLogs",
+    "api-server": "WebserverLogs",
+}
+
+
 def component_variables(service: str, record: EnvironmentRecord) -> dict[str, str]:
-    """What MWAA's entrypoint sets for one component (`MWAA_AIRFLOW_COMPONENT` …)."""
+    """What MWAA's entrypoint sets for one component (`MWAA_AIRFLOW_COMPONENT` …), and its
+    logging level from LoggingConfiguration unless `logging.logging_level` is configured."""
     command = MWAA_COMMANDS[service]
-    return {
+    variables = {
         "MWAA_AIRFLOW_COMPONENT": command,
         "MWAA_COMMAND": command,
         "AWS_EXECUTION_ENV": "Amazon_MWAA_" + record.airflow_version.version.replace(".", ""),
     }
+    if service in LEVEL_LOG_TYPE and "logging.logging_level" not in record.configuration_options:
+        variables["AIRFLOW__LOGGING__LOGGING_LEVEL"] = log_level(record, LEVEL_LOG_TYPE[service])
+    return variables

@@ -7,11 +7,13 @@ from __future__ import annotations
 import logging
 import threading
 
+from emulator.model.record import EnvironmentRecord
 from emulator.service.api.server import serve
 from emulator.service.autoscaler import service as autoscaler
 from emulator.service.autoscaler.service import Autoscaler
 from emulator.service.aws.app import AwsServicesApp
 from emulator.service.aws.backends import MotoBackends
+from emulator.service.aws.component_logs import ComponentLogShipper
 from emulator.service.aws.log_groups import EnvironmentLogGroups
 from emulator.service.aws.metrics import AirflowMetrics
 from emulator.service.iam import principals
@@ -24,7 +26,7 @@ from emulator.service.provider.plane import ControlPlane
 from emulator.service.provider.provisioner import DockerProvisioner
 from emulator.service.provider.store import FileStore
 from emulator.state.home import RegionState
-from emulator.state.settings import project_paths, state_home
+from emulator.state.settings import Naming, project_paths, state_home
 
 
 def main() -> None:
@@ -37,6 +39,7 @@ def main() -> None:
     log_groups = EnvironmentLogGroups(aws)
     log_groups.start(stop)
     AirflowMetrics(aws).start(stop)
+    ComponentLogShipper(aws, lambda: store_records(store), Naming.for_home(home)).start(stop)
     provisioner = DockerProvisioner(home, project_paths(), log_groups)
     plane = ControlPlane(store, ThreadJobs(), provisioner)
     plane.recover()
@@ -49,6 +52,10 @@ def main() -> None:
         serve(plane, access, AwsServicesApp(aws, access), host="0.0.0.0", port=PORT)
     finally:
         aws.save()  # `down` stops the container: what changed in the last seconds is kept too
+
+
+def store_records(store: FileStore) -> dict[str, EnvironmentRecord]:
+    return {name: entry.record for name in store.names() if (entry := store.load(name)) is not None}
 
 
 class RegionAdmin:

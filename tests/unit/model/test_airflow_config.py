@@ -197,8 +197,6 @@ def test_task_logs_go_to_the_task_group_at_its_level_unless_disabled() -> None:
     assert env["AIRFLOW__LOGGING__REMOTE_LOGGING"] == "True"
     task_group = "arn:aws:logs:us-east-1:000000000000:log-group:airflow-dev-Task"
     assert env["AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"] == f"cloudwatch://{task_group}"
-    assert env["AIRFLOW__LOGGING__LOGGING_LEVEL"] == "DEBUG"
-    assert environment({"Name": "dev"})["AIRFLOW__LOGGING__LOGGING_LEVEL"] == "INFO"  # MWAA's default
     disabled = environment(
         {"Name": "dev", "LoggingConfiguration": {"TaskLogs": {"Enabled": False, "LogLevel": "INFO"}}}
     )

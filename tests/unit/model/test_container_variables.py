@@ -129,8 +129,23 @@ def test_gunicorn_log_level_defaults_to_info() -> None:
     ],
 )
 def test_component_variables_name_the_mwaa_command(service: str, command: str) -> None:
-    assert component_variables(service, build_record({"AirflowVersion": "3.2.1"})) == {
-        "MWAA_AIRFLOW_COMPONENT": command,
-        "MWAA_COMMAND": command,
-        "AWS_EXECUTION_ENV": "Amazon_MWAA_321",
+    found = component_variables(service, build_record({"AirflowVersion": "3.2.1"}))
+    found.pop("AIRFLOW__LOGGING__LOGGING_LEVEL", None)
+    assert found == {"MWAA_AIRFLOW_COMPONENT": command, "MWAA_COMMAND": command, "AWS_EXECUTION_ENV": "Amazon_MWAA_321"}
+
+
+def test_each_component_logs_at_its_log_types_level_unless_configured() -> None:
+    logging = {
+        "TaskLogs": {"Enabled": True, "LogLevel": "DEBUG"},
+        "SchedulerLogs": {"Enabled": True, "LogLevel": "WARNING"},
     }
+    record = build_record({"LoggingConfiguration": logging})
+    levels = {
+        service: component_variables(service, record).get("AIRFLOW__LOGGING__LOGGING_LEVEL")
+        for service in ("worker", "hybrid", "scheduler", "api-server", "init")
+    }
+    assert levels == {"worker": "DEBUG", "hybrid": "DEBUG", "scheduler": "WARNING", "api-server": "INFO", "init": None}
+    configured = build_record(
+        {"LoggingConfiguration": logging, "AirflowConfigurationOptions": {"logging.logging_level": "ERROR"}}
+    )
+    assert "AIRFLOW__LOGGING__LOGGING_LEVEL" not in component_variables("worker", configured)

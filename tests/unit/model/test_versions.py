@@ -45,11 +45,7 @@ def test_pythons_follow_mwaa() -> None:
 )
 def test_execution_env_is_spelled_like_mwaa(version: str, execution_env: str) -> None:
     record = build_record({"AirflowVersion": version})
-    assert component_variables("worker", record) == {
-        "MWAA_AIRFLOW_COMPONENT": "worker",
-        "MWAA_COMMAND": "worker",
-        "AWS_EXECUTION_ENV": execution_env,
-    }
+    assert component_variables("worker", record)["AWS_EXECUTION_ENV"] == execution_env
 
 
 def test_unknown_version_lists_the_supported_ones() -> None:

@@ -284,3 +284,22 @@ def test_airflow_statsd_lines_become_one_datapoint_per_metric_and_period(
     assert metrics.expire() == 0
     metrics.clock = lambda: time.time() + 7 * 3600  # past the retention
     assert metrics.expire() == 3
+
+
+def test_component_lines_go_to_existing_groups_only(server: ServerThread, backends: MotoBackends) -> None:
+    from emulator.service.aws.component_logs import ComponentLogShipper
+    from emulator.state.settings import Naming
+
+    logs = aws(server, "logs")
+    logs.create_log_group(logGroupName="airflow-dev-Scheduler")
+    shipper = ComponentLogShipper(backends, dict, Naming())
+    now = int(time.time() * 1000)
+    shipper.pending = [
+        ("airflow-dev-Scheduler", "scheduler_10.0.0.5", now, "first"),
+        ("airflow-dev-Scheduler", "scheduler_10.0.0.5", now + 1, "second"),
+        ("airflow-dev-Worker", "worker_10.0.0.6", now, "no group: the type is disabled"),
+    ]
+    assert shipper.flush() == 2
+    events = logs.get_log_events(logGroupName="airflow-dev-Scheduler", logStreamName="scheduler_10.0.0.5")["events"]
+    assert [(event["timestamp"], event["message"]) for event in events] == [(now, "first"), (now + 1, "second")]
+    assert shipper.flush() == 0
