@@ -10,9 +10,11 @@ import threading
 from emulator.model.record import EnvironmentRecord
 from emulator.service.api.server import serve
 from emulator.service.autoscaler import service as autoscaler
+from emulator.service.autoscaler.journal import Snapshot
 from emulator.service.autoscaler.service import Autoscaler
 from emulator.service.aws.app import AwsServicesApp
 from emulator.service.aws.backends import MotoBackends
+from emulator.service.aws.cluster_metrics import ClusterMetrics
 from emulator.service.aws.component_logs import ComponentLogShipper
 from emulator.service.aws.log_groups import EnvironmentLogGroups
 from emulator.service.aws.metrics import AirflowMetrics
@@ -43,7 +45,12 @@ def main() -> None:
     provisioner = DockerProvisioner(home, project_paths(), log_groups)
     plane = ControlPlane(store, ThreadJobs(), provisioner)
     plane.recover()
-    Autoscaler(store, home, project_paths()).start(autoscaler.interval(), stop)
+    cluster = ClusterMetrics(aws)
+
+    def publish(record: EnvironmentRecord, reading: Snapshot) -> None:
+        cluster.publish(record, reading.workers + reading.draining, reading.broker_depth, reading.running)
+
+    Autoscaler(store, home, project_paths(), publish=publish).start(autoscaler.interval(), stop)
     provisioner.roles.start(stop)
     roles = ExecutionRoles(home)
     access = AccessControl(Principals(RegionAdmin(RegionState(home)), home / principals.FILE_NAME, roles))

@@ -158,6 +158,14 @@ def test_airflow_metrics_reach_cloudwatch_under_mwaas_names(environment: Environ
     durations = cloudwatch.list_metrics(Namespace="AmazonMWAA", MetricName="DAGDurationSuccess", Dimensions=by_dag)
     assert durations["Metrics"], "the run's duration is published under its DAG"
 
+    def cluster() -> set[str]:
+        return {
+            metric["MetricName"] for metric in cloudwatch.list_metrics(Namespace="AWS/MWAA", Dimensions=mine)["Metrics"]
+        }
+
+    wanted = {"NumWorkers", "NumSchedulers", "NumWebServers", "ApproximateNumberOfMessagesVisible"}
+    wait_for(lambda: wanted <= cluster(), 60, "the autoscaler's readings in AWS/MWAA", interval=5)
+
 
 def test_components_write_to_their_enabled_groups_at_their_level(environment: Environment) -> None:
     """The stacks log the scheduler at INFO, the worker at WARNING, the web server not at all."""

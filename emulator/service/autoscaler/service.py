@@ -60,6 +60,7 @@ class Autoscaler:
         clock: Callable[[], float] = time.time,
         stack_for: Callable[[EnvironmentRecord, EnvironmentState], WorkerStack] | None = None,
         observe: Callable[[Callable[[str], list[ServiceContainer]], str], load.Observation] = load.observe,
+        publish: Callable[[EnvironmentRecord, journal.Snapshot], None] | None = None,
     ) -> None:
         self.store = store
         self.home = home
@@ -68,6 +69,7 @@ class Autoscaler:
         self.clock = clock
         self.stack_for = stack_for or self.environment_stack
         self.observe = observe
+        self.publish = publish  # each reading, to the region's CloudWatch (AWS/MWAA)
         self.policies: dict[str, Policy] = {}
 
     def environment_stack(self, record: EnvironmentRecord, state: EnvironmentState) -> WorkerStack:
@@ -156,6 +158,8 @@ class Autoscaler:
             reason=decision.reason,
         )
         journal.write(state.directory, snapshot)
+        if self.publish is not None:
+            self.publish(record, snapshot)
         return snapshot
 
     def note(self, state: EnvironmentState, now: float, line: str) -> None:

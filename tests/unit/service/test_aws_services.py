@@ -303,3 +303,41 @@ def test_component_lines_go_to_existing_groups_only(server: ServerThread, backen
     events = logs.get_log_events(logGroupName="airflow-dev-Scheduler", logStreamName="scheduler_10.0.0.5")["events"]
     assert [(event["timestamp"], event["message"]) for event in events] == [(now, "first"), (now + 1, "second")]
     assert shipper.flush() == 0
+
+
+def test_the_cluster_and_queue_readings_go_to_aws_mwaa_once_a_period(
+    server: ServerThread, backends: MotoBackends
+) -> None:
+    from emulator.model.record import build_record
+    from emulator.service.aws.cluster_metrics import ClusterMetrics
+
+    now = [1_000_000.0]
+    metrics = ClusterMetrics(backends, clock=lambda: now[0])
+    record = build_record({"Name": "dev", "Schedulers": 2})
+    assert metrics.publish(record, workers=3, queued=4, running=5)
+    assert not metrics.publish(record, workers=3, queued=4, running=5), "once per period"
+    listed = aws(server, "cloudwatch").list_metrics(Namespace="AWS/MWAA")["Metrics"]
+    found = {
+        metric["MetricName"]: {dimension["Name"]: dimension["Value"] for dimension in metric["Dimensions"]}
+        for metric in listed
+    }
+    assert found["NumAdditionalWorkers"] == {"Environment": "dev", "Cluster": "AdditionalWorker"}
+    assert found["ApproximateNumberOfMessagesVisible"] == {"Environment": "dev", "Queue": "airflow-celery-dev"}
+    assert set(found) == {
+        "NumWorkers",
+        "NumAdditionalWorkers",
+        "NumSchedulers",
+        "NumWebServers",
+        "ApproximateNumberOfMessagesVisible",
+        "ApproximateNumberOfMessagesNotVisible",
+    }
+    values = {datum.name: datum.value for datum in backends.backend(SERVICES[1]).metric_data}
+    assert (
+        values["NumAdditionalWorkers"],
+        values["NumSchedulers"],
+        values["ApproximateNumberOfMessagesNotVisible"],
+    ) == (
+        2.0,
+        2.0,
+        5.0,
+    )
