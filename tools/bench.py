@@ -34,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import httpx
 
 from emulator.cli import lifecycle
@@ -204,6 +205,31 @@ def trigger_to_success(base: str, family: int, password: str, postgres: str) -> 
     return {"trigger_to_success_seconds": statistics.median(runs), "trigger_to_success_runs": runs}
 
 
+def log_latency(context: Context, name: str) -> dict[str, Any]:
+    """How long the triggered runs' task log lines took to be readable in the Task group (each
+    event's ingestion time less its own time, as CloudWatch Logs records them), and how many
+    there were: Airflow's handler sends a task's lines in batches and the rest when it ends."""
+    region = context.region()
+    keys = region.secrets()
+    logs = botocore.session.get_session().create_client(
+        "logs",
+        endpoint_url=region.api_endpoint(),
+        region_name="us-east-1",
+        aws_access_key_id=keys.access_key,
+        aws_secret_access_key=keys.secret_key,
+    )
+    group = f"airflow-{name}-Task"
+    pages = logs.get_paginator("filter_log_events").paginate(logGroupName=group)
+    delays = [(event["ingestionTime"] - event["timestamp"]) / 1000 for page in pages for event in page["events"]]
+    if not delays:
+        return {"task_log_events": 0}
+    return {
+        "task_log_events": len(delays),
+        "task_log_line_to_visible_median_seconds": round(statistics.median(delays), 2),
+        "task_log_line_to_visible_max_seconds": round(max(delays), 2),
+    }
+
+
 def summary(memory: dict[str, float]) -> dict[str, Any]:
     return {"memory_rss_mib": memory, "memory_rss_total_mib": round(sum(memory.values()), 1)}
 
@@ -299,6 +325,7 @@ def measure_mwaa_local(
     password = context.state(name).secrets().admin_password
     family = versions.get(version).family
     result |= trigger_to_success(f"http://127.0.0.1:{port}", family, password, postgres)
+    result |= log_latency(context, name)
     if compare_only:
         cli("down", "--volumes")
         return result
