@@ -101,6 +101,14 @@ LEVEL_LOG_TYPE = {
 }
 
 
+# Task logs reach CloudWatch from the workers, where tasks run, and are read back by the web
+# servers. The scheduler container's processes write none of them but the triggerers' deferred
+# lines, and Airflow's CloudWatch handler costs each of its processes a boto3 client and a
+# writer thread (about 45 MiB each on Airflow 3: four triggerer processes on mw1.small); those
+# lines stay in the triggerer's own log, which the UI reads from it (docs/differences.md).
+WITHOUT_REMOTE_TASK_LOGS = frozenset({"scheduler", "triggerer", "dag-processor"})
+
+
 def component_variables(service: str, record: EnvironmentRecord) -> dict[str, str]:
     """What MWAA's entrypoint sets for one component (`MWAA_AIRFLOW_COMPONENT` …), and its
     logging level from LoggingConfiguration unless `logging.logging_level` is configured."""
@@ -112,4 +120,6 @@ def component_variables(service: str, record: EnvironmentRecord) -> dict[str, st
     }
     if service in LEVEL_LOG_TYPE and "logging.logging_level" not in record.configuration_options:
         variables["AIRFLOW__LOGGING__LOGGING_LEVEL"] = log_level(record, LEVEL_LOG_TYPE[service])
+    if service in WITHOUT_REMOTE_TASK_LOGS:
+        variables["AIRFLOW__LOGGING__REMOTE_LOGGING"] = "False"
     return variables

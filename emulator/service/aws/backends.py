@@ -13,6 +13,8 @@ import logging
 import os
 import pickle
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,9 @@ from emulator.model.aws_services import SERVICES, AwsService
 log = logging.getLogger(__name__)
 READ_PREFIXES = ("Get", "List", "Describe", "Filter", "BatchGet", "Test", "StartQuery", "GetQuery")
 SAVE_DELAY = 2.0  # seconds: a burst of log events is saved once
+# Metrics change every period; writing them all each time would cost more than they are worth
+# between restarts (the control plane saves everything when it stops anyway).
+LATER_DELAY = 300.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class MotoBackends:
         self.lock = threading.RLock()  # moto's backends are not made for concurrent requests
         self._loaded: dict[str, Any] = {}
         self._dirty = threading.Event()
+        self._later = False
         self._stubber: Any = None
 
     def path(self, service: AwsService) -> Path:
@@ -105,8 +111,12 @@ class MotoBackends:
             self._stubber.enabled = True
         return self._stubber
 
-    def changed(self) -> None:
-        self._dirty.set()
+    def changed(self, soon: bool = True) -> None:
+        """Something changed: save it within seconds, or (`soon=False`) within minutes."""
+        if soon:
+            self._dirty.set()
+        else:
+            self._later = True
 
     def save(self) -> None:
         """Write every loaded backend (atomically: a crash leaves the previous file)."""
@@ -120,12 +130,15 @@ class MotoBackends:
             os.chmod(temporary, 0o600)
             os.replace(temporary, path)
 
-    def run_saver(self, stop: threading.Event) -> None:
+    def run_saver(self, stop: threading.Event, clock: Callable[[], float] = time.monotonic) -> None:
+        last_save = clock()
         while not stop.is_set():
-            if not self._dirty.wait(1.0):
+            if not self._dirty.wait(1.0) and not (self._later and clock() - last_save >= LATER_DELAY):
                 continue
             stop.wait(SAVE_DELAY)
             self._dirty.clear()
+            self._later = False
+            last_save = clock()
             try:
                 self.save()
             except Exception:  # keep the saver alive; the next change tries again

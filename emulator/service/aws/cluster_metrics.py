@@ -53,5 +53,5 @@ class ClusterMetrics:
         cloudwatch = self.backends.backend(BY_CLIENT["cloudwatch"])
         with self.backends.lock:
             cloudwatch.put_metric_data(NAMESPACE, data)
-        self.backends.changed()
+        self.backends.changed(soon=False)
         return True

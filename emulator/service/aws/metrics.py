@@ -95,7 +95,7 @@ class AirflowMetrics:
         with self.backends.lock:
             for start in range(0, len(data), 1000):  # PutMetricData's own limit per call
                 cloudwatch.put_metric_data(NAMESPACE, data[start : start + 1000])
-        self.backends.changed()
+        self.backends.changed(soon=False)
         return len(data)
 
     def expire(self) -> int:

@@ -131,6 +131,7 @@ def test_gunicorn_log_level_defaults_to_info() -> None:
 def test_component_variables_name_the_mwaa_command(service: str, command: str) -> None:
     found = component_variables(service, build_record({"AirflowVersion": "3.2.1"}))
     found.pop("AIRFLOW__LOGGING__LOGGING_LEVEL", None)
+    found.pop("AIRFLOW__LOGGING__REMOTE_LOGGING", None)
     assert found == {"MWAA_AIRFLOW_COMPONENT": command, "MWAA_COMMAND": command, "AWS_EXECUTION_ENV": "Amazon_MWAA_321"}
 
 
@@ -149,3 +150,20 @@ def test_each_component_logs_at_its_log_types_level_unless_configured() -> None:
         {"LoggingConfiguration": logging, "AirflowConfigurationOptions": {"logging.logging_level": "ERROR"}}
     )
     assert "AIRFLOW__LOGGING__LOGGING_LEVEL" not in component_variables("worker", configured)
+
+
+def test_task_logs_are_written_to_cloudwatch_by_the_workers_and_read_by_the_web_servers_only() -> None:
+    record = build_record({})
+    remote = {
+        service: component_variables(service, record).get("AIRFLOW__LOGGING__REMOTE_LOGGING", "as configured")
+        for service in ("scheduler", "triggerer", "dag-processor", "worker", "hybrid", "api-server", "webserver")
+    }
+    assert remote == {
+        "scheduler": "False",
+        "triggerer": "False",
+        "dag-processor": "False",
+        "worker": "as configured",
+        "hybrid": "as configured",
+        "api-server": "as configured",
+        "webserver": "as configured",
+    }
