@@ -57,6 +57,15 @@ def route(service: str, host: str, text: str, previous_level: int) -> Routed | N
     return Routed(log_type, f"{component}_{host}", previous_level if level is None else level, text)
 
 
+def followed(record: EnvironmentRecord, service: str) -> bool:
+    """Whether any line of the service's container can be shipped: its type or its installs' is
+    enabled (MWAA's default, Task logs alone, follows none)."""
+    if service not in COMPONENTS:
+        return False
+    log_type = COMPONENTS[service][0]
+    return enabled(record, log_type) or enabled(record, INSTALL_LOG_TYPE.get(service, log_type))
+
+
 def shipped(record: EnvironmentRecord, routed: Routed) -> str | None:
     """The group a routed line goes to, or None when its type is disabled or its level below the
     type's LogLevel."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from emulator.docker import engine
 from emulator.model.aws_services import BY_CLIENT
-from emulator.model.component_logs import COMPONENTS, LEVELS, route, shipped
+from emulator.model.component_logs import LEVELS, followed, route, shipped
 from emulator.model.record import EnvironmentRecord
 from emulator.service.aws.backends import MotoBackends
 from emulator.state.settings import Naming
@@ -51,13 +51,14 @@ class ComponentLogShipper:
         self.lock = threading.Lock()
 
     def look(self) -> None:
-        """Refresh the records and follow every Airflow container not followed yet."""
+        """Refresh the records and follow every Airflow container whose lines some enabled log
+        type wants and that is not followed yet (an update that enables one restarts them)."""
         self.records = self.read_records()
-        for name in self.records:
+        for name, record in self.records.items():
             label = f"{PROJECT_LABEL}={self.naming.environment_project(name)}"
             for summary in engine.running_containers(label):
                 service = (summary.get("Labels") or {}).get(SERVICE_LABEL, "")
-                if service in COMPONENTS and summary["Id"] not in self.followed:
+                if followed(record, service) and summary["Id"] not in self.followed:
                     self.followed.add(summary["Id"])
                     threading.Thread(
                         target=self.follow, args=(name, service, summary), name=f"logs-{service}", daemon=True

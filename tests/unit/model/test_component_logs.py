@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.model.component_logs import LEVELS, Routed, level_of, route, shipped
+from emulator.model.component_logs import LEVELS, Routed, followed, level_of, route, shipped
 from emulator.model.record import build_record
 
 INFO = LEVELS["INFO"]
@@ -62,3 +62,15 @@ def test_a_line_is_shipped_only_when_its_type_is_enabled_and_at_its_level() -> N
     assert shipped(record, line("WorkerLogs", "INFO")) is None
     assert shipped(record, line("WorkerLogs", "ERROR")) == "airflow-dev-Worker"
     assert shipped(record, line("WebserverLogs", "CRITICAL")) is None, "disabled by default"
+
+
+def test_only_containers_an_enabled_type_wants_are_followed() -> None:
+    default = build_record({"Name": "dev"})  # MWAA's default: Task logs alone
+    assert not [service for service in ("scheduler", "worker", "api-server", "hybrid") if followed(default, service)]
+    workers = build_record(
+        {"Name": "dev", "LoggingConfiguration": {"WorkerLogs": {"Enabled": True, "LogLevel": "INFO"}}}
+    )
+    assert [s for s in ("scheduler", "worker", "api-server", "hybrid", "postgres") if followed(workers, s)] == [
+        "worker",
+        "hybrid",  # its installs are the Worker group's
+    ]
