@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 NAMESPACE = "AmazonMWAA"
 SCHEDULER, EXECUTOR, DAG_PROCESSING, CELERY = "Scheduler", "Executor", "DAG Processing", "Celery"
@@ -95,6 +96,7 @@ class Sample:
     unit: str
 
 
+@lru_cache(maxsize=4096)  # the same few hundred names arrive every scheduler loop
 def cloudwatch_name(metric: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
     """MWAA's name and dimensions (Environment aside) for one Airflow metric, or None when MWAA
     publishes no such metric."""
