@@ -232,11 +232,6 @@ class EnvironmentState:
         return self.directory / "secrets.json"
 
     @property
-    def aws_services_directory(self) -> Path:
-        """Where the control plane keeps CloudWatch Logs, CloudWatch, Secrets Manager and SSM."""
-        return self.directory / "aws-services"
-
-    @property
     def settings_path(self) -> Path:
         return self.directory / "local.json"
 
