@@ -171,6 +171,7 @@ def show_status_block(report: lifecycle.UpReport) -> None:
         f"  DAG folder    s3://{record.bucket}/{record.dag_s3_path}/  ({sync})",
         f"  S3 endpoint   {region.endpoint()}   console http://127.0.0.1:{region.console_port}",
         f"  MWAA API      {region.api_endpoint()}   `mwaa-local get {record.name}` shows its record",
+        f"  Console       {region.api_endpoint()}/console   sign in with the access key pair exported below",
         "  For boto3 and the aws CLI:",
         f"    export {escape(exports)}",
         *(

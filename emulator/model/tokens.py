@@ -36,22 +36,22 @@ class Claims:
     nonce: str
 
 
-def _encode(data: bytes) -> str:
+def encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _decode(text: str) -> bytes:
+def decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _sign(key: bytes, payload: str) -> str:
-    return _encode(hmac.new(key, payload.encode(), hashlib.sha256).digest())
+def sign(key: bytes, payload: str) -> str:
+    return encode(hmac.new(key, payload.encode(), hashlib.sha256).digest())
 
 
 def issue(key: bytes, kind: str, environment: str, identity: str, role: str, now: float) -> str:
     claims = Claims(kind, environment, identity, role, now + LIFETIME_SECONDS, secrets.token_urlsafe(12))
-    payload = _encode(json.dumps(asdict(claims), separators=(",", ":")).encode())
-    return f"{payload}.{_sign(key, payload)}"
+    payload = encode(json.dumps(asdict(claims), separators=(",", ":")).encode())
+    return f"{payload}.{sign(key, payload)}"
 
 
 def verify(key: bytes, token: str, kind: str, environment: str, now: float) -> Claims:
@@ -61,10 +61,10 @@ def verify(key: bytes, token: str, kind: str, environment: str, now: float) -> C
     # comparison below raise instead of refuse) is malformed.
     if not dot or not payload or not signature or not token.isascii():
         raise TokenRefused("The token is malformed.")
-    if not hmac.compare_digest(_sign(key, payload), signature):
+    if not hmac.compare_digest(sign(key, payload), signature):
         raise TokenRefused("The token's signature is not valid for this environment.")
     try:
-        claims = Claims(**json.loads(_decode(payload)))
+        claims = Claims(**json.loads(decode(payload)))
     except (ValueError, TypeError) as error:
         raise TokenRefused("The token is malformed.") from error
     if claims.environment != environment:

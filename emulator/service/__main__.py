@@ -18,6 +18,8 @@ from emulator.service.aws.cluster_metrics import ClusterMetrics
 from emulator.service.aws.component_logs import ComponentLogShipper
 from emulator.service.aws.log_groups import EnvironmentLogGroups
 from emulator.service.aws.metrics import AirflowMetrics
+from emulator.service.console.app import Console
+from emulator.service.console.session import Sessions
 from emulator.service.iam import principals
 from emulator.service.iam.access import AccessControl
 from emulator.service.iam.principals import Principal, Principals
@@ -53,10 +55,12 @@ def main() -> None:
     Autoscaler(store, home, project_paths(), publish=publish).start(autoscaler.interval(), stop)
     provisioner.roles.start(stop)
     roles = ExecutionRoles(home)
-    access = AccessControl(Principals(RegionAdmin(RegionState(home)), home / principals.FILE_NAME, roles))
+    known = Principals(RegionAdmin(RegionState(home)), home / principals.FILE_NAME, roles)
+    access = AccessControl(known)
+    console = Console(Sessions(known)).app()
     try:
         # All interfaces of the container; the region publishes the port on the host's loopback only.
-        serve(plane, access, AwsServicesApp(aws, access), host="0.0.0.0", port=PORT)
+        serve(plane, access, AwsServicesApp(aws, access), console, host="0.0.0.0", port=PORT)
     finally:
         aws.save()  # `down` stops the container: what changed in the last seconds is kept too
 

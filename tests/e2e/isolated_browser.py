@@ -3,13 +3,13 @@
 Chromium drops every load in flight (net::ERR_NETWORK_CHANGED) when an address appears on or
 leaves any of the host's interfaces, and Docker does that each time another test session creates
 or removes a compose network. So the browser runs in a network namespace of its own, where the
-only interface is its loopback, and reaches one host port through two relays joined by a Unix
-socket (a socket file is visible from both namespaces):
+only interface is its loopback, and reaches the host ports it is given, each through two relays
+joined by a Unix socket (a socket file is visible from both namespaces):
 
     Chromium → localhost:PORT in its namespace → relay → socket file → relay → localhost:PORT
 
 Run as a script, this module is the namespace side: it brings the loopback up, listens on the
-port, forks the relay and then becomes Chromium (keeping Playwright's pipes and process id).
+ports, forks the relay and then becomes Chromium (keeping Playwright's pipes and process id).
 """
 
 from __future__ import annotations
@@ -77,17 +77,24 @@ def bring_loopback_up() -> None:
         fcntl.ioctl(probe, SIOCSIFFLAGS, struct.pack("16sh", b"lo", flags | IFF_UP))
 
 
-def namespace_side(port: int, socket_path: str, chromium: str, arguments: list[str]) -> None:
+def socket_path(folder: str, port: int) -> str:
+    return os.path.join(folder, f"{port}.sock")
+
+
+def namespace_side(ports: list[int], folder: str, chromium: str, arguments: list[str]) -> None:
     bring_loopback_up()
     # Both loopback addresses: Chromium may try ::1 first for localhost.
-    listener = socket.create_server(("", port), family=socket.AF_INET6, dualstack_ipv6=True)
+    listeners = {port: socket.create_server(("", port), family=socket.AF_INET6, dualstack_ipv6=True) for port in ports}
     browser = os.getpid()
     if os.fork() == 0:  # the relay: lives as long as Chromium does
-        threading.Thread(target=serve, args=(listener, connect_unix(socket_path)), daemon=True).start()
+        for port, listener in listeners.items():
+            relay = connect_unix(socket_path(folder, port))
+            threading.Thread(target=serve, args=(listener, relay), daemon=True).start()
         while os.getppid() == browser:
             time.sleep(0.5)
         os._exit(0)
-    listener.close()
+    for listener in listeners.values():
+        listener.close()
     os.execv(chromium, [chromium, *arguments])
 
 
@@ -109,26 +116,27 @@ class HostConnection(socketserver.BaseRequestHandler):
 
 
 @contextmanager
-def isolated_chromium(chromium: Path, port: int) -> Iterator[Path]:
+def isolated_chromium(chromium: Path, *ports: int) -> Iterator[Path]:
     """An executable for Playwright's `executable_path`: `chromium` in its own network namespace,
-    reaching the host's `port` (and nothing else) as localhost:`port`."""
+    reaching the host's `ports` (and nothing else) as localhost:`port`."""
     with tempfile.TemporaryDirectory(prefix="mwaa-local-browser-") as scratch:
-        socket_path = os.path.join(scratch, "host.sock")
-        relay = HostRelay(socket_path, port)
-        threading.Thread(target=relay.serve_forever, daemon=True).start()
+        relays = [HostRelay(socket_path(scratch, port), port) for port in ports]
+        for relay in relays:
+            threading.Thread(target=relay.serve_forever, daemon=True).start()
         launcher = Path(scratch) / "chromium"
         launcher.write_text(
             "#!/bin/sh\n"
             f'exec unshare --net -- "{sys.executable}" "{Path(__file__).resolve()}" '
-            f'{port} "{socket_path}" "{chromium}" "$@"\n'
+            f'{",".join(map(str, ports))} "{scratch}" "{chromium}" "$@"\n'
         )
         launcher.chmod(0o755)
         try:
             yield launcher
         finally:
-            relay.shutdown()
-            relay.server_close()
+            for relay in relays:
+                relay.shutdown()
+                relay.server_close()
 
 
 if __name__ == "__main__":
-    namespace_side(int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:])
+    namespace_side([int(port) for port in sys.argv[1].split(",")], sys.argv[2], sys.argv[3], sys.argv[4:])

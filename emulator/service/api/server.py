@@ -29,6 +29,7 @@ from emulator.service.api.backend import Operations
 from emulator.service.api.parsing import parse_input
 from emulator.service.api.routes import OperationRoute
 from emulator.service.api.serialize import error_response, output_response
+from emulator.service.console.app import PREFIX as CONSOLE
 from emulator.service.iam.access import CALLER_OPERATIONS, AccessControl, check
 from emulator.service.iam.signature import signed_request
 
@@ -49,7 +50,9 @@ def mwaa_error(error: MwaaLocalError) -> Response:
     return error_response(error.aws_code, error.http_status, error.message, getattr(error, "extra", None))
 
 
-def make_app(operations: Operations, access: AccessControl, aws: ASGIApp | None = None) -> ASGIApp:
+def make_app(
+    operations: Operations, access: AccessControl, aws: ASGIApp | None = None, console: ASGIApp | None = None
+) -> ASGIApp:
     """The MWAA API over `operations`: every operation of the model routed, its signature and
     the caller's permission checked, parsed, validated against its input shape, carried out in
     a worker thread and serialised as rest-json."""
@@ -89,15 +92,20 @@ def make_app(operations: Operations, access: AccessControl, aws: ASGIApp | None 
 
     routes = [OperationRoute(model.operation_model(name), endpoint) for name in model.operation_names]
     mwaa = Starlette(routes=routes, exception_handlers={HTTPException: unknown, Exception: internal})
-    return mwaa if aws is None else by_service(mwaa, aws)
+    return mwaa if aws is None and console is None else by_service(mwaa, aws, console)
 
 
-def by_service(mwaa: ASGIApp, aws: ASGIApp) -> ASGIApp:
-    """One port for the region's APIs: a request signed for CloudWatch Logs, CloudWatch, Secrets
-    Manager or SSM goes to those services, every other (unsigned ones too) to the MWAA API."""
+def by_service(mwaa: ASGIApp, aws: ASGIApp | None = None, console: ASGIApp | None = None) -> ASGIApp:
+    """One port for the region: the console's pages under /console (no MWAA path starts so), a
+    request signed for CloudWatch Logs, CloudWatch, Secrets Manager or SSM to those services,
+    every other (unsigned ones too) to the MWAA API."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and served(Headers(scope=scope)) is not None:
+        if scope["type"] != "http":
+            await mwaa(scope, receive, send)
+        elif console is not None and (scope["path"] == CONSOLE or scope["path"].startswith(f"{CONSOLE}/")):
+            await console(scope, receive, send)
+        elif aws is not None and served(Headers(scope=scope)) is not None:
             await aws(scope, receive, send)
         else:
             await mwaa(scope, receive, send)
@@ -109,11 +117,12 @@ def serve(
     operations: Operations,
     access: AccessControl,
     aws: ASGIApp | None = None,
+    console: ASGIApp | None = None,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
 ) -> None:
-    """Serve the APIs in the foreground until interrupted."""
-    uvicorn.run(make_app(operations, access, aws), host=host, port=port, log_level="info")
+    """Serve the APIs (and the console) in the foreground until interrupted."""
+    uvicorn.run(make_app(operations, access, aws, console), host=host, port=port, log_level="info")
 
 
 class ServerThread:
@@ -127,8 +136,9 @@ class ServerThread:
         host: str = DEFAULT_HOST,
         port: int = 0,
         aws: ASGIApp | None = None,
+        console: ASGIApp | None = None,
     ) -> None:
-        app = make_app(operations, access, aws)
+        app = make_app(operations, access, aws, console)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self.host = host
