@@ -18,6 +18,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from emulator.model.log_groups import LOG_GROUP_SUFFIX, log_group_name
+from emulator.service.console import charts
 from emulator.service.console.clients import RegionClients
 from emulator.service.console.dashboard import environment_plots, recent_lines
 from emulator.service.console.session import COOKIE, SESSION_HOURS, Sessions, SignInError
@@ -26,6 +27,7 @@ from emulator.service.iam.principals import Principal
 PREFIX = "/console"
 SIGN_IN = f"{PREFIX}/sign-in"
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+templates.env.globals.update(WIDTH=charts.WIDTH, HEIGHT=charts.HEIGHT, MARGIN=charts.MARGIN)
 Page = Callable[[Request, Principal, RegionClients], Response]
 
 
