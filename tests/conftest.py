@@ -58,15 +58,15 @@ IGNORED_OPTIONS = {
 
 
 def logging_configuration(version: str) -> dict[str, dict[str, object]]:
-    """The stacks' log types: the scheduler's at INFO, the worker's at WARNING, the web server's
-    and the DAG processor's off (MWAA's default), the tasks' at DEBUG on 2.10.3 and INFO on 3.3.1
-    (so the level's effect shows between the two)."""
+    """The stacks' log types: the scheduler's at INFO, the worker's and the DAG processor's at
+    WARNING, the web server's off (MWAA's default), the tasks' at DEBUG on 2.10.3 and INFO on
+    3.3.1 (so the level's effect shows between the two)."""
     return {
         "TaskLogs": {"Enabled": True, "LogLevel": "DEBUG" if version.startswith("2.") else "INFO"},
         "SchedulerLogs": {"Enabled": True, "LogLevel": "INFO"},
         "WorkerLogs": {"Enabled": True, "LogLevel": "WARNING"},
         "WebserverLogs": {"Enabled": False, "LogLevel": "INFO"},
-        "DagProcessingLogs": {"Enabled": False, "LogLevel": "INFO"},
+        "DagProcessingLogs": {"Enabled": True, "LogLevel": "WARNING"},
     }
 
 

@@ -2,7 +2,8 @@
 (docs/reference.md §16, §21): the group of its component's log type, a stream named after the
 component and its host (`scheduler_<ip>`, `worker_<ip>`, `webserver_<ip>`), pip's and the startup
 script's output in streams of their own (`requirements_install_<ip>`,
-`startup_script_execution_<ip>`), and only at or above the type's LogLevel.
+`startup_script_execution_<ip>`), the DAG processor's log files in the DAGProcessing group (a
+stream per DAG file), and only at or above the type's LogLevel.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from emulator.model.container_contract import REQUIREMENTS_STREAM, STARTUP_SCRIPT_STREAM
+from emulator.model.container_contract import DAG_PROCESSING_MARKER, REQUIREMENTS_STREAM, STARTUP_SCRIPT_STREAM
 from emulator.model.log_groups import enabled, log_group_name, log_level
 from emulator.model.record import EnvironmentRecord
 
@@ -24,11 +25,15 @@ COMPONENTS = {
     "api-server": ("WebserverLogs", "webserver"),
 }
 INSTALL_LOG_TYPE = {"hybrid": "WorkerLogs"}
+# The containers whose DAG processing's log files are shipped (emulator/container/runtime/dag_processing_logs.py).
+DAG_PROCESSING_SERVICES = frozenset({"scheduler", "hybrid"})
+DAG_PROCESSING = "DagProcessingLogs"
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "EXCEPTION": 40, "CRITICAL": 50}
 # A level as Airflow 2 (`} INFO -`), Airflow 3's structlog (`[info     ]`), Celery (`: INFO/`) and
 # gunicorn (`[INFO]`) print it, near the start of the line.
 _LEVEL = re.compile(r"[\[\s{/:](DEBUG|INFO|WARNING|WARN|ERROR|EXCEPTION|CRITICAL)[\]\s/:-]", re.IGNORECASE)
 _INSTALL = re.compile(rf"({REQUIREMENTS_STREAM}|{STARTUP_SCRIPT_STREAM})(?:_[\w.-]+)?: ?(.*)")
+_DAG_PROCESSING = re.compile(rf"{DAG_PROCESSING_MARKER}\[([^\]]+)\]: ?(.*)")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,10 @@ def route(service: str, host: str, text: str, previous_level: int) -> Routed | N
     if service not in COMPONENTS:
         return None
     log_type, component = COMPONENTS[service]
+    processing = _DAG_PROCESSING.fullmatch(text) if service in DAG_PROCESSING_SERVICES else None
+    if processing is not None:  # the stream is the DAG file's; the level was checked at the source too
+        level = level_of(processing[2])
+        return Routed(DAG_PROCESSING, processing[1], previous_level if level is None else level, processing[2])
     install = _INSTALL.fullmatch(text)
     if install is not None:
         return Routed(INSTALL_LOG_TYPE.get(service, log_type), f"{install[1]}_{host}", LEVELS["INFO"], install[2])
@@ -63,7 +72,8 @@ def followed(record: EnvironmentRecord, service: str) -> bool:
     if service not in COMPONENTS:
         return False
     log_type = COMPONENTS[service][0]
-    return enabled(record, log_type) or enabled(record, INSTALL_LOG_TYPE.get(service, log_type))
+    processing = service in DAG_PROCESSING_SERVICES and enabled(record, DAG_PROCESSING)
+    return processing or enabled(record, log_type) or enabled(record, INSTALL_LOG_TYPE.get(service, log_type))
 
 
 def shipped(record: EnvironmentRecord, routed: Routed) -> str | None:

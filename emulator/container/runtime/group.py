@@ -86,6 +86,7 @@ def system_exit_code(stopped: SystemExit) -> int:
 
 WEB_SERVERS = "web-servers"
 CLI_RUNNER = "cli runner"
+DAG_PROCESSING_LOGS = "dag processing logs"
 # On a volume only the web container and the edge mount (compose/environment.yaml).
 CLI_RUNNER_SOCKET = "/usr/local/mwaa/cli-runner/runner.sock"
 RESTART_AFTER_SECONDS = 10.0
@@ -338,15 +339,35 @@ def web_server_name(number: int) -> str:
     return f"web server {number}"
 
 
-def load_cli_runner() -> ModuleType:
-    """emulator/container/runtime/cli_runner.py, beside this file (no package to import it from here)."""
-    spec = importlib.util.spec_from_file_location(
-        "mwaa_local_cli_runner", os.path.join(os.path.dirname(os.path.abspath(__file__)), "cli_runner.py")
-    )
+def load_beside(file_name: str) -> ModuleType:
+    """A module of emulator/container/runtime/, beside this file (no package to import it from here)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), file_name)
+    spec = importlib.util.spec_from_file_location(f"mwaa_local_{file_name.removesuffix('.py')}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_cli_runner() -> ModuleType:
+    return load_beside("cli_runner.py")
+
+
+def run_dag_processing_logs(follower: ModuleType) -> int:
+    detach_from_parent("mwaa-local DAG processing logs")
+    from airflow.configuration import conf
+
+    return int(follower.run(os.path.expanduser(conf.get("logging", "base_log_folder"))))
+
+
+def start_dag_processing_logs(group: Group, wanted: dict[str, list[str]]) -> None:
+    """Beside a container's DAG processing (the scheduler's on Airflow 2, the dag-processor's on
+    3), the follower of its log files when the DagProcessingLogs type is enabled."""
+    if not {"scheduler", "dag-processor"} & {arguments[0] for arguments in wanted.values()}:
+        return
+    follower = load_beside("dag_processing_logs.py")
+    if follower.wanted()[0]:
+        group.start(DAG_PROCESSING_LOGS, functools.partial(run_dag_processing_logs, follower))
 
 
 def run_cli_runner(runner: ModuleType) -> int:
@@ -395,13 +416,14 @@ def main(argv: list[str]) -> int:
         raise SystemExit(f"usage: group.py {WEB_SERVERS}=<count>; got {count!r}")
     web_servers = int(count)
     names = [web_server_name(number) for number in range(1, web_servers + 1)]
-    group = Group(restarted=frozenset([*names, CLI_RUNNER]))
+    group = Group(restarted=frozenset([*names, CLI_RUNNER, DAG_PROCESSING_LOGS]))
     for number in STOP_SIGNALS:
         signal.signal(number, group.on_stop_signal)
     if wanted:
         warm_up({arguments[0] for arguments in wanted.values()})
     for name, arguments in wanted.items():
         group.start(name, functools.partial(run_airflow, arguments))
+    start_dag_processing_logs(group, wanted)
     if web_servers:
         start_web_servers(group, names)
     return group.wait()
