@@ -118,6 +118,22 @@ def running_containers(label: str) -> list[dict[str, Any]]:
     return list(client().api.containers(filters={"label": label, "status": "running"}))
 
 
+def container_usage(container_id: str) -> tuple[float, int] | None:
+    """A running container's CPU time so far (seconds) and the memory it uses (bytes, its page
+    cache left out as `docker stats` does); None when it is gone. One reading, not a stream."""
+    try:
+        stats = client().api.stats(container_id, stream=False, one_shot=True)
+    except docker.errors.APIError:
+        return None
+    cpu = ((stats.get("cpu_stats") or {}).get("cpu_usage") or {}).get("total_usage")
+    memory = stats.get("memory_stats") or {}
+    if cpu is None or "usage" not in memory:
+        return None
+    details = memory.get("stats") or {}
+    cache = details.get("inactive_file", details.get("total_inactive_file", details.get("cache", 0)))
+    return cpu / 1e9, max(0, int(memory["usage"]) - int(cache))
+
+
 def follow_logs(container_id: str, since: int) -> Iterator[tuple[float, str]]:
     """Each line a container prints from `since` (epoch seconds) on, with the engine's time of
     it; ends when the container stops or is removed."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from emulator.docker import engine
 from emulator.model.record import EnvironmentRecord
 from emulator.service.api.server import serve
 from emulator.service.autoscaler import service as autoscaler
@@ -14,8 +15,9 @@ from emulator.service.autoscaler.journal import Snapshot
 from emulator.service.autoscaler.service import Autoscaler
 from emulator.service.aws.app import AwsServicesApp
 from emulator.service.aws.backends import MotoBackends
-from emulator.service.aws.cluster_metrics import ClusterMetrics
-from emulator.service.aws.component_logs import ComponentLogShipper
+from emulator.service.aws.cluster_metrics import ClusterMetrics, ClusterReading
+from emulator.service.aws.component_logs import PROJECT_LABEL, ComponentLogShipper
+from emulator.service.aws.container_usage import ContainerUsage, Utilization
 from emulator.service.aws.log_groups import EnvironmentLogGroups
 from emulator.service.aws.metrics import AirflowMetrics
 from emulator.service.console.app import Console
@@ -43,14 +45,23 @@ def main() -> None:
     log_groups = EnvironmentLogGroups(aws)
     log_groups.start(stop)
     AirflowMetrics(aws).start(stop)
-    ComponentLogShipper(aws, lambda: store_records(store), Naming.for_home(home)).start(stop)
+    naming = Naming.for_home(home)
+    ComponentLogShipper(aws, lambda: store_records(store), naming).start(stop)
     provisioner = DockerProvisioner(home, project_paths(), log_groups)
     plane = ControlPlane(store, ThreadJobs(), provisioner)
     plane.recover()
-    cluster = ClusterMetrics(aws)
+    usage = ContainerUsage(engine.container_usage)
+
+    def usage_of(record: EnvironmentRecord) -> dict[str, Utilization]:
+        project = f"{PROJECT_LABEL}={naming.environment_project(record.name)}"
+        return usage.read(record, engine.running_containers(project))
+
+    cluster = ClusterMetrics(aws, usage_of)
 
     def publish(record: EnvironmentRecord, reading: Snapshot) -> None:
-        cluster.publish(record, reading.workers + reading.draining, reading.broker_depth, reading.running)
+        workers = reading.workers + reading.draining
+        queue = ClusterReading(workers, reading.broker_depth, reading.running, reading.oldest_queued_seconds)
+        cluster.publish(record, queue)
 
     Autoscaler(store, home, project_paths(), publish=publish).start(autoscaler.interval(), stop)
     provisioner.roles.start(stop)

@@ -169,8 +169,32 @@ def test_airflow_metrics_reach_cloudwatch_under_mwaas_names(environment: Environ
             metric["MetricName"] for metric in cloudwatch.list_metrics(Namespace="AWS/MWAA", Dimensions=mine)["Metrics"]
         }
 
-    wanted = {"NumWorkers", "NumSchedulers", "NumWebServers", "ApproximateNumberOfMessagesVisible"}
-    wait_for(lambda: wanted <= cluster(), 60, "the autoscaler's readings in AWS/MWAA", interval=5)
+    wanted = {
+        "NumWorkers",
+        "NumSchedulers",
+        "NumWebServers",
+        "ApproximateNumberOfMessagesVisible",
+        "ApproximateAgeOfOldestMessage",
+        "CPUUtilization",  # from the second reading of the containers on, 30 s after the first
+        "MemoryUtilization",
+    }
+    wait_for(lambda: wanted <= cluster(), 90, "the autoscaler's and the containers' readings in AWS/MWAA", interval=5)
+    memory = {
+        "Id": "memory",
+        "MetricStat": {
+            "Metric": {
+                "Namespace": "AWS/MWAA",
+                "MetricName": "MemoryUtilization",
+                "Dimensions": [*mine, {"Name": "Cluster", "Value": "Scheduler"}],
+            },
+            "Period": 60,
+            "Stat": "Maximum",
+        },
+    }
+    used = cloudwatch.get_metric_data(
+        MetricDataQueries=[memory], StartTime=now - timedelta(minutes=10), EndTime=now + timedelta(minutes=5)
+    )["MetricDataResults"][0]["Values"]
+    assert used and 0 < max(used) < 100, f"the schedulers use part of their 4 GiB: {used}"
 
 
 def test_components_write_to_their_enabled_groups_at_their_level(environment: Environment) -> None:
@@ -178,7 +202,8 @@ def test_components_write_to_their_enabled_groups_at_their_level(environment: En
     logs = aws(env_exports(environment), "logs")
     prefix = f"airflow-{environment.name}-"
     groups = {group["logGroupName"] for group in logs.describe_log_groups(logGroupNamePrefix=prefix)["logGroups"]}
-    assert groups == {prefix + "Task", prefix + "Scheduler", prefix + "Worker"}, "only enabled types have a group"
+    enabled = {prefix + "Task", prefix + "Scheduler", prefix + "Worker", prefix + "DAGProcessing"}
+    assert groups == enabled, "only enabled types have a group"
 
     def scheduler_lines() -> list[str]:
         streams = logs.describe_log_streams(logGroupName=prefix + "Scheduler")["logStreams"]
@@ -197,3 +222,26 @@ def test_components_write_to_their_enabled_groups_at_their_level(environment: En
     assert not [line for line in worker_lines if " INFO " in line or "[info" in line or "/INFO" in line], worker_lines[
         :5
     ]
+
+
+def test_a_dag_files_parse_errors_are_in_the_dag_processing_group_under_its_name(environment: Environment) -> None:
+    """The stacks log DAG processing at WARNING: the import error's lines, none of the INFO ones."""
+    name = f"it_parse_{secrets.token_hex(3)}"
+    environment.add_dag(f"{name}.py", f"raise RuntimeError('{name} cannot be imported')\n")
+    environment.deploy()
+    logs = aws(env_exports(environment), "logs")
+    group = f"airflow-{environment.name}-DAGProcessing"
+    try:
+        lines = wait_for(
+            lambda: [line for line in stream_events(logs, group, f"{name}.py.log") if "cannot be imported" in line],
+            120,
+            f"{name}'s import error in {group}",
+            interval=3,
+        )
+        shipped = stream_events(logs, group, f"{name}.py.log")
+        assert any("ERROR" in line for line in shipped), shipped[:5]
+        assert not [line for line in shipped if " INFO - " in line], shipped[:5]
+        assert f"RuntimeError: {name} cannot be imported" in "\n".join(shipped), lines
+    finally:
+        (environment.workspace / "dags" / f"{name}.py").unlink()
+        environment.deploy()

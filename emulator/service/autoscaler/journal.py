@@ -31,6 +31,7 @@ class Snapshot:
     tasks_per_worker: int
     action: str
     reason: str
+    oldest_queued_seconds: int = 0
 
     def metrics(self) -> dict[str, int]:
         """MWAA's metric names for the load; the worker counts are mwaa-local's own."""

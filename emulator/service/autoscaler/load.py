@@ -13,11 +13,15 @@ from emulator.service.autoscaler.sizing import Load
 
 DATABASE_SERVICE = "postgres"
 BROKER_SERVICE = "redis"
-# Running tasks by host, and queued ones: what MWAA's RunningTasks and QueuedTasks count.
+# Running tasks by host, and queued ones: what MWAA's RunningTasks and QueuedTasks count; and
+# how long the oldest queued one has waited (the queue's ApproximateAgeOfOldestMessage).
 TASKS_QUERY = (
     "SELECT state, coalesce(hostname, ''), count(*) FROM task_instance "
-    "WHERE state IN ('running', 'queued') GROUP BY 1, 2"
+    "WHERE state IN ('running', 'queued') GROUP BY 1, 2 "
+    "UNION ALL SELECT 'oldest', '', coalesce(floor(extract(epoch FROM now() - min(queued_dttm))), 0)::bigint "
+    "FROM task_instance WHERE state = 'queued'"
 )
+OLDEST = "oldest"
 
 
 class LoadUnavailable(Exception):
@@ -40,9 +44,9 @@ def run_in(container: ServiceContainer, *command: str) -> str:
     return text
 
 
-def parse_tasks(text: str) -> tuple[int, int, dict[str, int]]:
-    """psql's `-At -F '|'` rows → running, queued, running by host."""
-    running = queued = 0
+def parse_tasks(text: str) -> tuple[int, int, dict[str, int], int]:
+    """psql's `-At -F '|'` rows → running, queued, running by host, the oldest queued's age (s)."""
+    running = queued = oldest = 0
     by_host: dict[str, int] = {}
     for line in text.splitlines():
         if not line.strip():
@@ -53,7 +57,9 @@ def parse_tasks(text: str) -> tuple[int, int, dict[str, int]]:
             by_host[host] = by_host.get(host, 0) + int(count)
         elif state == "queued":
             queued += int(count)
-    return running, queued, by_host
+        elif state == OLDEST:
+            oldest = max(0, int(count))
+    return running, queued, by_host, oldest
 
 
 def observe(containers_of: Callable[[str], list[ServiceContainer]], queue: str) -> Observation:
@@ -62,12 +68,12 @@ def observe(containers_of: Callable[[str], list[ServiceContainer]], queue: str) 
     costs one query per round."""
     database = running(containers_of(DATABASE_SERVICE))
     tasks = run_in(database, "psql", "-U", "airflow", "-d", "airflow", "-At", "-F", "|", "-c", TASKS_QUERY)
-    running_tasks, queued, by_host = parse_tasks(tasks)
+    running_tasks, queued, by_host, oldest = parse_tasks(tasks)
     depth = 0
     if queued:
         answer = run_in(running(containers_of(BROKER_SERVICE)), "redis-cli", "LLEN", queue).strip()
         depth = int(answer) if answer.isdigit() else 0
-    return Observation(Load(running_tasks, queued, depth), by_host)
+    return Observation(Load(running_tasks, queued, depth, oldest), by_host)
 
 
 def running(containers: list[ServiceContainer]) -> ServiceContainer:

@@ -156,6 +156,7 @@ class Autoscaler:
             tasks_per_worker=bounds.tasks_per_worker,
             action=decision.action,
             reason=decision.reason,
+            oldest_queued_seconds=observation.load.oldest_queued_seconds,
         )
         journal.write(state.directory, snapshot)
         if self.publish is not None:

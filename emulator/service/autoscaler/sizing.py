@@ -22,6 +22,7 @@ class Load:
     running: int  # task instances running (MWAA's RunningTasks)
     queued: int  # task instances queued for a worker (MWAA's QueuedTasks)
     broker_depth: int = 0  # messages waiting in the Celery queue, not yet taken by a worker
+    oldest_queued_seconds: int = 0  # how long the longest-queued task instance has waited
 
 
 @dataclass(frozen=True)

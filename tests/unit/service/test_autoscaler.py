@@ -86,8 +86,8 @@ def test_idle_workers_are_drained_first_then_the_least_busy_newest_first() -> No
 
 
 def test_task_rows_are_counted_by_state_and_host() -> None:
-    rows = "running|abc|2\nqueued||4\nrunning|def|1\nqueued|abc|1\n\n"
-    assert load.parse_tasks(rows) == (3, 5, {"abc": 2, "def": 1})
+    rows = "running|abc|2\nqueued||4\nrunning|def|1\nqueued|abc|1\noldest||42\n\n"
+    assert load.parse_tasks(rows) == (3, 5, {"abc": 2, "def": 1}, 42)
 
 
 def test_an_idle_environment_costs_one_query_and_the_broker_is_asked_when_tasks_queue(

@@ -309,13 +309,16 @@ def test_the_cluster_and_queue_readings_go_to_aws_mwaa_once_a_period(
     server: ServerThread, backends: MotoBackends
 ) -> None:
     from emulator.model.record import build_record
-    from emulator.service.aws.cluster_metrics import ClusterMetrics
+    from emulator.service.aws.cluster_metrics import ClusterMetrics, ClusterReading
+    from emulator.service.aws.container_usage import Utilization
 
     now = [1_000_000.0]
-    metrics = ClusterMetrics(backends, clock=lambda: now[0])
+    usage = {"Scheduler": Utilization(cpu=None, memory=12.5), "BaseWorker": Utilization(cpu=40.0, memory=30.0)}
+    metrics = ClusterMetrics(backends, usage=lambda record: usage, clock=lambda: now[0])
     record = build_record({"Name": "dev", "Schedulers": 2})
-    assert metrics.publish(record, workers=3, queued=4, running=5)
-    assert not metrics.publish(record, workers=3, queued=4, running=5), "once per period"
+    reading = ClusterReading(workers=3, queued=4, running=5, oldest_queued_seconds=7)
+    assert metrics.publish(record, reading)
+    assert not metrics.publish(record, reading), "once per period"
     listed = aws(server, "cloudwatch").list_metrics(Namespace="AWS/MWAA")["Metrics"]
     found = {
         metric["MetricName"]: {dimension["Name"]: dimension["Value"] for dimension in metric["Dimensions"]}
@@ -330,14 +333,25 @@ def test_the_cluster_and_queue_readings_go_to_aws_mwaa_once_a_period(
         "NumWebServers",
         "ApproximateNumberOfMessagesVisible",
         "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateAgeOfOldestMessage",
+        "CPUUtilization",
+        "MemoryUtilization",
     }
+    data = backends.backend(SERVICES[1]).metric_data
+    utilization = {
+        (datum.name, {d.name: d.value for d in datum.dimensions}["Cluster"]): (datum.value, datum.unit)
+        for datum in data
+        if datum.name.endswith("Utilization")
+    }
+    assert utilization == {
+        ("MemoryUtilization", "Scheduler"): (12.5, "Percent"),
+        ("CPUUtilization", "BaseWorker"): (40.0, "Percent"),
+        ("MemoryUtilization", "BaseWorker"): (30.0, "Percent"),
+    }, "no CPU datapoint before a second reading"
     values = {datum.name: datum.value for datum in backends.backend(SERVICES[1]).metric_data}
     assert (
         values["NumAdditionalWorkers"],
         values["NumSchedulers"],
         values["ApproximateNumberOfMessagesNotVisible"],
-    ) == (
-        2.0,
-        2.0,
-        5.0,
-    )
+        values["ApproximateAgeOfOldestMessage"],
+    ) == (2.0, 2.0, 5.0, 7.0)
