@@ -2,7 +2,8 @@
 dag-processor, triggerer and worker in one `hybrid` container with 3 task slots and never
 autoscales; UpdateEnvironment to mw1.medium with `Schedulers: 3` brings three schedulers with a
 triggerer each, workers with 10 slots and `MinWebservers` web servers sharing the UI's port,
-keeping the environment's data."""
+keeping the environment's data, and its LoggingConfiguration change reaching the running
+components (the web servers' lines in the WebServer group)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import pytest
 
 from emulator.cli.lifecycle import Context
 from emulator.service.autoscaler import journal
-from tests.support import Environment, prepare_environment, running_environment, wait_for
+from tests.integration.test_aws_services import aws as aws_client
+from tests.integration.test_aws_services import stream_events
+from tests.support import Environment, env_exports, prepare_environment, running_environment, wait_for
 
 DAG = "it_classes"
 DAG_TEXT = """from datetime import datetime
@@ -61,8 +64,19 @@ def test_micro_runs_one_hybrid_container_then_medium_runs_three_schedulers(micro
     assert journal.read(Context.load().state(environment.name).directory) is None, "mw1.micro never autoscales"
 
     # mw1.micro's single web server is below mw1.medium's range: the update names the new one.
-    updated = environment.update(EnvironmentClass="mw1.medium", Schedulers=3, MinWebservers=2, MaxWebservers=2)
+    # It also turns the web servers' logs on (MWAA's default has Task logs alone).
+    logs = aws_client(env_exports(environment), "logs")
+    web_group = f"airflow-{environment.name}-WebServer"
+    assert not logs.describe_log_groups(logGroupNamePrefix=web_group)["logGroups"]
+    logging = {**described["LoggingConfiguration"], "WebserverLogs": {"Enabled": True, "LogLevel": "INFO"}}
+    logging = {
+        log_type: {"Enabled": value["Enabled"], "LogLevel": value["LogLevel"]} for log_type, value in logging.items()
+    }
+    updated = environment.update(
+        EnvironmentClass="mw1.medium", Schedulers=3, MinWebservers=2, MaxWebservers=2, LoggingConfiguration=logging
+    )
     assert updated["Status"] == "AVAILABLE", updated
+    assert updated["LoggingConfiguration"]["WebserverLogs"]["CloudWatchLogGroupArn"].endswith(f":log-group:{web_group}")
     assert (updated["EnvironmentClass"], updated["Schedulers"]) == ("mw1.medium", 3)
     running = environment.running_services()
     assert "hybrid" not in running
@@ -81,6 +95,13 @@ def test_micro_runs_one_hybrid_container_then_medium_runs_three_schedulers(micro
     assert sorted(first) == [1, 2], first
     served = environment.served_by(20)
     assert sorted(served) == [1, 2] and all(served.values()), served
+
+    def web_lines() -> list[str]:
+        streams = logs.describe_log_streams(logGroupName=web_group)["logStreams"]
+        names = [stream["logStreamName"] for stream in streams if stream["logStreamName"].startswith("webserver_")]
+        return [line for name in names for line in stream_events(logs, web_group, name)]
+
+    wait_for(web_lines, 60, f"the web servers' lines in {web_group} after the update", interval=3)
     # A web server that stops is passed over while it is started again: the port keeps answering.
     (container,) = environment.containers(environment.web_service)
     subprocess.run(["docker", "exec", container.name, "kill", "-KILL", str(first[1])], check=True, capture_output=True)
