@@ -345,6 +345,7 @@ def load_beside(file_name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"mwaa_local_{file_name.removesuffix('.py')}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

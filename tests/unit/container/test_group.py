@@ -206,3 +206,24 @@ def test_the_group_script_imports_nothing_of_mwaa_local() -> None:
     """Airflow's python runs it, where mwaa-local's packages are not installed."""
     source = components.GROUP_SCRIPT.read_text()
     assert "from emulator" not in source and "import emulator" not in source
+
+
+def test_the_dag_processing_follower_loads_beside_the_group_and_starts_only_when_wanted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    follower = group.load_beside("dag_processing_logs.py")
+    assert follower.Followed(offset=3).offset == 3, "its dataclasses work when loaded by path"
+    started: list[str] = []
+
+    class Recorder(group.Group):
+        def start(self, name: str, run: Callable[[], int]) -> None:
+            started.append(name)
+
+    scheduler = {"scheduler 1": ["scheduler"], "triggerer 1": ["triggerer"]}
+    monkeypatch.setenv("MWAA__LOGGING__AIRFLOW_DAGPROCESSOR_LOGS_ENABLED", "false")
+    group.start_dag_processing_logs(Recorder(), scheduler)
+    monkeypatch.setenv("MWAA__LOGGING__AIRFLOW_DAGPROCESSOR_LOGS_ENABLED", "true")
+    group.start_dag_processing_logs(Recorder(), {"worker": ["celery", "worker"]})
+    assert started == [], "disabled, or no DAG processing in the container"
+    group.start_dag_processing_logs(Recorder(), scheduler)
+    assert started == [group.DAG_PROCESSING_LOGS]
