@@ -227,7 +227,9 @@ def test_components_write_to_their_enabled_groups_at_their_level(environment: En
 def test_a_dag_files_parse_errors_are_in_the_dag_processing_group_under_its_name(environment: Environment) -> None:
     """The stacks log DAG processing at WARNING: the import error's lines, none of the INFO ones."""
     name = f"it_parse_{secrets.token_hex(3)}"
-    environment.add_dag(f"{name}.py", f"raise RuntimeError('{name} cannot be imported')\n")
+    # With "airflow" and "DAG" in it, or Airflow's safe mode would not even parse it.
+    broken = f"from airflow import DAG\n\nraise RuntimeError('{name} cannot be imported')\n"
+    environment.add_dag(f"{name}.py", broken)
     environment.deploy()
     logs = aws(env_exports(environment), "logs")
     group = f"airflow-{environment.name}-DAGProcessing"

@@ -23,6 +23,7 @@ from botocore.awsrequest import AWSPreparedRequest, HTTPHeaders
 
 from emulator.model.account import ACCOUNT_ID, DEFAULT_REGION
 from emulator.model.aws_services import SERVICES, AwsService
+from emulator.service.aws import moto_fixes
 
 log = logging.getLogger(__name__)
 READ_PREFIXES = ("Get", "List", "Describe", "Filter", "BatchGet", "Test", "StartQuery", "GetQuery")
@@ -69,6 +70,8 @@ class MotoBackends:
 
     def _load(self, service: AwsService) -> Any:
         from moto.backends import get_backend
+
+        moto_fixes.apply()
 
         backend = get_backend(service.client)[ACCOUNT_ID][DEFAULT_REGION]  # type: ignore[call-overload]
         path = self.path(service)

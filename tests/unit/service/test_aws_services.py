@@ -355,3 +355,22 @@ def test_the_cluster_and_queue_readings_go_to_aws_mwaa_once_a_period(
         values["ApproximateNumberOfMessagesNotVisible"],
         values["ApproximateAgeOfOldestMessage"],
     ) == (2.0, 2.0, 5.0, 7.0)
+
+
+def test_a_metric_with_several_dimensions_is_listed_once_however_many_datapoints(server: ServerThread) -> None:
+    cloudwatch = aws(server, "cloudwatch")
+    dimensions = [{"Name": "Environment", "Value": "dev"}, {"Name": "Function", "Value": "Scheduler"}]
+    for value in range(3):
+        cloudwatch.put_metric_data(
+            Namespace="AmazonMWAA",
+            MetricData=[{"MetricName": "SchedulerHeartbeat", "Dimensions": dimensions[::-1], "Value": float(value)}],
+        )
+    other = [{"Name": "Environment", "Value": "dev"}, {"Name": "Function", "Value": "Executor"}]
+    cloudwatch.put_metric_data(
+        Namespace="AmazonMWAA", MetricData=[{"MetricName": "SchedulerHeartbeat", "Dimensions": other, "Value": 1.0}]
+    )
+    listed = cloudwatch.list_metrics(Namespace="AmazonMWAA", Dimensions=[{"Name": "Environment", "Value": "dev"}])
+    functions = sorted(
+        next(d["Value"] for d in metric["Dimensions"] if d["Name"] == "Function") for metric in listed["Metrics"]
+    )
+    assert functions == ["Executor", "Scheduler"], "one metric per set of dimensions (moto lists one per datapoint)"
