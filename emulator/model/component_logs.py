@@ -33,7 +33,7 @@ LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "EXCE
 # gunicorn (`[INFO]`) print it, near the start of the line.
 _LEVEL = re.compile(r"[\[\s{/:](DEBUG|INFO|WARNING|WARN|ERROR|EXCEPTION|CRITICAL)[\]\s/:-]", re.IGNORECASE)
 _INSTALL = re.compile(rf"({REQUIREMENTS_STREAM}|{STARTUP_SCRIPT_STREAM})(?:_[\w.-]+)?: ?(.*)")
-_DAG_PROCESSING = re.compile(rf"{DAG_PROCESSING_MARKER}\[([^\]]+)\]: ?(.*)")
+_DAG_PROCESSING = re.compile(rf"{DAG_PROCESSING_MARKER}\[([^\]]+)\] (DEBUG|INFO|WARNING|ERROR|CRITICAL): ?(.*)")
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,8 @@ def route(service: str, host: str, text: str, previous_level: int) -> Routed | N
         return None
     log_type, component = COMPONENTS[service]
     processing = _DAG_PROCESSING.fullmatch(text) if service in DAG_PROCESSING_SERVICES else None
-    if processing is not None:  # the stream is the DAG file's; the level was checked at the source too
-        level = level_of(processing[2])
-        return Routed(DAG_PROCESSING, processing[1], previous_level if level is None else level, processing[2])
+    if processing is not None:  # the stream is the DAG file's, the level the one the source read
+        return Routed(DAG_PROCESSING, processing[1], LEVELS[processing[2]], processing[3])
     install = _INSTALL.fullmatch(text)
     if install is not None:
         return Routed(INSTALL_LOG_TYPE.get(service, log_type), f"{install[1]}_{host}", LEVELS["INFO"], install[2])

@@ -5,8 +5,9 @@ processor file name), and `dag_processor_manager.log` for Airflow 2's manager.
 Airflow writes them under its log folder (`scheduler/<date>/…` on Airflow 2,
 `dag_processor/<date>/<bundle>/…` on Airflow 3). This follows those files and prints each new
 line at or above the log type's level on the container's output, tagged
-`dag_processing[<stream>]: `, where the control plane's log shipper routes it. Airflow 3's JSON
-lines are written as Airflow 2's text ones. Standard library only: group.py loads it beside
+`dag_processing[<stream>] <LEVEL>: `, where the control plane's log shipper routes it. Airflow 3's JSON
+lines are written as Airflow 2's text ones. Each printed line names its level (a traceback's
+lines their message's), so the control plane need not guess it. Standard library only: group.py loads it beside
 itself and forks it as one of the container's processes.
 """
 
@@ -63,7 +64,25 @@ def as_text(line: str) -> str:
     where = f"{record.get('filename', '')}:{record.get('lineno', '')}"
     text = f"[{record.get('timestamp', '')}] {{{where}}} {str(record.get('level', '')).upper()} - {record['event']}"
     error = record.get("exception") or record.get("error_detail")
-    return f"{text}\n{error if isinstance(error, str) else json.dumps(error)}" if error else text
+    if not error:
+        return text
+    return f"{text}\n{error if isinstance(error, str) else traceback_text(error)}"
+
+
+def traceback_text(stacks: object) -> str:
+    """structlog's exception (a list of stacks of frames) as Python prints a traceback."""
+    if not isinstance(stacks, list) or not all(isinstance(stack, dict) for stack in stacks):
+        return json.dumps(stacks)
+    lines: list[str] = []
+    for stack in stacks:
+        lines.append("Traceback (most recent call last):")
+        for frame in stack.get("frames") or []:
+            where = (
+                f'  File "{frame.get("filename", "?")}", line {frame.get("lineno", "?")}, in {frame.get("name", "?")}'
+            )
+            lines.append(where)
+        lines.append(f"{stack.get('exc_type', 'Exception')}: {stack.get('exc_value', '')}")
+    return "\n".join(lines)
 
 
 def stream_name(relative: str, skipped: int) -> str:
@@ -132,8 +151,9 @@ class DagProcessingLogs:
         followed.level = followed.level if level is None else level
         if followed.level < self.minimum:
             return 0
+        name = logging.getLevelName(followed.level)
         for text in as_text(line).split("\n"):
-            self.out.write(f"{MARKER}[{stream}]: {text}\n")
+            self.out.write(f"{MARKER}[{stream}] {name}: {text}\n")
         return 1
 
 

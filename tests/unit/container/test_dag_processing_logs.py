@@ -46,11 +46,11 @@ def test_each_dag_files_lines_go_to_its_own_stream_on_both_airflow_layouts(tmp_p
     assert logs.poll() == 4
     assert sorted(out.getvalue().splitlines()) == sorted(
         [
-            f"dag_processing[sub/broken.py.log]: {AIRFLOW_2_ERROR}",
-            "dag_processing[sub/broken.py.log]: Traceback (most recent call last):",
-            "dag_processing[other.py.log]: [2026-12-05T06:03:55.006353Z] {dagbag.py:460} ERROR - "
+            f"dag_processing[sub/broken.py.log] ERROR: {AIRFLOW_2_ERROR}",
+            "dag_processing[sub/broken.py.log] ERROR: Traceback (most recent call last):",
+            "dag_processing[other.py.log] ERROR: [2026-12-05T06:03:55.006353Z] {dagbag.py:460} ERROR - "
             "Failed to import: /usr/local/airflow/dags/other.py",
-            "dag_processing[dag_processor_manager.log]: [x] {manager.py:1} WARNING - slow",
+            "dag_processing[dag_processor_manager.log] WARNING: [x] {manager.py:1} WARNING - slow",
         ]
     ), "the `latest` link is not followed twice"
 
@@ -67,8 +67,8 @@ def test_lines_below_the_level_are_dropped_and_a_traceback_keeps_its_lines_level
     )
     logs.poll()
     assert out.getvalue().splitlines() == [
-        f"dag_processing[a.py.log]: {AIRFLOW_2_ERROR}",
-        "dag_processing[a.py.log]:   File x",
+        f"dag_processing[a.py.log] ERROR: {AIRFLOW_2_ERROR}",
+        "dag_processing[a.py.log] ERROR:   File x",
     ]
 
 
@@ -87,6 +87,33 @@ def test_only_whole_new_lines_are_shipped_once_and_history_never(tmp_path: Path)
     old.write_text("[t] {p:1} ERROR - rotated\n")
     assert logs.poll() == 1
     assert out.getvalue().splitlines() == [
-        "dag_processing[a.py.log]: [t] {p:1} ERROR - half a line",
-        "dag_processing[a.py.log]: [t] {p:1} ERROR - rotated",
+        "dag_processing[a.py.log] ERROR: [t] {p:1} ERROR - half a line",
+        "dag_processing[a.py.log] ERROR: [t] {p:1} ERROR - rotated",
+    ]
+
+
+def test_airflow_3s_structured_exception_is_written_as_a_python_traceback(tmp_path: Path) -> None:
+    logs, out = follower(tmp_path)
+    failure = {
+        "timestamp": "2026-12-05T06:52:56.576122Z",
+        "level": "error",
+        "event": "Failed to import: /usr/local/airflow/dags/broken.py",
+        "filename": "python_importer.py",
+        "lineno": 244,
+        "exception": [
+            {
+                "exc_type": "RuntimeError",
+                "exc_value": "broken cannot be imported",
+                "frames": [{"filename": "/usr/local/airflow/dags/broken.py", "lineno": 3, "name": "<module>"}],
+            }
+        ],
+    }
+    write(tmp_path / "dag_processor/2026-12-05/dags-folder/broken.py.log", json.dumps(failure))
+    logs.poll()
+    assert out.getvalue().splitlines() == [
+        "dag_processing[broken.py.log] ERROR: [2026-12-05T06:52:56.576122Z] {python_importer.py:244} ERROR - "
+        "Failed to import: /usr/local/airflow/dags/broken.py",
+        "dag_processing[broken.py.log] ERROR: Traceback (most recent call last):",
+        'dag_processing[broken.py.log] ERROR:   File "/usr/local/airflow/dags/broken.py", line 3, in <module>',
+        "dag_processing[broken.py.log] ERROR: RuntimeError: broken cannot be imported",
     ]

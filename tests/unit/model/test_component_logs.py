@@ -77,7 +77,9 @@ def test_only_containers_an_enabled_type_wants_are_followed() -> None:
 
 
 def test_the_dag_processors_lines_go_to_the_dag_processing_group_under_their_files_stream() -> None:
-    tagged = "dag_processing[sub/broken.py.log]: [t] {processor.py:182} ERROR - Failed to import: /dags/sub/broken.py"
+    tagged = (
+        "dag_processing[sub/broken.py.log] ERROR: [t] {processor.py:182} ERROR - Failed to import: /dags/sub/broken.py"
+    )
     routed = route("scheduler", "10.0.0.9", tagged, INFO)
     assert routed == Routed(
         "DagProcessingLogs",
@@ -85,9 +87,8 @@ def test_the_dag_processors_lines_go_to_the_dag_processing_group_under_their_fil
         LEVELS["ERROR"],
         "[t] {processor.py:182} ERROR - Failed to import: /dags/sub/broken.py",
     )
-    assert (
-        route("scheduler", "10.0.0.9", "dag_processing[a.py.log]:   File x", LEVELS["ERROR"]).level == LEVELS["ERROR"]
-    )  # type: ignore[union-attr]
+    continued = route("scheduler", "10.0.0.9", "dag_processing[a.py.log] ERROR:   File x", INFO)
+    assert continued == Routed("DagProcessingLogs", "a.py.log", LEVELS["ERROR"], "  File x"), "the level it names"
     assert route("worker", "10.0.0.7", tagged, INFO).log_type == "WorkerLogs", "only DAG processing containers tag"  # type: ignore[union-attr]
     record = build_record(
         {"Name": "dev", "LoggingConfiguration": {"DagProcessingLogs": {"Enabled": True, "LogLevel": "WARNING"}}}
