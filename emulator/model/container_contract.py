@@ -12,7 +12,7 @@ WEB_SERVERS_VARIABLE = "MWAA_LOCAL_WEBSERVERS"
 # MWAA's log stream prefixes for pip's output and the startup script's (docs/reference.md §16).
 REQUIREMENTS_STREAM = "requirements_install"
 STARTUP_SCRIPT_STREAM = "startup_script_execution"
-# The DAG processor's log lines on a container's output: `dag_processing[<stream>]: <line>`
+# The DAG processor's log lines on a container's output: `dag_processing[<stream>] <LEVEL>: <line>`
 # (emulator/container/runtime/dag_processing_logs.py, which holds a copy: stdlib only there).
 DAG_PROCESSING_MARKER = "dag_processing"
 # Where the edge serves InvokeRestApi's calls for the control plane.
