@@ -178,7 +178,16 @@ def test_airflow_metrics_reach_cloudwatch_under_mwaas_names(environment: Environ
         "CPUUtilization",  # from the second reading of the containers on, 30 s after the first
         "MemoryUtilization",
     }
-    wait_for(lambda: wanted <= cluster(), 90, "the autoscaler's and the containers' readings in AWS/MWAA", interval=5)
+    seen: set[str] = set()
+
+    def complete() -> bool:
+        seen.update(cluster())
+        return wanted <= seen
+
+    try:
+        wait_for(complete, 90, "the autoscaler's and the containers' readings in AWS/MWAA", interval=5)
+    except AssertionError as missing:
+        raise AssertionError(f"{missing}; missing {sorted(wanted - seen)}") from None
     memory = {
         "Id": "memory",
         "MetricStat": {

@@ -47,8 +47,11 @@ def level_of(line: str) -> int | None:
             return None
         name = str(record.get("level", "")).upper() if isinstance(record, dict) else ""
         return LEVELS.get(name)
-    found = _TEXT_LEVEL.search(line[:200])
-    return LEVELS[found[1]] if found else None
+    # Airflow 2 writes what a DAG file's parse logs through its captured output, at INFO
+    # (`{logging_mixin.py:190} INFO - [...] {dagbag.py:387} ERROR - Failed to import`): the
+    # inner level, the last, is the line's.
+    found = _TEXT_LEVEL.findall(line[:300])
+    return LEVELS[found[-1]] if found else None
 
 
 def as_text(line: str) -> str:

@@ -117,3 +117,18 @@ def test_airflow_3s_structured_exception_is_written_as_a_python_traceback(tmp_pa
         'dag_processing[broken.py.log] ERROR:   File "/usr/local/airflow/dags/broken.py", line 3, in <module>',
         "dag_processing[broken.py.log] ERROR: RuntimeError: broken cannot be imported",
     ]
+
+
+def test_airflow_2s_captured_output_has_the_level_of_the_line_it_captured(tmp_path: Path) -> None:
+    logs, out = follower(tmp_path, logging.WARNING)
+    captured = (
+        "[2026-12-05T07:05:33.264+0000] {logging_mixin.py:190} INFO - [2026-12-05T07:05:33.263+0000] "
+        "{dagbag.py:387} ERROR - Failed to import: /usr/local/airflow/dags/broken.py"
+    )
+    filling = "[t] {logging_mixin.py:190} INFO - [t] {dagbag.py:588} INFO - Filling up the DagBag"
+    write(tmp_path / "scheduler/2026-12-05/broken.py.log", filling, captured, "RuntimeError: broken")
+    logs.poll()
+    assert out.getvalue().splitlines() == [
+        f"dag_processing[broken.py.log] ERROR: {captured}",
+        "dag_processing[broken.py.log] ERROR: RuntimeError: broken",
+    ]
