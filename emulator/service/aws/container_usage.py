@@ -56,13 +56,15 @@ class ContainerUsage:
     def __init__(self, sample: Sample, clock: Callable[[], float] = time.monotonic) -> None:
         self.sample = sample
         self.clock = clock
-        self.previous: dict[str, tuple[float, float]] = {}  # container id → (when, CPU seconds)
+        # Each environment's containers' last reading: container id → (when, CPU seconds).
+        self.previous: dict[str, dict[str, tuple[float, float]]] = {}
 
     def read(self, record: EnvironmentRecord, summaries: list[dict[str, Any]]) -> dict[str, Utilization]:
         """Each cluster's utilization from the environment's running containers (the engine's
         summaries); a cluster of several containers gets their average."""
         readings: dict[str, list[Utilization]] = {}
-        seen: set[str] = set()
+        previous = self.previous.get(record.name, {})
+        current: dict[str, tuple[float, float]] = {}
         for summary in summaries:
             labels = summary.get("Labels") or {}
             service = labels.get(SERVICE_LABEL, "")
@@ -71,27 +73,24 @@ class ContainerUsage:
             if not clusters:
                 continue
             container = str(summary["Id"])
-            seen.add(container)
-            utilization = self.utilization(container, allocation(record, service))
-            if utilization is not None:
-                for cluster in clusters:
-                    readings.setdefault(cluster, []).append(utilization)
+            sampled = self.sample(container)
+            if sampled is None:
+                continue
+            current[container] = (self.clock(), sampled[0])
+            utilization = measured(current[container], previous.get(container), sampled[1], allocation(record, service))
+            for cluster in clusters:
+                readings.setdefault(cluster, []).append(utilization)
         # Containers that are gone leave no reading behind (a replaced worker gets a new id).
-        self.previous = {container: value for container, value in self.previous.items() if container in seen}
+        self.previous[record.name] = current
         return {cluster: average(found) for cluster, found in readings.items()}
 
-    def utilization(self, container: str, size: Size) -> Utilization | None:
-        sampled = self.sample(container)
-        if sampled is None:
-            return None
-        cpu_seconds, memory = sampled
-        now = self.clock()
-        before = self.previous.get(container)
-        self.previous[container] = (now, cpu_seconds)
-        cpu = None
-        if before is not None and now > before[0]:
-            cpu = max(0.0, cpu_seconds - before[1]) / (now - before[0]) / size.vcpu * 100
-        return Utilization(cpu, memory / (size.memory_gib * GIB) * 100)
+
+def measured(now: tuple[float, float], before: tuple[float, float] | None, memory: int, size: Size) -> Utilization:
+    """CPU over the time since the container's previous reading (none without one), memory now."""
+    cpu = None
+    if before is not None and now[0] > before[0]:
+        cpu = max(0.0, now[1] - before[1]) / (now[0] - before[0]) / size.vcpu * 100
+    return Utilization(cpu, memory / (size.memory_gib * GIB) * 100)
 
 
 def average(found: list[Utilization]) -> Utilization:

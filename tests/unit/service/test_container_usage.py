@@ -52,7 +52,7 @@ def test_a_replaced_container_starts_over_and_a_gone_one_is_forgotten() -> None:
     samples = {"w9": (1.0, GIB)}
     replaced = usage.read(SMALL, [container("w9", "worker")])
     assert replaced["BaseWorker"].cpu is None, "a new container's first reading has no CPU rate"
-    assert set(usage.previous) == {"w9"}
+    assert set(usage.previous["dev"]) == {"w9"}
 
 
 def test_the_micro_hybrid_is_the_scheduler_and_the_base_worker() -> None:
@@ -60,3 +60,16 @@ def test_the_micro_hybrid_is_the_scheduler_and_the_base_worker() -> None:
     usage = ContainerUsage(lambda identifier: (0.0, 3 * GIB // 2))
     found = usage.read(micro, [container("h", "hybrid")])
     assert found == {"Scheduler": Utilization(None, 50.0), "BaseWorker": Utilization(None, 50.0)}
+
+
+def test_reading_one_environment_keeps_the_others_readings() -> None:
+    clock = [0.0]
+    cpu = {"a": 0.0, "b": 0.0}
+    usage = ContainerUsage(lambda identifier: (cpu[identifier], GIB), clock=lambda: clock[0])
+    other = build_record({"Name": "other"})
+    usage.read(SMALL, [container("a", "worker")])
+    usage.read(other, [container("b", "worker")])
+    clock[0] += 10
+    cpu.update(a=5.0, b=2.0)
+    assert usage.read(SMALL, [container("a", "worker")])["BaseWorker"].cpu == 50.0
+    assert usage.read(other, [container("b", "worker")])["BaseWorker"].cpu == 20.0
