@@ -123,6 +123,25 @@ def test_a_dag_reads_secrets_as_its_role_once_granted(environment: Environment) 
         }
 
 
+def datapoints(
+    cloudwatch: Any, namespace: str, name: str, dimensions: list[dict[str, str]], statistic: str
+) -> list[float]:
+    """A metric's values of the last ten minutes, a minute apart, as GetMetricData answers."""
+    now = datetime.now(UTC)
+    query = {
+        "Id": "wanted",
+        "MetricStat": {
+            "Metric": {"Namespace": namespace, "MetricName": name, "Dimensions": dimensions},
+            "Period": 60,
+            "Stat": statistic,
+        },
+    }
+    answer = cloudwatch.get_metric_data(
+        MetricDataQueries=[query], StartTime=now - timedelta(minutes=10), EndTime=now + timedelta(minutes=1)
+    )
+    return [float(value) for value in answer["MetricDataResults"][0]["Values"]]
+
+
 def test_airflow_metrics_reach_cloudwatch_under_mwaas_names(environment: Environment) -> None:
     environment.ensure_dag("it_logs")
     run = f"it_logs_{secrets.token_hex(4)}"
@@ -146,23 +165,10 @@ def test_airflow_metrics_reach_cloudwatch_under_mwaas_names(environment: Environ
     wait_for(lambda: expected <= published(), 90, f"{sorted(expected)} in AmazonMWAA", interval=5)
     wait_for(this_dags_duration, 90, "the run's duration published under its DAG", interval=5)
 
-    now = datetime.now(UTC)
-    heartbeat = {
-        "Id": "heartbeat",
-        "MetricStat": {
-            "Metric": {
-                "Namespace": "AmazonMWAA",
-                "MetricName": "SchedulerHeartbeat",
-                "Dimensions": [*mine, {"Name": "Function", "Value": "Scheduler"}],
-            },
-            "Period": 60,
-            "Stat": "Sum",
-        },
-    }
-    found = cloudwatch.get_metric_data(
-        MetricDataQueries=[heartbeat], StartTime=now - timedelta(minutes=10), EndTime=now + timedelta(minutes=1)
+    beats = datapoints(
+        cloudwatch, "AmazonMWAA", "SchedulerHeartbeat", [*mine, {"Name": "Function", "Value": "Scheduler"}], "Sum"
     )
-    assert sum(found["MetricDataResults"][0]["Values"]) > 0, "the schedulers beat"
+    assert sum(beats) > 0, "the schedulers beat"
 
     def cluster() -> set[str]:
         return {
@@ -188,21 +194,8 @@ def test_airflow_metrics_reach_cloudwatch_under_mwaas_names(environment: Environ
         wait_for(complete, 90, "the autoscaler's and the containers' readings in AWS/MWAA", interval=5)
     except AssertionError as missing:
         raise AssertionError(f"{missing}; missing {sorted(wanted - seen)}") from None
-    memory = {
-        "Id": "memory",
-        "MetricStat": {
-            "Metric": {
-                "Namespace": "AWS/MWAA",
-                "MetricName": "MemoryUtilization",
-                "Dimensions": [*mine, {"Name": "Cluster", "Value": "Scheduler"}],
-            },
-            "Period": 60,
-            "Stat": "Maximum",
-        },
-    }
-    used = cloudwatch.get_metric_data(
-        MetricDataQueries=[memory], StartTime=now - timedelta(minutes=10), EndTime=now + timedelta(minutes=5)
-    )["MetricDataResults"][0]["Values"]
+    scheduler = [*mine, {"Name": "Cluster", "Value": "Scheduler"}]
+    used = datapoints(cloudwatch, "AWS/MWAA", "MemoryUtilization", scheduler, "Maximum")
     assert used and 0 < max(used) < 100, f"the schedulers use part of their 4 GiB: {used}"
 
 
