@@ -224,28 +224,3 @@ def test_components_write_to_their_enabled_groups_at_their_level(environment: En
     assert not [line for line in worker_lines if " INFO " in line or "[info" in line or "/INFO" in line], worker_lines[
         :5
     ]
-
-
-def test_a_dag_files_parse_errors_are_in_the_dag_processing_group_under_its_name(environment: Environment) -> None:
-    """The stacks log DAG processing at WARNING: the import error's lines, none of the INFO ones."""
-    name = f"it_parse_{secrets.token_hex(3)}"
-    # With "airflow" and "DAG" in it, or Airflow's safe mode would not even parse it.
-    broken = f"from airflow import DAG\n\nraise RuntimeError('{name} cannot be imported')\n"
-    environment.add_dag(f"{name}.py", broken)
-    environment.deploy()
-    logs = aws(env_exports(environment), "logs")
-    group = f"airflow-{environment.name}-DAGProcessing"
-    try:
-        lines = wait_for(
-            lambda: [line for line in stream_events(logs, group, f"{name}.py.log") if "cannot be imported" in line],
-            120,
-            f"{name}'s import error in {group}",
-            interval=3,
-        )
-        shipped = stream_events(logs, group, f"{name}.py.log")
-        assert any("ERROR" in line for line in shipped), shipped[:5]
-        assert not [line for line in shipped if "Filling up the DagBag" in line], "an INFO line, below WARNING"
-        assert f"RuntimeError: {name} cannot be imported" in "\n".join(shipped), lines
-    finally:
-        (environment.workspace / "dags" / f"{name}.py").unlink()
-        environment.deploy()

@@ -6,7 +6,8 @@ import json
 import re
 import secrets
 
-from tests.support import XCOM_DAG_FILES, Environment, wait_for
+from tests.integration.test_aws_services import aws, stream_events
+from tests.support import XCOM_DAG_FILES, Environment, env_exports, wait_for
 
 
 def test_deploy_prints_version_ids_and_the_worker_runs_the_synced_files(environment: Environment) -> None:
@@ -90,6 +91,17 @@ def test_a_broken_dag_is_an_import_error_and_nothing_crashes(environment: Enviro
         return any("it_broken.py" in json.dumps(entry) for entry in errors)
 
     wait_for(reported, 120, "it_broken.py among the import errors", interval=2)
+    # MWAA's DAGProcessing group has the file's own parse log (the stacks log it at WARNING).
+    logs = aws(env_exports(environment), "logs")
+    group = f"airflow-{environment.name}-DAGProcessing"
+
+    def shipped() -> list[str]:
+        lines = stream_events(logs, group, "it_broken.py.log")
+        return lines if any("SyntaxError" in line for line in lines) else []
+
+    lines = wait_for(shipped, 90, f"it_broken.py's SyntaxError in {group}", interval=3)
+    assert any("ERROR - Failed to import" in line for line in lines), lines[:5]
+    assert not [line for line in lines if "Filling up the DagBag" in line], "an INFO line, below WARNING"
     unhealthy = [c.name for c in environment.containers() if c.service != "init" and not c.ready]
     assert not unhealthy, f"not healthy after a broken DAG: {unhealthy}"
     assert "it_xcom" in environment.dag_ids(), "the good DAG is still there"
