@@ -15,5 +15,7 @@ STARTUP_SCRIPT_STREAM = "startup_script_execution"
 # The DAG processor's log lines on a container's output: `dag_processing[<stream>] <LEVEL>: <line>`
 # (emulator/container/runtime/dag_processing_logs.py, which holds a copy: stdlib only there).
 DAG_PROCESSING_MARKER = "dag_processing"
+# MWAA's console sign-in page on the WebserverUrl: `{SSO_PATH}?login=true#{WebToken}` (§9).
+SSO_PATH = "/aws_mwaa/aws-console-sso"
 # Where the edge serves InvokeRestApi's calls for the control plane.
 EDGE_REST_PATH = "/mwaa-local/restapi"

@@ -22,7 +22,7 @@ from emulator.container.edge.accounts import Accounts
 from emulator.container.edge.proxy import forward, stateless_client
 from emulator.container.edge.runner_client import RunnerBusy, RunnerClient, RunnerUnavailable
 from emulator.model import tokens
-from emulator.model.container_contract import EDGE_REST_PATH
+from emulator.model.container_contract import EDGE_REST_PATH, SSO_PATH
 from emulator.model.request_size import CLI_REQUEST_BYTES, RequestTooLarge, read_body
 
 
@@ -87,7 +87,7 @@ def make_app(
     return Starlette(
         routes=[
             Route("/aws_mwaa/cli", cli, methods=["POST"]),
-            Route(web_login.SSO_PATH, sso, methods=["GET"]),
+            Route(SSO_PATH, sso, methods=["GET"]),
             Route(web_login.login_path(family), login, methods=["POST"]),
             Route(EDGE_REST_PATH, rest_call, methods=["POST"]),
             proxy_route(client),

@@ -17,8 +17,6 @@ from emulator.container.edge.accounts import AccountError, Accounts
 from emulator.model import tokens
 from emulator.model.request_size import LOGIN_REQUEST_BYTES, RequestTooLarge, read_body
 
-SSO_PATH = "/aws_mwaa/aws-console-sso"
-
 
 def login_path(airflow_family: int) -> str:
     return "/aws_mwaa/login" if airflow_family == 2 else "/pluginsv2/aws_mwaa/login"

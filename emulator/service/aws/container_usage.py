@@ -16,9 +16,9 @@ from typing import Any
 
 from emulator.model.classes import CLASSES, Size
 from emulator.model.record import EnvironmentRecord
+from emulator.service.aws.component_logs import SERVICE_LABEL
 
 GIB = 1024**3
-SERVICE_LABEL = "com.docker.compose.service"
 NUMBER_LABEL = "com.docker.compose.container-number"
 Sample = Callable[[str], tuple[float, int] | None]  # container id → (CPU seconds so far, memory bytes)
 

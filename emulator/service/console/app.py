@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from emulator.model.container_contract import SSO_PATH
 from emulator.model.log_groups import LOG_GROUP_SUFFIX, log_group_name
 from emulator.service.console import charts
 from emulator.service.console.clients import RegionClients
@@ -33,7 +34,7 @@ Page = Callable[[Request, Principal, RegionClients], Response]
 
 def sso_url(answer: dict[str, Any]) -> str:
     """Where MWAA's console sends the browser with a web login token (docs/reference.md §9)."""
-    return f"https://{answer['WebServerHostname']}/aws_mwaa/aws-console-sso?login=true#{answer['WebToken']}"
+    return f"https://{answer['WebServerHostname']}{SSO_PATH}?login=true#{answer['WebToken']}"
 
 
 def refusal(request: Request, principal: Principal, error: ClientError | BotoCoreError) -> Response:
