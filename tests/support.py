@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -485,3 +486,15 @@ def decode_xcom(raw: str) -> Any:
     if raw.startswith("\\x"):
         raw = bytes.fromhex(raw[2:]).decode()
     return json.loads(raw)
+
+
+def side_by_side(environments: dict[str, T], scenario: Callable[[T], None]) -> None:
+    """Run a scenario on every version's environment at once: most of it is waiting (for
+    restarts, parses, runs), so two run in about the time of one."""
+    with ThreadPoolExecutor(max_workers=len(environments)) as pool:
+        futures = {version: pool.submit(scenario, environment) for version, environment in environments.items()}
+    for version, future in futures.items():
+        error = future.exception()
+        if error is not None:
+            error.add_note(f"(on the Airflow {version} environment)")
+            raise error

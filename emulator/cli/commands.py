@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 import subprocess
 import sys
 import time
@@ -16,22 +15,21 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from emulator.cli import lifecycle, ui
+from emulator.cli import dag_test, lifecycle, ui, uploads
+from emulator.cli import watch as watcher
+from emulator.cli.exports import export_line
 from emulator.docker import render
 from emulator.docker.engine import require_docker
-from emulator.docker.region import Region
-from emulator.docker.workspace_container import run_tool
-from emulator.model.account import DEFAULT_REGION
-from emulator.model.aws_access import parse_endpoints, region_service_variables
+from emulator.docker.workspace_container import parse_dags, run_tool
+from emulator.model.airflow_config import parse_environment
+from emulator.model.aws_access import parse_endpoints
 from emulator.model.container_contract import REQUIREMENTS_STREAM, STARTUP_SCRIPT_STREAM
 from emulator.model.errors import EnvironmentConfigError, MwaaLocalError
 from emulator.model.mirror import create_input_from
-from emulator.model.record import build_record, check_name
+from emulator.model.record import EnvironmentRecord, build_record, check_name
+from emulator.model.timings import MWAA as MWAA_TIMINGS
 from emulator.model.timings import PROFILES
-from emulator.s3.deploy import ObjectChange
 from emulator.service.control_plane_client import ControlPlaneClient, failure
-from emulator.service.provider import staged_configuration
-from emulator.state import edge_credentials as credentials
 from emulator.state.settings import DEBUG
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -149,8 +147,8 @@ def up(
     with ui.SpinnerDisplay() as display:
         report = lifecycle.up(lifecycle.Context.load(), record, options, display, workspace)
     if report.deployed:
-        show_changes(report.deployed)
-    show_live_files(record.name, lifecycle.configuration_members(report.environment))
+        uploads.show_changes(report.deployed)
+    uploads.show_live_files(record.name, lifecycle.configuration_members(report.environment))
     show_status_block(report)
 
 
@@ -182,28 +180,6 @@ def show_status_block(report: lifecycle.UpReport) -> None:
     ]
     for line in lines:
         ui.console.print(line, soft_wrap=True)
-
-
-CA_BUNDLE_EXPORTS = ("AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
-
-
-def export_line(region: Region) -> str:
-    """What boto3 and the aws CLI need to reach this machine's S3 service, MWAA API and the
-    region's other AWS services. botocore prefixes MWAA's host with `api.`/`env.` unless told not to."""
-    secrets = region.secrets()
-    services = " ".join(f"{name}={url}" for name, url in region_service_variables(region.api_endpoint()).items())
-    line = (
-        f"AWS_ENDPOINT_URL_S3={region.endpoint()} AWS_ENDPOINT_URL_MWAA={region.api_endpoint()} {services} "
-        f"AWS_DISABLE_HOST_PREFIX_INJECTION=true AWS_ACCESS_KEY_ID={secrets.access_key} "
-        f"AWS_SECRET_ACCESS_KEY={secrets.secret_key} AWS_DEFAULT_REGION={DEFAULT_REGION}"
-    )
-    # The WebserverUrl is https from the machine's CA: botocore, requests, curl and Python's ssl
-    # trust it (and the public roots) through one bundle.
-    bundle = credentials.bundle_path(region.state.home)
-    if bundle.is_file():
-        quoted = shlex.quote(str(bundle))
-        line += "".join(f" {name}={quoted}" for name in CA_BUNDLE_EXPORTS)
-    return line
 
 
 @main.command()
@@ -297,51 +273,26 @@ def logs(context: click.Context, name: str | None, component: str | None, follow
     is_flag=True,
     help="Only upload: do not UpdateEnvironment to the new requirements.txt, plugins.zip or startup.sh versions.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep uploading as the workspace changes (Ctrl+C stops); configuration file changes are "
+    "uploaded and their update proposed, not applied (see --apply).",
+)
+@click.option("--apply", is_flag=True, help="With --watch: apply configuration file changes with UpdateEnvironment.")
 @click.pass_context
 @reports_errors
-def deploy(context: click.Context, name: str | None, no_update: bool) -> None:
+def deploy(context: click.Context, name: str | None, no_update: bool, watch: bool, apply: bool) -> None:
     """Upload the workspace to the environment's bucket (dags/ mirrored, like `aws s3 sync --delete`);
     new versions of requirements.txt, plugins.zip or startup.sh are then applied with UpdateEnvironment."""
     workspace = workspace_of(context)
     environment = lifecycle.environment_name(workspace, name)
-    cli_context = lifecycle.Context.load()
-    changes = lifecycle.deploy(cli_context, workspace, environment)
-    show_changes(changes)
-    if no_update:
+    if apply and not watch:
+        raise click.UsageError("--apply goes with --watch (a plain deploy applies unless --no-update).")
+    if watch:
+        watcher.watch(lifecycle.Context.load(), workspace, environment, apply=apply and not no_update)
         return
-    with ui.SpinnerDisplay() as display:
-        applied = lifecycle.apply_files(cli_context, environment, display)
-    if applied.outcome == "no environment":
-        ui.console.print(
-            f"  Environment {environment} does not exist yet: `mwaa-local up` creates it with these files."
-        )
-    elif applied.outcome == "current":
-        ui.console.print("  requirements.txt, plugins.zip and startup.sh: the environment already runs these versions.")
-    else:
-        show_live_files(environment, applied.live)
-
-
-def show_live_files(environment: str, live: dict[str, str]) -> None:
-    """Which configuration file versions the environment runs now."""
-    for kind in staged_configuration.KINDS:
-        if kind.path_member in live:
-            ui.console.print(
-                f"  [green]live[/]      {escape(live[kind.path_member])}  version {live[kind.version_member]} "
-                f"(environment {environment})",
-                soft_wrap=True,
-            )
-
-
-def show_changes(changes: list[ObjectChange]) -> None:
-    unchanged = [change for change in changes if change.action == "unchanged" and "/" in change.key]
-    for change in changes:
-        if change in unchanged:
-            continue
-        colour = {"uploaded": "green", "deleted": "red"}.get(change.action, "dim")
-        line = f"  [{colour}]{change.action:9}[/] {escape(change.url)}  version {change.version_id}"
-        ui.console.print(line, soft_wrap=True)
-    if unchanged:
-        ui.console.print(f"  [dim]{len(unchanged)} DAG folder file(s) unchanged[/]")
+    uploads.upload(lifecycle.Context.load(), workspace, environment, apply=not no_update)
 
 
 def workspace_tool(
@@ -350,15 +301,37 @@ def workspace_tool(
     """Run a workspace check in a throwaway container of the environment's Airflow version."""
     workspace = workspace_of(context)
     cli_context = lifecycle.Context.load()
+    record = workspace_record(cli_context, workspace, name, airflow_version)
+    sys.exit(run_tool(cli_context.paths, record, workspace, arguments, click.echo, writable))
+
+
+def workspace_record(
+    cli_context: lifecycle.Context, workspace: Path, name: str | None, airflow_version: str | None
+) -> EnvironmentRecord:
     record, _ = lifecycle.up_record(cli_context, workspace, name, airflow_version)
     ui.console.print(f"Airflow {record.airflow_version.version}, workspace {escape(str(workspace))}:", soft_wrap=True)
-    code = run_tool(cli_context.paths, record, workspace, arguments, click.echo, writable)
-    sys.exit(code)
+    return record
 
 
 airflow_version_option = click.option(
     "--airflow-version", help="Airflow version (default: the workspace's environment.json's, else MWAA's newest)."
 )
+
+
+@main.command()
+@name_option
+@airflow_version_option
+@click.pass_context
+@reports_errors
+def parse(context: click.Context, name: str | None, airflow_version: str | None) -> None:
+    """Import every DAG file of the workspace as the environment's DAG processor would (its Airflow
+    image, requirements.txt, plugins/, configuration options, .airflowignore), starting nothing;
+    exit 1 on an import error, a DAG cycle or a duplicate DAG id."""
+    workspace = workspace_of(context)
+    cli_context = lifecycle.Context.load()
+    record = workspace_record(cli_context, workspace, name, airflow_version)
+    variables = parse_environment(record, MWAA_TIMINGS)
+    sys.exit(parse_dags(cli_context.paths, record, workspace, click.echo, variables))
 
 
 @main.command("test-requirements")
@@ -399,6 +372,47 @@ def package_requirements(context: click.Context, name: str | None, airflow_versi
     """Download the wheels of requirements.txt (with the version's constraints) into plugins/, for
     environments without internet access (`--find-links /usr/local/airflow/plugins --no-index`)."""
     workspace_tool(context, name, airflow_version, ["package-requirements"], writable=True)
+
+
+def conf_value(_context: click.Context, _parameter: click.Parameter, value: str) -> dict[str, Any]:
+    try:
+        conf = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise click.BadParameter(f"not JSON: {error}") from error
+    if not isinstance(conf, dict):
+        raise click.BadParameter('a JSON object, like \'{"key": "value"}\'')
+    return conf
+
+
+@main.command("test")
+@name_option
+@click.argument("dag_id")
+@click.option("--conf", default="{}", callback=conf_value, help="The run's conf: a JSON object.")
+@click.option(
+    "--no-update", is_flag=True, help="Do not UpdateEnvironment to new requirements.txt, plugins.zip or startup.sh."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    help="Seconds to wait for the parse, then for the run.",
+)
+@click.pass_context
+@reports_errors
+def test_command(
+    context: click.Context, name: str | None, dag_id: str, conf: dict[str, Any], no_update: bool, timeout: float
+) -> None:
+    """Upload the workspace (as `deploy`), wait until Airflow has parsed DAG_ID, trigger it on the
+    running environment and show each task's state and log lines as they come; exit 0 when the
+    run succeeds, 1 when it fails (with the failed tasks' logs)."""
+    workspace = workspace_of(context)
+    environment = lifecycle.environment_name(workspace, name)
+    require_docker()
+    outcome = dag_test.test_dag(
+        lifecycle.Context.load(), workspace, environment, dag_id, conf, timeout, apply=not no_update
+    )
+    sys.exit(0 if outcome.succeeded else 1)
 
 
 @main.command("env")

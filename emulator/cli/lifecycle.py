@@ -433,13 +433,18 @@ def deploy(context: Context, workspace: Path, name: str) -> list[ObjectChange]:
     """Upload the workspace to the environment's bucket; for an environment that does not exist
     yet, to the bucket its `up` would use (the files are there when it is created)."""
     require_docker()
-    state = context.state(name)
-    record = state.load_record() if state.exists() else up_record(context, workspace, name)[0]
+    record = deploy_record(context, workspace, name)
     region = context.region()
     with s3_errors(region.endpoint()):
         client = region.client()
         ensure_bucket(client, record.bucket)
         return deploy_workspace(client, record, workspace)
+
+
+def deploy_record(context: Context, workspace: Path, name: str) -> EnvironmentRecord:
+    """The record whose bucket paths a deploy uploads to: the environment's, else its `up`'s."""
+    state = context.state(name)
+    return state.load_record() if state.exists() else up_record(context, workspace, name)[0]
 
 
 def configuration_members(environment: dict[str, Any]) -> dict[str, str]:

@@ -9,7 +9,7 @@ USAGE = (
     "usage: scheduler | hybrid | <component> | init | downgrade <version> [<fab provider version>]\n"
     "       | configure <folder>\n"
     "       | sync | edge | health <check> | test-requirements | test-startup-script [<component>]\n"
-    "       | package-requirements\n"
+    "       | package-requirements | parse\n"
     "components: "
 )
 
@@ -57,7 +57,7 @@ def main(argv: list[str]) -> int:
         from emulator.container.runtime import configuration
 
         return configuration.configure(Path(arguments[0]))
-    if command in ("test-requirements", "test-startup-script", "package-requirements"):
+    if command in ("test-requirements", "test-startup-script", "package-requirements", "parse"):
         from emulator.container.runtime import workspace_tools
 
         return workspace_tools.main(argv)

@@ -84,6 +84,14 @@ def image_labels(image: str) -> dict[str, str] | None:
         return None
 
 
+def image_id(image: str) -> str | None:
+    """A local image's ID; None when there is no such image."""
+    try:
+        return str(client().images.get(image).id)
+    except docker.errors.ImageNotFound:
+        return None
+
+
 def remove_image(image: str) -> None:
     """Untag an image if it is there (its layers stay for other tags and the build cache)."""
     with contextlib.suppress(docker.errors.ImageNotFound):
@@ -159,9 +167,12 @@ def engine_time(stamp: str) -> float:
     return whole + float(f"0.{found[2] or 0}")
 
 
-def run_streaming(image: str, arguments: list[str], emit: Callable[[str], None], **options: Any) -> int:
+def run_streaming(
+    image: str, arguments: list[str], emit: Callable[[str], None], commit_as: str | None = None, **options: Any
+) -> int:
     """Run a throwaway container of `image`, emit its output line by line as it comes, and
-    remove it: its exit code. `options` are the SDK's run options (entrypoint, volumes, user…)."""
+    remove it: its exit code. On success, `commit_as` tags what it left as an image.
+    `options` are the SDK's run options (entrypoint, volumes, user…)."""
     container = require_docker().containers.run(image, arguments, detach=True, **options)
     try:
         pending = ""
@@ -172,9 +183,18 @@ def run_streaming(image: str, arguments: list[str], emit: Callable[[str], None],
                 emit(line)
         if pending:
             emit(pending)
-        return int(container.wait()["StatusCode"])
+        code = int(container.wait()["StatusCode"])
+        if code == 0 and commit_as:
+            repository, _, tag = commit_as.rpartition(":")
+            container.commit(repository=repository, tag=tag)
+        return code
     finally:
         container.remove(force=True)
+
+
+def image_tags(repository: str) -> list[str]:
+    """Every local `repository:tag` of one repository."""
+    return [tag for image in client().images.list(name=repository) for tag in image.tags]
 
 
 def parse_version(text: str) -> tuple[int, ...] | None:

@@ -247,3 +247,22 @@ def custom_airflow_configs(record: EnvironmentRecord) -> str:
     the service, decides what wins)."""
     given = {option_variable(option): str(value) for option, value in record.configuration_options.items()}
     return json.dumps(given, sort_keys=True)
+
+
+# `parse` imports DAG files only: a database nobody reaches, no broker, no metrics.
+PARSE_DATABASE = "sqlite:////tmp/mwaa-local-parse.db"
+
+
+def parse_environment(record: EnvironmentRecord, timings: Timings) -> dict[str, str]:
+    """The Airflow variables `mwaa-local parse` imports DAG files with: the environment's options
+    over MWAA's defaults, as its DAG processor has them, without the services it would reach."""
+    user, _ = user_variables(record)
+    return {
+        **opinionated(record, timings),
+        **user,
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": PARSE_DATABASE,
+        "AIRFLOW__METRICS__STATSD_ON": "False",
+        "AIRFLOW__LOGGING__REMOTE_LOGGING": "False",
+    }

@@ -19,3 +19,8 @@ DAG_PROCESSING_MARKER = "dag_processing"
 SSO_PATH = "/aws_mwaa/aws-console-sso"
 # Where the edge serves InvokeRestApi's calls for the control plane.
 EDGE_REST_PATH = "/mwaa-local/restapi"
+
+# Airflow's own interpreter in the image (the runtime's venv has no Airflow), and the folder
+# holding the container side's code, for a tool that runs on Airflow's interpreter.
+AIRFLOW_PYTHON = "/usr/local/bin/python3"
+CONTAINER_SOURCE = "/opt/mwaa-local/src"

@@ -53,23 +53,40 @@ class ControlPlaneClient:
         """One MWAA operation (boto3's method name); its errors as the MwaaLocalError tree."""
         try:
             response: dict[str, Any] = getattr(self._client, operation)(**members)
-        except botocore.exceptions.ClientError as error:
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            raise self.translated(error) from error
+        response.pop("ResponseMetadata", None)
+        return response
+
+    def translated(self, error: Exception) -> MwaaLocalError:
+        """A botocore error as the MwaaLocalError tree (with its exit code and a hint)."""
+        if isinstance(error, botocore.exceptions.ClientError):
             code = error.response.get("Error", {}).get("Code", "")
             message = error.response.get("Error", {}).get("Message", str(error))
             kind: type[MwaaLocalError] = {
                 "ValidationException": EnvironmentConfigError,
                 "ResourceNotFoundException": EnvironmentNotFoundError,
             }.get(code, MwaaLocalError)
-            raise kind(message, hint=f"The MWAA API answered {code}.") from error
-        except botocore.exceptions.ParamValidationError as error:
-            raise EnvironmentConfigError(str(error), hint="Fix the environment settings.") from error
+            return kind(message, hint=f"The MWAA API answered {code}.")
+        if isinstance(error, botocore.exceptions.ParamValidationError):
+            return EnvironmentConfigError(str(error), hint="Fix the environment settings.")
+        return MwaaLocalError(
+            f"The MWAA API at {self.endpoint} does not answer ({error}).",
+            hint="`mwaa-local status` shows the region's control-plane service; `mwaa-local up` starts it.",
+        )
+
+    def rest(self, name: str, method: str, path: str, **members: Any) -> tuple[int, Any]:
+        """InvokeRestApi: Airflow's status and answer, an error status included (MWAA relays
+        those as RestApiClientException / RestApiServerException with the same members)."""
+        try:
+            response = self._client.invoke_rest_api(Name=name, Method=method, Path=path, **members)
+        except botocore.exceptions.ClientError as error:
+            if "RestApiStatusCode" not in error.response:
+                raise self.translated(error) from error
+            return int(error.response["RestApiStatusCode"]), error.response.get("RestApiResponse")
         except botocore.exceptions.BotoCoreError as error:
-            raise MwaaLocalError(
-                f"The MWAA API at {self.endpoint} does not answer ({error}).",
-                hint="`mwaa-local status` shows the region's control-plane service; `mwaa-local up` starts it.",
-            ) from error
-        response.pop("ResponseMetadata", None)
-        return response
+            raise self.translated(error) from error
+        return int(response["RestApiStatusCode"]), response.get("RestApiResponse")
 
     def pages(self, operation: str, member: str) -> list[Any]:
         """Every page's `member` of a paginated operation (NextToken followed)."""

@@ -15,7 +15,7 @@ import io
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from tests.support import (
     cli,
     prepare_environment,
     remove_environment,
+    side_by_side,
     start_environment,
     wait_for,
 )
@@ -180,18 +181,6 @@ def configured_environments(tmp_path_factory: pytest.TempPathFactory) -> Iterato
     finally:
         with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
             list(pool.map(remove_environment, prepared))
-
-
-def side_by_side(environments: dict[str, Configured], scenario: Callable[[Configured], None]) -> None:
-    """Run a scenario on every version's environment at once: most of it is waiting for
-    restarts, so two run in about the time of one."""
-    with ThreadPoolExecutor(max_workers=len(environments)) as pool:
-        futures = {version: pool.submit(scenario, configured) for version, configured in environments.items()}
-    for version, future in futures.items():
-        error = future.exception()
-        if error is not None:
-            error.add_note(f"(on the Airflow {version} environment)")
-            raise error
 
 
 def import_errors(environment: Environment) -> str:

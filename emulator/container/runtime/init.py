@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-AIRFLOW_PYTHON = "/usr/local/bin/python3"
+from emulator.model.container_contract import AIRFLOW_PYTHON
 
 
 def main(arguments: list[str]) -> int:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from emulator.container.runtime.processes import Emit, run_streaming
 from emulator.model.configuration_files import conflicts, pins, requirement_lines
+from emulator.model.container_contract import AIRFLOW_PYTHON
 
 TIME_LIMIT = 540.0  # MWAA allows pip 9 minutes
-AIRFLOW_PYTHON = "/usr/local/bin/python3"
 CA_SECRET = Path("/run/secrets/ca_bundle")
 SYSTEM_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 CONSTRAINT_LINE = re.compile(r"^\s*(-c|--constraint)(\s|=)")

@@ -5,6 +5,8 @@ of the environment's Airflow image with the workspace mounted at `/workspace`:
   pins, plugins/ on `--find-links /usr/local/airflow/plugins`), touching no environment;
 - `test-startup-script <component>`: source startup.sh as that component would, and show what
   it exports and which reserved variables MWAA would restore;
+- `parse`: import the DAG files as the DAG processor would and report the errors
+  (emulator/container/runtime/dag_parse.py);
 - `package-requirements`: download requirements.txt's wheels into plugins/ for environments
   without internet access (`--find-links /usr/local/airflow/plugins --no-index`).
 """
@@ -94,4 +96,8 @@ def main(arguments: list[str]) -> int:
         return test_requirements()
     if command == "test-startup-script":
         return test_startup_script(rest[0] if rest else "worker")
+    if command == "parse":
+        from emulator.container.runtime import dag_parse  # imports Airflow: only for this tool
+
+        return dag_parse.parse()
     return package_requirements()

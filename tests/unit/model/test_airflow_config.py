@@ -3,10 +3,12 @@ import json
 import pytest
 
 from emulator.model.airflow_config import (
+    PARSE_DATABASE,
     EnvironmentSecrets,
     component_environment,
     custom_airflow_configs,
     option_variable,
+    parse_environment,
     user_variables,
 )
 from emulator.model.container_variables import service_variables
@@ -259,3 +261,14 @@ def test_airflow3_runs_a_standalone_dag_processor(version: str) -> None:
         ]
         == "True"
     )
+
+
+def test_parse_imports_with_the_users_options_and_reaches_no_service() -> None:
+    record = build_record({"Name": "local", "AirflowConfigurationOptions": {"core.dagbag_import_timeout": "5"}})
+    variables = parse_environment(record, MWAA)
+    assert variables["AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT"] == "5", "the user's option beats MWAA's default 30"
+    assert variables["AIRFLOW__CORE__DAG_FILE_PROCESSOR_TIMEOUT"] == "50", "MWAA's defaults stay"
+    assert variables["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == PARSE_DATABASE
+    assert variables["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
+    assert variables["AIRFLOW__METRICS__STATSD_ON"] == "False"
+    assert not any("BROKER" in name or "FERNET" in name for name in variables)

@@ -1,0 +1,241 @@
+"""Run one DAG on a running environment through the MWAA API's InvokeRestApi, as a user's CI job
+would with boto3: wait until Airflow has parsed it, trigger it with a conf, follow its tasks'
+states and log lines as they come, and collect how it ended (each task's state and log, and
+the tasks' return values). `mwaa-local test` and the pytest plugin are its two faces."""
+
+from __future__ import annotations
+
+import ast
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from emulator.model.errors import MwaaLocalError
+from emulator.service.control_plane_client import ControlPlaneClient
+
+RUN_FINISHED = frozenset({"success", "failed"})
+TASK_FINISHED = frozenset({"success", "failed", "skipped", "upstream_failed", "removed"})
+# Where the DAG folder is on MWAA: Airflow's file locations start with it.
+AIRFLOW_HOME = "/usr/local/airflow/"
+POLL_SECONDS = 1.0
+
+
+class DagTestError(MwaaLocalError):
+    """The DAG could not be run: not found in time, or its file does not import."""
+
+
+@dataclass
+class TaskOutcome:
+    """One task instance (a mapped task has one per map index) as the run left it."""
+
+    task_id: str
+    map_index: int
+    state: str | None
+    try_number: int
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.task_id if self.map_index < 0 else f"{self.task_id}[{self.map_index}]"
+
+
+@dataclass
+class RunOutcome:
+    """How a DAG run ended: its state, its tasks by name (`task` or `task[2]` for a map index),
+    and the unmapped tasks' return values (XCom `return_value`) by task id."""
+
+    dag_id: str
+    run_id: str
+    state: str
+    tasks: dict[str, TaskOutcome]
+    xcoms: dict[str, Any]
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state == "success"
+
+    @property
+    def failed_tasks(self) -> list[TaskOutcome]:
+        return [task for task in self.tasks.values() if task.state in ("failed", "upstream_failed")]
+
+
+@dataclass(frozen=True)
+class RunEvents:
+    """What a caller shows while the run goes on: a task's new state, a task's new log line."""
+
+    on_state: Callable[[TaskOutcome], None] = lambda task: None
+    on_line: Callable[[TaskOutcome, str], None] = lambda task, line: None
+
+
+def log_lines(content: Any) -> list[str]:
+    """A log endpoint's `content` as lines: Airflow 3 answers structured events, Airflow 2 a
+    text, or the text of a list of (host, text) pairs."""
+    if isinstance(content, list):
+        return [line for item in content for line in event_lines(item)]
+    text = str(content or "")
+    if text.startswith("[("):
+        try:
+            pairs = ast.literal_eval(text)
+        except (SyntaxError, ValueError):
+            pass
+        else:
+            text = "\n".join(str(pair[1]) for pair in pairs if isinstance(pair, tuple) and len(pair) == 2)
+    return text.splitlines()
+
+
+def event_lines(item: Any) -> list[str]:
+    if not isinstance(item, dict):
+        return str(item).splitlines()
+    event = str(item.get("event", ""))
+    if event.startswith(("::group::", "::endgroup::")):
+        return []
+    if item.get("timestamp"):
+        level = str(item.get("level", "")).upper()
+        event = f"[{item['timestamp']}] {level} - {event}" if level else f"[{item['timestamp']}] {event}"
+    return event.splitlines()
+
+
+def parsed_time(text: str | None) -> float | None:
+    return datetime.fromisoformat(text).timestamp() if text else None
+
+
+def workspace_path(fileloc: str) -> str:
+    """`/usr/local/airflow/dags/x.py` → `dags/x.py`, the bucket key deploy uploaded it to."""
+    return fileloc.removeprefix(AIRFLOW_HOME)
+
+
+class DagRunner:
+    """One environment's DAGs, through InvokeRestApi (Airflow 2's /api/v1, 3's /api/v2)."""
+
+    def __init__(self, client: ControlPlaneClient, environment: str, airflow_family: int) -> None:
+        self.client = client
+        self.environment = environment
+        self.family = airflow_family
+
+    def call(self, method: str, path: str, ok: tuple[int, ...] = (200,), **members: Any) -> tuple[int, Any]:
+        status, answer = self.client.rest(self.environment, method, path, **members)
+        if status not in ok:
+            detail = answer.get("detail") if isinstance(answer, dict) else answer
+            raise DagTestError(
+                f"Airflow's REST API answered HTTP {status} to {method} {path}: {detail}",
+                hint=f"`mwaa-local logs --name {self.environment}` shows the environment's side.",
+            )
+        return status, answer
+
+    def dag(self, dag_id: str) -> dict[str, Any] | None:
+        status, answer = self.call("GET", f"/dags/{quote(dag_id)}", ok=(200, 404))
+        return answer if status == 200 else None
+
+    def import_error(self, files: set[str], since: float) -> str | None:
+        """The newest import error of one of `files` (bucket keys) recorded after `since`."""
+        _, answer = self.call("GET", "/importErrors", QueryParameters={"limit": 100})
+        for error in answer.get("import_errors", []):
+            name = workspace_path(str(error.get("filename", "")))
+            key = name if name.startswith("dags/") else f"dags/{name}"
+            if key in files and (parsed_time(error.get("timestamp")) or 0) >= since:
+                return f"{key}: {error.get('stack_trace', '').strip()}"
+        return None
+
+    def wait_parsed(self, dag_id: str, uploaded: set[str], since: float, timeout: float) -> dict[str, Any]:
+        """Wait until Airflow lists the DAG and, when its file was just uploaded, has parsed
+        that upload; DagTestError when the upload does not import or time runs out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.dag(dag_id)
+            if found is not None:
+                parsed = parsed_time(found.get("last_parsed_time")) or 0
+                if workspace_path(str(found.get("fileloc", ""))) not in uploaded or parsed >= since:
+                    return found
+            broken = self.import_error(uploaded, since) if uploaded else None
+            if broken:
+                raise DagTestError(
+                    f"The DAG file does not import:\n{broken}", hint="`mwaa-local parse` checks it locally."
+                )
+            if time.monotonic() > deadline:
+                raise DagTestError(
+                    f"Airflow has not parsed DAG {dag_id} after {timeout:.0f} s.",
+                    hint="Is the dag_id right? `mwaa-local parse` lists the workspace's import errors; the "
+                    "environment's DAG folder scan interval (`--timings`) says how soon a new file is seen.",
+                )
+            time.sleep(POLL_SECONDS)
+
+    def trigger(self, dag_id: str, run_id: str, conf: dict[str, Any]) -> None:
+        """Unpause the DAG (new DAGs start paused, as on MWAA) and start a run."""
+        self.call("PATCH", f"/dags/{quote(dag_id)}", Body={"is_paused": False})
+        body: dict[str, Any] = {"dag_run_id": run_id, "conf": conf}
+        if self.family >= 3:
+            body["logical_date"] = None  # required by Airflow 3's API; None: a run not tied to a date
+        self.call("POST", f"/dags/{quote(dag_id)}/dagRuns", Body=body)
+
+    def run_path(self, dag_id: str, run_id: str) -> str:
+        return f"/dags/{quote(dag_id)}/dagRuns/{quote(run_id)}"
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        _, answer = self.call("GET", f"{self.run_path(dag_id, run_id)}/taskInstances")
+        return list(answer.get("task_instances", []))
+
+    def task_log(self, dag_id: str, run_id: str, task: TaskOutcome) -> list[str]:
+        query: dict[str, Any] = {"full_content": True}
+        if task.map_index >= 0:
+            query["map_index"] = task.map_index
+        path = f"{self.run_path(dag_id, run_id)}/taskInstances/{quote(task.task_id)}/logs/{task.try_number}"
+        status, answer = self.call("GET", path, ok=(200, 404), QueryParameters=query)
+        return log_lines(answer.get("content")) if status == 200 and isinstance(answer, dict) else []
+
+    def follow(self, dag_id: str, run_id: str, events: RunEvents, timeout: float) -> RunOutcome:
+        """Poll the run until it finishes, reporting each task's new state and new log lines."""
+        tasks: dict[str, TaskOutcome] = {}
+        deadline = time.monotonic() + timeout
+        while True:
+            _, run = self.call("GET", self.run_path(dag_id, run_id))
+            state = str(run.get("state"))
+            self.update_tasks(dag_id, run_id, tasks, events)
+            if state in RUN_FINISHED:
+                return RunOutcome(dag_id, run_id, state, tasks, self.return_values(dag_id, run_id, tasks))
+            if time.monotonic() > deadline:
+                raise DagTestError(
+                    f"DAG run {dag_id}/{run_id} has not finished after {timeout:.0f} s (it is {state}).",
+                    hint="The run goes on in the environment; `--timeout` waits longer.",
+                )
+            time.sleep(POLL_SECONDS)
+
+    def update_tasks(self, dag_id: str, run_id: str, tasks: dict[str, TaskOutcome], events: RunEvents) -> None:
+        for instance in self.task_instances(dag_id, run_id):
+            found = TaskOutcome(instance["task_id"], int(instance.get("map_index", -1)), None, 0)
+            task = tasks.setdefault(found.name, found)
+            state, try_number = instance.get("state"), int(instance.get("try_number") or 0)
+            if try_number != task.try_number:
+                task.try_number, task.log = try_number, []
+            if state != task.state:
+                task.state = state
+                events.on_state(task)
+            if try_number and state not in (None, "scheduled", "queued"):
+                lines = self.task_log(dag_id, run_id, task)
+                for line in lines[len(task.log) :]:
+                    events.on_line(task, line)
+                task.log = lines if len(lines) >= len(task.log) else task.log
+
+    def return_values(self, dag_id: str, run_id: str, tasks: dict[str, TaskOutcome]) -> dict[str, Any]:
+        found = {}
+        for task in tasks.values():
+            if task.state != "success" or task.map_index >= 0:
+                continue
+            path = f"{self.run_path(dag_id, run_id)}/taskInstances/{quote(task.task_id)}/xcomEntries/return_value"
+            status, answer = self.call("GET", path, ok=(200, 404))
+            if status == 200:
+                found[task.task_id] = xcom_value(answer.get("value"))
+        return found
+
+
+def xcom_value(value: Any) -> Any:
+    """Airflow 3 answers the value; Airflow 2 its text (`str()` of it), read back when it is a
+    Python literal."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return ast.literal_eval(value)
+    except (SyntaxError, ValueError):
+        return value
