@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from emulator.docker import images
+from emulator.docker import build, images
 from emulator.docker.engine import image_id, image_labels, image_tags, remove_image, require_docker, run_streaming
 from emulator.model.configuration_files import requirement_lines
 from emulator.model.container_contract import AIRFLOW_PYTHON, CONTAINER_SOURCE
@@ -25,15 +25,19 @@ PARSE_TAG = "parse-"
 Emit = Callable[[str], None]
 
 
-def version_image(record: EnvironmentRecord) -> str:
-    """The record's Airflow image; an error that says how to get it when it is not built."""
+def version_image(paths: Paths, record: EnvironmentRecord) -> str:
+    """The record's Airflow image, as this mwaa-local builds it; an error that says how to get
+    it when it is missing or was built from other files (an older mwaa-local)."""
     require_docker()
-    version = record.airflow_version.version
-    image = images.airflow_image(version)
-    if image_labels(image) is None:
+    version = record.airflow_version
+    image = images.airflow_image(version.version)
+    current = build.build_hash(paths, version.version, version.python, images.python_image(version.python))
+    found = build.image_hash(image)
+    if found != current:
+        state = "no image" if found is None else "only an image built by another mwaa-local"
         raise MwaaLocalError(
-            f"There is no image for Airflow {version} on this machine yet.",
-            hint=f"`mwaa-local up --airflow-version {version}` builds it.",
+            f"There is {state} for Airflow {version.version} on this machine.",
+            hint=f"`mwaa-local up --airflow-version {version.version}` builds it (once).",
         )
     return image
 
@@ -61,7 +65,7 @@ def run_tool(
         user = {"user": f"{os.getuid()}:{os.getgid()}"}
         variables["HOME"] = "/tmp"
     return run_streaming(
-        image or version_image(record),
+        image or version_image(paths, record),
         arguments,
         emit,
         commit_as=commit_as,
@@ -95,7 +99,7 @@ def parse_image(paths: Paths, record: EnvironmentRecord, workspace: Path, emit: 
     as an update would install it. That install is kept as an image per requirements (only
     the newest per version), so a parse after the first costs no pip run. None when pip failed
     (its output emitted)."""
-    base = version_image(record)
+    base = version_image(paths, record)
     if not has_requirements(workspace):
         return base
     version = record.airflow_version.version
@@ -117,5 +121,7 @@ def parse_dags(paths: Paths, record: EnvironmentRecord, workspace: Path, emit: E
     image = parse_image(paths, record, workspace, emit)
     if image is None:
         return 1
-    environment = {**variables, "PYTHONPATH": CONTAINER_SOURCE}
+    # Airflow 2.10 warns that it reads its own deprecated option name: noise in a report.
+    quiet = "ignore::FutureWarning:airflow.configuration"
+    environment = {**variables, "PYTHONPATH": CONTAINER_SOURCE, "PYTHONWARNINGS": quiet}
     return run_tool(paths, record, workspace, [], emit, image=image, entrypoint=PARSER, environment=environment)

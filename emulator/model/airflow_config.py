@@ -265,4 +265,6 @@ def parse_environment(record: EnvironmentRecord, timings: Timings) -> dict[str, 
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": PARSE_DATABASE,
         "AIRFLOW__METRICS__STATSD_ON": "False",
         "AIRFLOW__LOGGING__REMOTE_LOGGING": "False",
+        # Airflow logs each failure with its traceback; the report says each once, shorter.
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "CRITICAL",
     }

@@ -10,7 +10,6 @@ DAG needs none, and the report never claims to have checked what the database wo
 
 from __future__ import annotations
 
-import logging
 import re
 import shutil
 import sys
@@ -52,7 +51,7 @@ def problem_of(file: str, message: str) -> ImportProblem:
     traceback's last line, or the whole message when Airflow kept no traceback)."""
     frames = [match for match in _FRAME.finditer(message) if match["path"].startswith(_USER_FOLDERS)]
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    error = lines[-1] if lines else "unknown error"
+    error = (lines[-1] if lines else "unknown error").replace(str(configuration.AIRFLOW_HOME) + "/", "")
     if frames:
         innermost = frames[-1]
         return ImportProblem(shown_path(innermost["path"]), int(innermost["line"]), error)
@@ -86,11 +85,7 @@ def parse(workspace: Path = WORKSPACE) -> int:
     """Print the report; 0 when every DAG file imports, 1 otherwise."""
     copy_workspace(workspace)
     started = time.monotonic()
-    dag_bag_type = dag_bag_class()
-    # Airflow logs each failure with its traceback; the report says it once, shorter.
-    logging.disable(logging.CRITICAL)
-    bag = dag_bag_type(dag_folder=str(DAGS))  # examples: off, as MWAA forces
-    logging.disable(logging.NOTSET)
+    bag = dag_bag_class()(dag_folder=str(DAGS))  # examples: off, as MWAA forces
     problems = sorted(
         (problem_of(file, message) for file, message in bag.import_errors.items()), key=lambda found: found.file
     )

@@ -68,3 +68,12 @@ def test_the_workspace_replaces_the_images_plugins(tmp_path: Path, monkeypatch: 
 
     assert sorted(str(path.relative_to(dags)) for path in dags.rglob("*")) == ["a.py"]
     assert sorted(str(path.relative_to(plugins)) for path in plugins.rglob("*")) == ["helpers", "helpers/names.py"]
+
+
+def test_paths_in_the_message_read_as_the_workspaces() -> None:
+    message = (
+        "AirflowDagDuplicatedIdException: Ignoring DAG d from /usr/local/airflow/dags/b.py - "
+        "also found in /usr/local/airflow/dags/a.py"
+    )
+    problem = problem_of("/usr/local/airflow/dags/b.py", message)
+    assert problem.error.endswith("Ignoring DAG d from dags/b.py - also found in dags/a.py")
