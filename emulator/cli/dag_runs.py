@@ -95,7 +95,24 @@ def event_lines(item: Any) -> list[str]:
     if item.get("timestamp"):
         level = str(item.get("level", "")).upper()
         event = f"[{item['timestamp']}] {level} - {event}" if level else f"[{item['timestamp']}] {event}"
-    return event.splitlines()
+    return event.splitlines() + exception_lines(item.get("error_detail"))
+
+
+def exception_lines(detail: Any) -> list[str]:
+    """Airflow 3 logs a task's exception as data (each chained exception's type, value and
+    frames): shown the way Python prints it, innermost frame last."""
+    if not isinstance(detail, list):
+        return []
+    shown = []
+    for exception in (entry for entry in detail if isinstance(entry, dict)):
+        shown.append("Traceback (most recent call last):")
+        shown += [
+            f'  File "{frame.get("filename")}", line {frame.get("lineno")}, in {frame.get("name")}'
+            for frame in exception.get("frames") or []
+            if isinstance(frame, dict)
+        ]
+        shown.append(f"{exception.get('exc_type')}: {exception.get('exc_value')}")
+    return shown
 
 
 def parsed_time(text: str | None) -> float | None:

@@ -65,6 +65,9 @@ def show_outcome(outcome: RunOutcome, seconds: float) -> None:
         return
     ui.console.print(f"[red]✗[/] DAG run {escape(outcome.run_id)} {outcome.state} in {seconds:.1f} s.", soft_wrap=True)
     for task in outcome.failed_tasks:
+        if not task.log:
+            ui.console.print(f"[red]{escape(task.name)}[/]: {task.state} (it never ran)")
+            continue
         ui.console.print(f"[red]{escape(task.name)}[/]: {task.state} (try {task.try_number}); its log's end:")
         for line in task.log[-FAILED_LOG_LINES:]:
             ui.console.print(f"  {escape(line)}", soft_wrap=True, highlight=False)

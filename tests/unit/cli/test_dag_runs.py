@@ -49,6 +49,22 @@ def test_airflow_3_log_events_become_lines_without_the_group_markers() -> None:
     assert log_lines(content) == ["[2026-12-05T09:00:00Z] INFO - extracting for CI", "no time"]
 
 
+def test_airflow_3_exceptions_are_shown_as_python_prints_them() -> None:
+    frames = [{"filename": "/usr/local/airflow/dags/d.py", "lineno": 12, "name": "boom"}]
+    event = {
+        "timestamp": "2026-12-05T09:00:00Z",
+        "level": "error",
+        "event": "Task failed with exception",
+        "error_detail": [{"exc_type": "RuntimeError", "exc_value": "failing on purpose", "frames": frames}],
+    }
+    assert log_lines([event]) == [
+        "[2026-12-05T09:00:00Z] ERROR - Task failed with exception",
+        "Traceback (most recent call last):",
+        '  File "/usr/local/airflow/dags/d.py", line 12, in boom',
+        "RuntimeError: failing on purpose",
+    ]
+
+
 def test_airflow_2_log_text_and_host_pairs_become_lines() -> None:
     assert log_lines("line one\nline two") == ["line one", "line two"]
     assert log_lines("[('worker-1', '*** Found log\\nextracting for CI')]") == ["*** Found log", "extracting for CI"]
