@@ -21,6 +21,8 @@ TASK_FINISHED = frozenset({"success", "failed", "skipped", "upstream_failed", "r
 # Where the DAG folder is on MWAA: Airflow's file locations start with it.
 AIRFLOW_HOME = "/usr/local/airflow/"
 POLL_SECONDS = 1.0
+LOG_SETTLE_SECONDS = 15.0
+NO_STREAM_YET = "No log stream found in CloudWatch"
 
 
 class DagTestError(MwaaLocalError):
@@ -115,6 +117,16 @@ def exception_lines(detail: Any) -> list[str]:
     return shown
 
 
+def common_prefix(first: list[str], second: list[str]) -> int:
+    """How many leading lines the two have in common."""
+    count = 0
+    for one, other in zip(first, second, strict=False):
+        if one != other:
+            break
+        count += 1
+    return count
+
+
 def parsed_time(text: str | None) -> float | None:
     return datetime.fromisoformat(text).timestamp() if text else None
 
@@ -200,7 +212,10 @@ class DagRunner:
             query["map_index"] = task.map_index
         path = f"{self.run_path(dag_id, run_id)}/taskInstances/{quote(task.task_id)}/logs/{task.try_number}"
         status, answer = self.call("GET", path, ok=(200, 404), QueryParameters=query)
-        return log_lines(answer.get("content")) if status == 200 and isinstance(answer, dict) else []
+        lines = log_lines(answer.get("content")) if status == 200 and isinstance(answer, dict) else []
+        # Until the worker ships it, the amazon provider's handler answers a line saying so (with
+        # the time of asking): not part of the log.
+        return [line for line in lines if NO_STREAM_YET not in line]
 
     def follow(self, dag_id: str, run_id: str, events: RunEvents, timeout: float) -> RunOutcome:
         """Poll the run until it finishes, reporting each task's new state and new log lines."""
@@ -211,6 +226,7 @@ class DagRunner:
             state = str(run.get("state"))
             self.update_tasks(dag_id, run_id, tasks, events)
             if state in RUN_FINISHED:
+                self.settle_logs(dag_id, run_id, tasks, events)
                 return RunOutcome(dag_id, run_id, state, tasks, self.return_values(dag_id, run_id, tasks))
             if time.monotonic() > deadline:
                 raise DagTestError(
@@ -230,10 +246,30 @@ class DagRunner:
                 task.state = state
                 events.on_state(task)
             if try_number and state not in (None, "scheduled", "queued"):
-                lines = self.task_log(dag_id, run_id, task)
-                for line in lines[len(task.log) :]:
-                    events.on_line(task, line)
-                task.log = lines if len(lines) >= len(task.log) else task.log
+                self.refresh_log(dag_id, run_id, task, events)
+
+    def refresh_log(self, dag_id: str, run_id: str, task: TaskOutcome, events: RunEvents) -> bool:
+        """Read the task's log again and report the lines after what it had in common with the
+        last reading (a log read before it reached the Task group is replaced, not extended);
+        whether it changed."""
+        lines = self.task_log(dag_id, run_id, task)
+        if lines == task.log:
+            return False
+        for line in lines[common_prefix(lines, task.log) :]:
+            events.on_line(task, line)
+        task.log = lines
+        return True
+
+    def settle_logs(self, dag_id: str, run_id: str, tasks: dict[str, TaskOutcome], events: RunEvents) -> None:
+        """A task's state is final before its worker has shipped the last of its log: read the
+        logs of the tasks that ran until a second's wait brings nothing new (at most LOG_SETTLE_SECONDS)."""
+        ran = [task for task in tasks.values() if task.try_number and task.state in TASK_FINISHED]
+        deadline = time.monotonic() + LOG_SETTLE_SECONDS
+        while ran and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            changed = [self.refresh_log(dag_id, run_id, task, events) for task in ran]
+            if not any(changed):
+                return
 
     def return_values(self, dag_id: str, run_id: str, tasks: dict[str, TaskOutcome]) -> dict[str, Any]:
         found = {}

@@ -29,7 +29,10 @@ def apply_configuration(cli_context: lifecycle.Context, environment: str) -> Non
             f"  Environment {environment} does not exist yet: `mwaa-local up` creates it with these files."
         )
     elif applied.outcome == "current":
-        ui.console.print("  requirements.txt, plugins.zip and startup.sh: the environment already runs these versions.")
+        ui.console.print(
+            "  requirements.txt, plugins.zip and startup.sh: the environment already runs these versions.",
+            soft_wrap=True,
+        )
     else:
         show_live_files(environment, applied.live)
 

@@ -172,3 +172,27 @@ def test_following_a_run_reports_each_state_and_new_line_once_then_the_outcome()
     assert outcome.state == "failed" and not outcome.succeeded
     assert [task.name for task in outcome.failed_tasks] == ["t"] and outcome.tasks["t"].log == ["one", "two"]
     assert outcome.xcoms == {}, "a failed task has no return value to read"
+
+
+def test_a_log_read_before_it_was_shipped_is_replaced_and_read_until_it_settles() -> None:
+    run = "/dags/d/dagRuns/r"
+    header = "Reading remote log from Cloudwatch"
+    not_yet = "[2026-12-05T09:40:29Z] No log stream found in CloudWatch (log_group=g). The task may have…"
+    dags_runner, _ = runner(
+        {
+            ("GET", run): [(200, {"state": "success"})],
+            ("GET", f"{run}/taskInstances"): [
+                (200, {"task_instances": [{"task_id": "t", "map_index": -1, "state": "success", "try_number": 1}]})
+            ],
+            ("GET", f"{run}/taskInstances/t/logs/1"): [
+                (200, {"content": f"{header}\n{not_yet}"}),
+                (200, {"content": f"{header}\none"}),
+                (200, {"content": f"{header}\none\ntwo"}),
+            ],
+            ("GET", f"{run}/taskInstances/t/xcomEntries/return_value"): [(200, {"value": 1})],
+        }
+    )
+    lines: list[str] = []
+    outcome = dags_runner.follow("d", "r", RunEvents(on_line=lambda task, line: lines.append(line)), timeout=60)
+    assert lines == [header, "one", "two"], "each line once, the placeholder never"
+    assert outcome.tasks["t"].log == [header, "one", "two"] and outcome.xcoms == {"t": 1}
