@@ -117,6 +117,12 @@ def exception_lines(detail: Any) -> list[str]:
     return shown
 
 
+def has_body(lines: list[str]) -> bool:
+    """Whether a log holds a line besides the headers Airflow's handlers put first
+    (`Reading remote log from …`, Airflow 2's `*** …`)."""
+    return any(not line.startswith(("Reading remote log", "***", "::")) for line in lines)
+
+
 def common_prefix(first: list[str], second: list[str]) -> int:
     """How many leading lines the two have in common."""
     count = 0
@@ -262,13 +268,14 @@ class DagRunner:
 
     def settle_logs(self, dag_id: str, run_id: str, tasks: dict[str, TaskOutcome], events: RunEvents) -> None:
         """A task's state is final before its worker has shipped the last of its log: read the
-        logs of the tasks that ran until a second's wait brings nothing new (at most LOG_SETTLE_SECONDS)."""
+        logs of the tasks that ran until each has lines of its own (not only the handler's
+        header) and a second's wait brings nothing new, for at most LOG_SETTLE_SECONDS."""
         ran = [task for task in tasks.values() if task.try_number and task.state in TASK_FINISHED]
         deadline = time.monotonic() + LOG_SETTLE_SECONDS
         while ran and time.monotonic() < deadline:
             time.sleep(POLL_SECONDS)
             changed = [self.refresh_log(dag_id, run_id, task, events) for task in ran]
-            if not any(changed):
+            if not any(changed) and all(has_body(task.log) for task in ran):
                 return
 
     def return_values(self, dag_id: str, run_id: str, tasks: dict[str, TaskOutcome]) -> dict[str, Any]:

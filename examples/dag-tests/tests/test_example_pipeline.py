@@ -13,7 +13,7 @@ def test_the_pipeline_greets_whom_the_conf_names(run_dag: Any) -> None:
     assert outcome.succeeded, {task.name: task.log[-20:] for task in outcome.failed_tasks}
     assert outcome.xcoms["report"] == "Hello, CI: 3 rows"
     assert outcome.xcoms["extract"] == {"name": "CI", "rows": 3}
-    assert any("extracting for CI" in line for line in outcome.tasks["extract"].log)
+    assert any("extracting for CI" in line for line in outcome.tasks["extract"].log), outcome.tasks["extract"].log
 
 
 def test_the_environment_holds_the_dags_and_no_import_error(

@@ -186,6 +186,7 @@ def test_a_log_read_before_it_was_shipped_is_replaced_and_read_until_it_settles(
             ],
             ("GET", f"{run}/taskInstances/t/logs/1"): [
                 (200, {"content": f"{header}\n{not_yet}"}),
+                (200, {"content": header}),  # nothing new, but nothing of its own yet either
                 (200, {"content": f"{header}\none"}),
                 (200, {"content": f"{header}\none\ntwo"}),
             ],
