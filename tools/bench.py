@@ -277,6 +277,7 @@ def measure_mwaa_local(
     scaling_only: bool = False,
     idle_only: bool = False,
     compare_only: bool = False,
+    loop_only: bool = False,
 ) -> dict[str, Any]:
     record = {"Name": name, "AirflowVersion": version, "SourceBucketArn": f"arn:aws:s3:::{BUCKET}"}
     (workspace / "environment.json").write_text(json.dumps(record))
@@ -299,6 +300,13 @@ def measure_mwaa_local(
     result |= summary(rss_mib(project, only=containers))
     result |= idle_cpu(containers, IDLE_WINDOW)
     if idle_only:
+        cli("down", "--volumes")
+        return result
+
+    if loop_only:
+        from tools.bench_loop import bench_loop  # it uses this module's helpers
+
+        result |= bench_loop(name, workspace, container_of(project, "postgres"))
         cli("down", "--volumes")
         return result
 
@@ -526,6 +534,11 @@ def main(argv: list[str] | None = None) -> int:
         help="as --idle-only: where the time goes, CPU seconds per container during the cold start and at idle",
     )
     parser.add_argument(
+        "--loop-only",
+        action="store_true",
+        help="only the start and the developer loop's rows (parse, test, a save under deploy --watch → in Airflow)",
+    )
+    parser.add_argument(
         "--scaling-only",
         action="store_true",
         help="only the start and the autoscaler's rows (backlog, scale-in, idle worker memory per class)",
@@ -538,9 +551,10 @@ def main(argv: list[str] | None = None) -> int:
             "data_plane_only": options.data_plane_only,
             "scaling_only": options.scaling_only,
             "compare_only": options.compare,
+            "loop_only": options.loop_only,
         }
         entry = {"mwaa_local": bench_mwaa_local(version, options.settle, **only, idle_only=options.idle_only)}
-        if not (options.skip_plain or options.data_plane_only or options.scaling_only):
+        if not (options.skip_plain or options.data_plane_only or options.scaling_only or options.loop_only):
             entry["plain_airflow"] = bench_plain(version, options.settle, options.idle_only)
             entry["ratio"] = ratios(entry["mwaa_local"], entry["plain_airflow"])
         report["results"][version] = entry
