@@ -238,6 +238,7 @@ def bench_mwaa_local(version: str, settle: float, **only: bool) -> dict[str, Any
     """`measure_mwaa_local`; a step that fails leaves no environment running behind it."""
     name = "bench" + version.replace(".", "")
     workspace = Path(tempfile.mkdtemp(prefix="mwaa-local-bench-"))
+    workspace.chmod(0o755)  # `parse` reads it as the image's airflow user
     try:
         return measure_mwaa_local(version, name, workspace, settle, **only)
     except BaseException:

@@ -10,6 +10,7 @@ DAG needs none, and the report never claims to have checked what the database wo
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -82,8 +83,16 @@ def dag_bag_class() -> Any:
 
 
 def parse(workspace: Path = WORKSPACE) -> int:
-    """Print the report; 0 when every DAG file imports, 1 otherwise."""
-    copy_workspace(workspace)
+    """Print the report; 0 when every DAG file imports, 1 otherwise (2: unreadable workspace)."""
+    try:
+        copy_workspace(workspace)
+    except PermissionError as error:
+        print(
+            f"ERROR: the container's airflow user (uid {os.getuid()}) cannot read {error.filename}: make the "
+            "workspace readable to others (`chmod -R a+rX <workspace>`).",
+            flush=True,
+        )
+        return 2
     started = time.monotonic()
     bag = dag_bag_class()(dag_folder=str(DAGS))  # examples: off, as MWAA forces
     problems = sorted(
