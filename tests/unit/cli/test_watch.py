@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import cast
 
+import pytest
+
+from emulator.cli import lifecycle, watch
 from emulator.cli.watch import changed_paths, configuration_changes, snapshot
+from emulator.model.record import build_record
 from emulator.s3.deploy import ObjectChange
 
 
@@ -43,3 +48,18 @@ def test_only_uploads_outside_the_dag_folder_need_an_update() -> None:
         "requirements.txt",
         "config/plugins.zip",
     ]
+
+
+def test_a_new_configuration_file_is_applied_only_with_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    uploaded = [ObjectChange("b", "dags/a.py", "uploaded", "1"), ObjectChange("b", "startup.sh", "uploaded", "2")]
+    applied: list[str] = []
+    monkeypatch.setattr(watch.uploads, "upload", lambda context, workspace, name, apply: uploaded)
+    monkeypatch.setattr(watch.uploads, "apply_configuration", lambda context, name: applied.append(name))
+    monkeypatch.setattr(watch.lifecycle, "deploy_record", lambda context, workspace, name: build_record({"Name": name}))
+    context = cast(lifecycle.Context, object())
+
+    with watch.ui.console.capture() as shown:
+        watch.upload_once(context, Path("."), "local", apply=False)
+    assert applied == [] and "not applied: startup.sh" in shown.get()
+    watch.upload_once(context, Path("."), "local", apply=True)
+    assert applied == ["local"]
