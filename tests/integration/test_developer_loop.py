@@ -42,6 +42,7 @@ from tests.support import (
 )
 
 EXAMPLE = REPO / "examples" / "dag-tests"
+WATCH_SECONDS = 5.0
 FAILING_DAG = """from datetime import datetime
 
 from airflow import DAG
@@ -306,6 +307,9 @@ def watch_checks(environment: Environment) -> None:
 
         deleted = seconds_until(gone, f"{dag_id} gone from Airflow")
         print(f"--watch on {environment.version}: added {added:.1f} s, edited {edited:.1f} s, deleted {deleted:.1f} s")
+        # The target is 2 s (scripts/bench --loop-only measures it); CI's busy cores get some slack,
+        # far from MWAA's 30 s sync and 300 s scan.
+        assert max(added, edited, deleted) <= WATCH_SECONDS, (added, edited, deleted)
 
         requirements.write_text(requirements.read_text() + f"# {dag_id}\n")
         wait_for(lambda: watcher.said("not applied: requirements.txt"), 30, "the update proposed")
