@@ -71,10 +71,10 @@ with DAG("DAG_ID", description="DESCRIPTION", start_date=datetime(2024, 1, 1), s
 """
 
 
-def prepare_loop(root: Path, version: str) -> Environment:
-    environment = prepare_environment(
-        root, "loop" + version.replace(".", ""), version, {"EnvironmentClass": "mw1.micro"}
-    )
+def prepare_loop(root: Path, version: str, name: str = "") -> Environment:
+    """A copy of examples/dag-tests as an mw1.micro environment's workspace."""
+    name = name or "loop" + version.replace(".", "")
+    environment = prepare_environment(root, name, version, {"EnvironmentClass": "mw1.micro"})
     for name in ("dags", "tests"):
         shutil.copytree(EXAMPLE / name, environment.workspace / name, dirs_exist_ok=True)
     for name in ("pytest.ini", "requirements.txt"):
@@ -358,3 +358,26 @@ def plugin_checks(environment: Environment) -> None:
 
 def test_the_sample_repository_runs_with_the_pytest_plugin(loops: dict[str, Environment]) -> None:
     side_by_side(loops, plugin_checks)
+
+
+def test_the_plugin_starts_an_environment_that_is_not_running_and_stops_it(tmp_path: Path) -> None:
+    """The other path of `mwaa_environment`: nothing runs, so the plugin starts environment.json's
+    environment (with the ini's timings), runs the tests on it and stops it at the end, its
+    state kept as `down` keeps it (2.10.3 alone: the quicker start)."""
+    environment = prepare_loop(tmp_path, "2.10.3", "loopstart")
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"],
+            cwd=environment.workspace,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        output = finished.stdout + finished.stderr
+        assert finished.returncode == 0 and "2 passed" in output, output
+        assert state_exists(environment.name), "started by the plugin, with its state kept"
+        assert environment.name not in lifecycle.running_environments(Context.load()), "and stopped at the end"
+        settings = Context.load().state(environment.name).local_settings()
+        assert settings.timings == "dev", "the ini's mwaa_local_timings"
+    finally:
+        remove_environment(environment)
