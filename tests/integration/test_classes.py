@@ -15,7 +15,7 @@ import pytest
 from emulator.cli.lifecycle import Context
 from emulator.service.autoscaler import journal
 from tests.integration.test_aws_services import aws as aws_client
-from tests.integration.test_aws_services import stream_events
+from tests.integration.test_aws_services import datapoints, stream_events
 from tests.support import Environment, env_exports, prepare_environment, running_environment, wait_for
 
 DAG = "it_classes"
@@ -62,6 +62,19 @@ def test_micro_runs_one_hybrid_container_then_medium_runs_three_schedulers(micro
     described = environment.described()
     assert (described["EnvironmentClass"], described["MaxWorkers"], described["Schedulers"]) == ("mw1.micro", 1, 1)
     assert journal.read(Context.load().state(environment.name).directory) is None, "mw1.micro never autoscales"
+    # Yet its cluster and queue are in AWS/MWAA, as MWAA publishes them: one base worker, which
+    # is also its scheduler (the hybrid container's memory counts for both).
+    cloudwatch = aws_client(env_exports(environment), "cloudwatch")
+
+    def cluster(name: str, cluster_name: str) -> list[float]:
+        dimensions = [{"Name": "Environment", "Value": environment.name}, {"Name": "Cluster", "Value": cluster_name}]
+        return datapoints(cloudwatch, "AWS/MWAA", name, dimensions, "Maximum")
+
+    def published() -> bool:
+        workers = cluster("NumWorkers", "BaseWorker")
+        return bool(workers) and set(workers) == {1.0} and bool(cluster("MemoryUtilization", "Scheduler"))
+
+    wait_for(published, 90, "mw1.micro's AWS/MWAA datapoints", interval=5)
 
     # mw1.micro's single web server is below mw1.medium's range: the update names the new one.
     # It also turns the web servers' logs on (MWAA's default has Task logs alone).

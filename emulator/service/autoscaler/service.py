@@ -23,7 +23,7 @@ from emulator.model.errors import StateError
 from emulator.model.record import EnvironmentRecord
 from emulator.model.timings import PROFILES
 from emulator.service.autoscaler import journal, load
-from emulator.service.autoscaler.sizing import SCALE_IN, SCALE_OUT, Bounds, Decision, Policy, choose_drained
+from emulator.service.autoscaler.sizing import HOLD, SCALE_IN, SCALE_OUT, Bounds, Decision, Load, Policy, choose_drained
 from emulator.service.provider.store import Store
 from emulator.state.home import EnvironmentState
 from emulator.state.settings import AUTOSCALE_INTERVAL, Naming, Paths
@@ -91,16 +91,33 @@ class Autoscaler:
         names = self.store.names()
         for name in names:
             entry = self.store.load(name)
-            # mw1.micro never autoscales; an environment in any other status is being changed.
-            if entry is None or entry.lifecycle.status != status.AVAILABLE or topology.is_hybrid(entry.record):
+            # An environment in any other status is being changed.
+            if entry is None or entry.lifecycle.status != status.AVAILABLE:
                 self.policies.pop(name, None)
                 continue
             try:
-                self.scale(entry.record)
+                if topology.is_hybrid(entry.record):
+                    self.publish_fixed(entry.record)
+                else:
+                    self.scale(entry.record)
             except Exception:  # one environment's trouble must not stop the others' scaling
                 log.exception("Autoscaling environment %s failed", name)
         for gone in set(self.policies) - set(names):
             del self.policies[gone]
+
+    def publish_fixed(self, record: EnvironmentRecord) -> None:
+        """mw1.micro never autoscales (and keeps no scaling journal), but MWAA still publishes
+        its cluster and queue metrics: its one hybrid container is the base worker."""
+        if self.publish is None:
+            return
+        stack = self.stack_for(record, EnvironmentState(self.home, record.name))
+        try:
+            observation = self.observe(stack.service_containers, celery_queue(record))
+        except load.LoadUnavailable:
+            return  # stopped, or still starting
+        fixed = Decision(HOLD, 1, 1, "mw1.micro: one hybrid container, never scaled")
+        bounds = Bounds(1, 1, topology.tasks_per_worker(record))
+        self.publish(record, snapshot_of(self.clock(), observation.load, fixed, bounds, draining=0))
 
     def scale(self, record: EnvironmentRecord) -> journal.Snapshot | None:
         """One round for one environment; its reading, or None when it was skipped."""
@@ -143,21 +160,7 @@ class Autoscaler:
                 self.note(state, now, f"draining worker {worker.name} (running {running} tasks)")
                 stack.drain_worker(worker)
                 draining += 1
-        snapshot = journal.Snapshot(
-            at=now,
-            running=observation.load.running,
-            queued=observation.load.queued,
-            broker_depth=observation.load.broker_depth,
-            workers=decision.current,
-            draining=draining,
-            desired=decision.desired,
-            min_workers=bounds.min_workers,
-            max_workers=bounds.max_workers,
-            tasks_per_worker=bounds.tasks_per_worker,
-            action=decision.action,
-            reason=decision.reason,
-            oldest_queued_seconds=observation.load.oldest_queued_seconds,
-        )
+        snapshot = snapshot_of(now, observation.load, decision, bounds, draining)
         journal.write(state.directory, snapshot)
         if self.publish is not None:
             self.publish(record, snapshot)
@@ -166,6 +169,25 @@ class Autoscaler:
     def note(self, state: EnvironmentState, now: float, line: str) -> None:
         log.info("environment %s: %s", state.name, line)
         journal.log(state.directory, now, line)
+
+
+def snapshot_of(now: float, reading: Load, decision: Decision, bounds: Bounds, draining: int) -> journal.Snapshot:
+    """A round's reading: the load, the workers and what was decided."""
+    return journal.Snapshot(
+        at=now,
+        running=reading.running,
+        queued=reading.queued,
+        broker_depth=reading.broker_depth,
+        workers=decision.current,
+        draining=draining,
+        desired=decision.desired,
+        min_workers=bounds.min_workers,
+        max_workers=bounds.max_workers,
+        tasks_per_worker=bounds.tasks_per_worker,
+        action=decision.action,
+        reason=decision.reason,
+        oldest_queued_seconds=reading.oldest_queued_seconds,
+    )
 
 
 def describe(decision: Decision) -> str:

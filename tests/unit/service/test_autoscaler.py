@@ -246,8 +246,12 @@ def test_a_worker_still_draining_is_not_counted_as_capacity(tmp_path: Path) -> N
 
 def test_micro_and_environments_being_changed_are_left_alone(tmp_path: Path) -> None:
     micro = Round(tmp_path / "micro", {"EnvironmentClass": "mw1.micro"}, [])
+    published: list[journal.Snapshot] = []
+    micro.autoscaler.publish = lambda record, reading: published.append(reading)
     micro.run(0.0, running=3, queued=30)
     assert micro.stack.added == [] and journal.read(micro.state.directory) is None
+    # Never scaled, but its cluster and queue are published as MWAA publishes them.
+    assert [(r.workers, r.running, r.queued, r.action) for r in published] == [(1, 3, 30, "hold")]
     updating = Round(tmp_path / "updating", {"MinWorkers": 1, "MaxWorkers": 3}, [worker(1, "w1")])
     entry = updating.store.load("env")
     assert entry is not None
