@@ -28,6 +28,8 @@ MARKER = "dag_processing"
 # Under the log folder: each root and how many folders (date, bundle) come before the DAG file's path.
 ROOTS = (("scheduler", 1), ("dag_processor", 2), ("dag_processor_manager", 0))
 POLL_SECONDS = 1.0
+DATE_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
+KEPT_DAYS = 2
 READ_LIMIT = 1024 * 1024  # per file and poll: a huge burst is shipped over several polls
 _TEXT_LEVEL = re.compile(r"\} (DEBUG|INFO|WARNING|ERROR|CRITICAL) - ")
 LEVELS = {
@@ -109,11 +111,16 @@ class DagProcessingLogs:
     files: dict[str, Followed] = field(default_factory=dict)
 
     def log_files(self) -> Iterator[tuple[str, str]]:
-        """(path, stream) of every log file under the roots (symbolic links such as `latest` skipped)."""
+        """(path, stream) of every log file under the roots (symbolic links such as `latest`
+        skipped). Of the dated folders only the newest two are walked (today's, and yesterday's
+        for a file still written across midnight): older days are never written again."""
         for root, skipped in ROOTS:
             base = os.path.join(self.folder, root)
             for directory, folders, names in os.walk(base):
                 folders[:] = [name for name in folders if not os.path.islink(os.path.join(directory, name))]
+                if directory == base and skipped:
+                    dated = sorted(name for name in folders if DATE_FOLDER.fullmatch(name))
+                    folders[:] = [name for name in folders if name not in dated[:-KEPT_DAYS]]
                 for name in names:
                     path = os.path.join(directory, name)
                     if name.endswith(".log") and not os.path.islink(path):

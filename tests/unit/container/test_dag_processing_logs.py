@@ -132,3 +132,11 @@ def test_airflow_2s_captured_output_has_the_level_of_the_line_it_captured(tmp_pa
         f"dag_processing[broken.py.log] ERROR: {captured}",
         "dag_processing[broken.py.log] ERROR: RuntimeError: broken",
     ]
+
+
+def test_only_the_newest_two_days_are_walked(tmp_path: Path) -> None:
+    for day in ("2026-12-03", "2026-12-04", "2026-12-05"):
+        write(tmp_path / "scheduler" / day / "a.py.log", f"{AIRFLOW_2_ERROR} {day}")
+    logs, _ = follower(tmp_path)
+    walked = sorted(path.split("/scheduler/")[1] for path, _ in logs.log_files())
+    assert walked == ["2026-12-04/a.py.log", "2026-12-05/a.py.log"]
