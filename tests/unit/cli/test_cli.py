@@ -91,3 +91,17 @@ def test_broken_environment_json_names_the_line(workspace: Path, home: Path) -> 
 def test_unknown_command_and_option(workspace: Path, home: Path) -> None:
     assert "No such command 'launch'" in refused(run(workspace, "launch"), home)
     assert "No such option '--wipe'" in refused(run(workspace, "down", "--wipe"), home)
+
+
+@pytest.mark.parametrize(
+    ("conf", "said"),
+    [("{not json", "Invalid value for '--conf': not JSON"), ('["a"]', "Invalid value for '--conf': a JSON object")],
+)
+def test_test_refuses_a_conf_that_is_not_a_json_object(workspace: Path, conf: str, said: str) -> None:
+    result = run(workspace, "test", "example_pipeline", "--conf", conf)
+    assert result.exit_code == 2 and said in result.output, result.output
+
+
+def test_apply_goes_with_watch(workspace: Path) -> None:
+    result = run(workspace, "deploy", "--apply")
+    assert result.exit_code == 2 and "--apply goes with --watch" in result.output, result.output
