@@ -107,7 +107,12 @@ def start_or_reuse(config: pytest.Config) -> MwaaEnvironment:
             lifecycle.apply_files(context, name, Quiet())
         runner, found = runner_for(lifecycle.api(context), name)
     except MwaaLocalError as error:
-        pytest.fail(f"mwaa-local: environment {name}: {error.message}\n{error.hint}", pytrace=False)
+        logs = ""
+        if started_here:  # a failed start leaves nothing running, and says what its services said
+            logs = recent_logs(context, name)
+            if context.state(name).exists():
+                lifecycle.down(context, name, False, Quiet())
+        pytest.fail(f"mwaa-local: environment {name}: {error.message}\n{error.hint}\n{logs}", pytrace=False)
     return MwaaEnvironment(
         name=name,
         workspace=workspace,
@@ -118,6 +123,15 @@ def start_or_reuse(config: pytest.Config) -> MwaaEnvironment:
         uploaded=uploaded_dag_files(changes, found["DagS3Path"]),
         uploaded_at=uploaded_at,
     )
+
+
+def recent_logs(context: lifecycle.Context, name: str, lines: int = 100) -> str:
+    """The environment's services' last lines (nothing when it never got as far as Docker)."""
+    try:
+        stack = lifecycle.stack_of(context, name)
+        return stack.project.run("logs", "--no-color", f"--tail={lines}", check=False).stdout
+    except MwaaLocalError:
+        return ""
 
 
 class Fixtures:
