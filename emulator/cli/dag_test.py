@@ -38,7 +38,7 @@ def runner_for(client: ControlPlaneClient, name: str) -> tuple[DagRunner, dict[s
 
 def uploaded_dag_files(changes: list[ObjectChange], dag_s3_path: str) -> set[str]:
     """The DAG folder files an upload changed, as `dags/<file>` (Airflow's file locations)."""
-    prefix = dag_s3_path.strip("/") + "/"
+    prefix = uploads.dag_folder_prefix(dag_s3_path)
     return {
         "dags/" + change.key.removeprefix(prefix)
         for change in changes

@@ -58,3 +58,9 @@ def show_changes(changes: list[ObjectChange]) -> None:
         ui.console.print(line, soft_wrap=True)
     if unchanged:
         ui.console.print(f"  [dim]{len(unchanged)} DAG folder file(s) unchanged[/]")
+
+
+def dag_folder_prefix(dag_s3_path: str) -> str:
+    """The bucket key prefix of the DAG folder (`DagS3Path`, with one trailing slash)."""
+    return dag_s3_path.strip("/") + "/"
+

@@ -45,7 +45,7 @@ def changed_paths(before: Snapshot, after: Snapshot) -> list[str]:
 def configuration_changes(changes: list[ObjectChange], dag_s3_path: str) -> list[ObjectChange]:
     """Uploads outside the DAG folder (requirements.txt, plugins.zip, startup.sh): an
     UpdateEnvironment would apply them."""
-    prefix = dag_s3_path.strip("/") + "/"
+    prefix = uploads.dag_folder_prefix(dag_s3_path)
     return [change for change in changes if change.action == "uploaded" and not change.key.startswith(prefix)]
 
 
@@ -57,7 +57,8 @@ def watch(
     keep_going: Callable[[], bool] = lambda: True,
 ) -> None:
     """Upload now and on every change until interrupted (or `keep_going` says stop)."""
-    upload_once(context, workspace, environment, apply)
+    dag_s3_path = lifecycle.deploy_record(context, workspace, environment).dag_s3_path
+    upload_once(context, workspace, environment, apply, dag_s3_path)
     ui.console.print(f"Watching {escape(str(workspace))} (Ctrl+C stops)…", soft_wrap=True)
     last = snapshot(workspace)
     while keep_going():
@@ -69,13 +70,13 @@ def watch(
         current = snapshot(workspace)
         ui.console.print(f"[dim]changed:[/] {escape(', '.join(changed_paths(last, current)))}", soft_wrap=True)
         last = current
-        upload_once(context, workspace, environment, apply)
+        upload_once(context, workspace, environment, apply, dag_s3_path)
 
 
-def upload_once(context: lifecycle.Context, workspace: Path, environment: str, apply: bool) -> None:
+def upload_once(context: lifecycle.Context, workspace: Path, environment: str, apply: bool, dag_s3_path: str) -> None:
     """One upload; new configuration files applied (`apply`) or the update proposed."""
     changes = uploads.upload(context, workspace, environment, apply=False)
-    proposed = configuration_changes(changes, lifecycle.deploy_record(context, workspace, environment).dag_s3_path)
+    proposed = configuration_changes(changes, dag_s3_path)
     if proposed and apply:
         uploads.apply_configuration(context, environment)
     elif proposed:

@@ -337,15 +337,10 @@ def test_deploy_watch_carries_each_save_to_airflow(loops: dict[str, Environment]
 # --- the pytest plugin -------------------------------------------------------------------------
 
 
-def plugin_checks(environment: Environment) -> None:
-    """The sample repository's tests, as its CI runs them, on the running environment: the
-    plugin turned on by the flag alone (the ini's switch off), the environment reused and left
-    running."""
+def sample_tests_pass(environment: Environment, *options: str) -> None:
+    """The sample repository's two tests, run by a child pytest in its workspace, pass."""
     finished = subprocess.run(
-        [
-            *(sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"),
-            *("-o", "mwaa_local=false", "--mwaa-local", "--mwaa-local-name", environment.name),
-        ],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", *options],
         cwd=environment.workspace,
         capture_output=True,
         text=True,
@@ -353,6 +348,13 @@ def plugin_checks(environment: Environment) -> None:
     )
     output = finished.stdout + finished.stderr
     assert finished.returncode == 0 and "2 passed" in output, output
+
+
+def plugin_checks(environment: Environment) -> None:
+    """The sample repository's tests, as its CI runs them, on the running environment: the
+    plugin turned on by the flag alone (the ini's switch off), the environment reused and left
+    running."""
+    sample_tests_pass(environment, "-o", "mwaa_local=false", "--mwaa-local", "--mwaa-local-name", environment.name)
     assert environment.name in lifecycle.running_environments(Context.load()), "reused, so left running"
 
 
@@ -366,15 +368,7 @@ def test_the_plugin_starts_an_environment_that_is_not_running_and_stops_it(tmp_p
     state kept as `down` keeps it (2.10.3 alone: the quicker start)."""
     environment = prepare_loop(tmp_path, "2.10.3", "loopstart")
     try:
-        finished = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"],
-            cwd=environment.workspace,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        output = finished.stdout + finished.stderr
-        assert finished.returncode == 0 and "2 passed" in output, output
+        sample_tests_pass(environment)
         assert state_exists(environment.name), "started by the plugin, with its state kept"
         assert environment.name not in lifecycle.running_environments(Context.load()), "and stopped at the end"
         settings = Context.load().state(environment.name).local_settings()

@@ -11,7 +11,6 @@ import pytest
 
 from emulator.cli import lifecycle, watch
 from emulator.cli.watch import changed_paths, configuration_changes, snapshot
-from emulator.model.record import build_record
 from emulator.s3.deploy import ObjectChange
 
 
@@ -55,11 +54,10 @@ def test_a_new_configuration_file_is_applied_only_with_apply(monkeypatch: pytest
     applied: list[str] = []
     monkeypatch.setattr(watch.uploads, "upload", lambda context, workspace, name, apply: uploaded)
     monkeypatch.setattr(watch.uploads, "apply_configuration", lambda context, name: applied.append(name))
-    monkeypatch.setattr(watch.lifecycle, "deploy_record", lambda context, workspace, name: build_record({"Name": name}))
     context = cast(lifecycle.Context, object())
 
     with watch.ui.console.capture() as shown:
-        watch.upload_once(context, Path("."), "local", apply=False)
+        watch.upload_once(context, Path("."), "local", apply=False, dag_s3_path="dags")
     assert applied == [] and "not applied: startup.sh" in shown.get()
-    watch.upload_once(context, Path("."), "local", apply=True)
+    watch.upload_once(context, Path("."), "local", apply=True, dag_s3_path="dags")
     assert applied == ["local"]
