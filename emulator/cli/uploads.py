@@ -63,4 +63,3 @@ def show_changes(changes: list[ObjectChange]) -> None:
 def dag_folder_prefix(dag_s3_path: str) -> str:
     """The bucket key prefix of the DAG folder (`DagS3Path`, with one trailing slash)."""
     return dag_s3_path.strip("/") + "/"
-
