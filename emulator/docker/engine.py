@@ -120,6 +120,16 @@ def exec_exit_code(container_id: str, command: list[str]) -> int | None:
     return int(code) if code is not None else None
 
 
+def exec_output(container_id: str, command: list[str]) -> str | None:
+    """Run a command in a running container: its standard output, or None when it failed or the
+    container is gone."""
+    try:
+        exit_code, output = client().containers.get(container_id).exec_run(command, stderr=False)
+    except docker.errors.APIError:
+        return None
+    return output.decode(errors="replace") if exit_code == 0 else None
+
+
 def running_containers(label: str) -> list[dict[str, Any]]:
     """The engine's summaries (Id, Labels, NetworkSettings, …) of the running containers with
     this label: one list call, no inspect."""

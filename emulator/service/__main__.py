@@ -15,9 +15,10 @@ from emulator.service.autoscaler.journal import Snapshot
 from emulator.service.autoscaler.service import Autoscaler
 from emulator.service.aws.app import AwsServicesApp
 from emulator.service.aws.backends import MotoBackends
-from emulator.service.aws.cluster_metrics import ClusterMetrics, ClusterReading
+from emulator.service.aws.cluster_metrics import ClusterMetrics, ClusterReading, Readings
 from emulator.service.aws.component_logs import PROJECT_LABEL, ComponentLogShipper
-from emulator.service.aws.container_usage import ContainerUsage, Utilization
+from emulator.service.aws.container_usage import ContainerUsage
+from emulator.service.aws.database_usage import DatabaseUsage
 from emulator.service.aws.log_groups import EnvironmentLogGroups
 from emulator.service.aws.metrics import AirflowMetrics
 from emulator.service.console.app import Console
@@ -51,12 +52,13 @@ def main() -> None:
     plane = ControlPlane(store, ThreadJobs(), provisioner)
     plane.recover()
     usage = ContainerUsage(engine.container_usage)
+    database = DatabaseUsage(engine.container_usage, engine.exec_output)
 
-    def usage_of(record: EnvironmentRecord) -> dict[str, Utilization]:
-        project = f"{PROJECT_LABEL}={naming.environment_project(record.name)}"
-        return usage.read(record, engine.running_containers(project))
+    def readings_of(record: EnvironmentRecord) -> Readings:
+        containers = engine.running_containers(f"{PROJECT_LABEL}={naming.environment_project(record.name)}")
+        return usage.read(record, containers), database.read(record.name, containers)
 
-    cluster = ClusterMetrics(aws, usage_of)
+    cluster = ClusterMetrics(aws, readings_of)
 
     def publish(record: EnvironmentRecord, reading: Snapshot) -> None:
         workers = reading.workers + reading.draining

@@ -183,6 +183,9 @@ def test_airflow_metrics_reach_cloudwatch_under_mwaas_names(environment: Environ
         "ApproximateAgeOfOldestMessage",
         "CPUUtilization",  # from the second reading of the containers on, 30 s after the first
         "MemoryUtilization",
+        "DatabaseConnections",
+        "FreeableMemory",
+        "WriteIOPS",  # a rate: from the second reading on too
     }
     seen: set[str] = set()
 
@@ -197,6 +200,11 @@ def test_airflow_metrics_reach_cloudwatch_under_mwaas_names(environment: Environ
     scheduler = [*mine, {"Name": "Cluster", "Value": "Scheduler"}]
     used = datapoints(cloudwatch, "AWS/MWAA", "MemoryUtilization", scheduler, "Maximum")
     assert used and 0 < max(used) < 100, f"the schedulers use part of their 4 GiB: {used}"
+    writer = [*mine, {"Name": "Role", "Value": "WRITER"}]
+    connections = datapoints(cloudwatch, "AWS/MWAA", "DatabaseConnections", writer, "Maximum")
+    assert connections and max(connections) >= 3, f"the scheduler, workers and web server hold connections: {connections}"
+    writes = datapoints(cloudwatch, "AWS/MWAA", "WriteIOPS", writer, "Maximum")
+    assert writes and max(writes) > 0, f"the scheduler's heartbeats write to the database: {writes}"
 
 
 def test_components_write_to_their_enabled_groups_at_their_level(environment: Environment) -> None:

@@ -3,7 +3,8 @@ the autoscaler's readings. MWAA publishes the container counts with a `Cluster` 
 SQS queue's depth with a `Queue` one; here the Celery queue is a Redis list named like MWAA's
 queue, whose waiting messages are the queued tasks, whose taken ones the running tasks, and
 whose oldest message's age is the longest-queued task instance's. The containers' CPU and memory
-(container_usage.py) are read only when a period's datapoints go in.
+(container_usage.py) and the database's metrics (database_usage.py) are read only when a period's
+datapoints go in.
 At most one datapoint per metric and PERIOD, as the Airflow metrics."""
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from emulator.model.aws_services import BY_CLIENT
 from emulator.model.record import EnvironmentRecord
 from emulator.service.aws.backends import MotoBackends
 from emulator.service.aws.container_usage import Utilization
+from emulator.service.aws.database_usage import ROLE, DatabaseReading
 from emulator.service.aws.metrics import PERIOD, naive_utc
 
 NAMESPACE = "AWS/MWAA"
+Readings = tuple[dict[str, Utilization], DatabaseReading | None]  # by cluster; the database's
 log = logging.getLogger(__name__)
 
 
@@ -35,6 +38,7 @@ class ClusterReading:
     running: int
     oldest_queued_seconds: int = 0
     usage: dict[str, Utilization] = field(default_factory=dict)
+    database: DatabaseReading | None = None
 
 
 def cluster_data(record: EnvironmentRecord, reading: ClusterReading) -> list[dict[str, Any]]:
@@ -58,6 +62,13 @@ def cluster_data(record: EnvironmentRecord, reading: ClusterReading) -> list[dic
         if utilization.cpu is not None:
             data.append(datum("CPUUtilization", round(utilization.cpu, 2), "Cluster", cluster, "Percent"))
         data.append(datum("MemoryUtilization", round(utilization.memory, 2), "Cluster", cluster, "Percent"))
+    if (database := reading.database) is not None:
+        data.append(datum("DatabaseConnections", database.connections, "Role", ROLE))
+        data.append(datum("FreeableMemory", database.freeable_memory, "Role", ROLE, "Bytes"))
+        if database.cpu is not None:
+            data.append(datum("CPUUtilization", round(database.cpu, 2), "Role", ROLE, "Percent"))
+        if database.write_iops is not None:
+            data.append(datum("WriteIOPS", round(database.write_iops, 2), "Role", ROLE, "Count/Second"))
     return data
 
 
@@ -65,25 +76,26 @@ class ClusterMetrics:
     def __init__(
         self,
         backends: MotoBackends,
-        usage: Callable[[EnvironmentRecord], dict[str, Utilization]] = lambda record: {},
+        readings: Callable[[EnvironmentRecord], Readings] = lambda record: ({}, None),
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.backends = backends
-        self.usage = usage
+        self.readings = readings
         self.clock = clock
         self.last: dict[str, float] = {}
 
     def publish(self, record: EnvironmentRecord, reading: ClusterReading) -> bool:
-        """Put the environment's reading (and its containers' utilization, read only then) unless
-        one went in less than PERIOD ago; whether it did."""
+        """Put the environment's reading (and its containers' utilization and its database's
+        metrics, read only then) unless one went in less than PERIOD ago; whether it did."""
         now = self.clock()
         if now - self.last.get(record.name, float("-inf")) < PERIOD:
             return False
         self.last[record.name] = now
         try:
-            reading = dataclasses.replace(reading, usage=self.usage(record))
+            usage, database = self.readings(record)
+            reading = dataclasses.replace(reading, usage=usage, database=database)
         except Exception:  # the engine's answer is optional: the other metrics still go in
-            log.warning("no container utilization for environment %s", record.name, exc_info=True)
+            log.warning("no container or database readings for environment %s", record.name, exc_info=True)
         data = [{**datum, "Timestamp": naive_utc(now)} for datum in cluster_data(record, reading)]
         cloudwatch = self.backends.backend(BY_CLIENT["cloudwatch"])
         with self.backends.lock:

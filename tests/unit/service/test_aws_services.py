@@ -311,10 +311,12 @@ def test_the_cluster_and_queue_readings_go_to_aws_mwaa_once_a_period(
     from emulator.model.record import build_record
     from emulator.service.aws.cluster_metrics import ClusterMetrics, ClusterReading
     from emulator.service.aws.container_usage import Utilization
+    from emulator.service.aws.database_usage import DatabaseReading
 
     now = [1_000_000.0]
     usage = {"Scheduler": Utilization(cpu=None, memory=12.5), "BaseWorker": Utilization(cpu=40.0, memory=30.0)}
-    metrics = ClusterMetrics(backends, usage=lambda record: usage, clock=lambda: now[0])
+    database = DatabaseReading(connections=9, cpu=None, write_iops=3.5, freeable_memory=2**30)
+    metrics = ClusterMetrics(backends, readings=lambda record: (usage, database), clock=lambda: now[0])
     record = build_record({"Name": "dev", "Schedulers": 2})
     reading = ClusterReading(workers=3, queued=4, running=5, oldest_queued_seconds=7)
     assert metrics.publish(record, reading)
@@ -336,8 +338,22 @@ def test_the_cluster_and_queue_readings_go_to_aws_mwaa_once_a_period(
         "ApproximateAgeOfOldestMessage",
         "CPUUtilization",
         "MemoryUtilization",
+        "DatabaseConnections",
+        "FreeableMemory",
+        "WriteIOPS",
     }
+    assert found["DatabaseConnections"] == {"Environment": "dev", "Role": "WRITER"}
     data = backends.backend(SERVICES[1]).metric_data
+    by_role = {
+        datum.name: (datum.value, datum.unit)
+        for datum in data
+        if {d.name for d in datum.dimensions} == {"Environment", "Role"}
+    }
+    assert by_role == {
+        "DatabaseConnections": (9.0, "Count"),
+        "FreeableMemory": (float(2**30), "Bytes"),
+        "WriteIOPS": (3.5, "Count/Second"),
+    }, "the database's CPU waits for a second reading"
     utilization = {
         (datum.name, {d.name: d.value for d in datum.dimensions}["Cluster"]): (datum.value, datum.unit)
         for datum in data
