@@ -30,6 +30,7 @@ MWAA_ENDPOINT_IN_REGION = "http://control-plane:4566"
 # Where boto3 goes for services no emulator was named for: `.invalid` never resolves.
 NO_EMULATOR = "http://no-aws-emulator-configured.invalid"
 ALL_SERVICES = "*"
+SERVERLESS_CLIENT = "mwaa-serverless"
 ENDPOINT = re.compile(r"https?://[^\s'\"]+")
 
 
@@ -80,8 +81,9 @@ def parse_endpoints(given: Iterable[str]) -> dict[str, str]:
 
 
 def region_service_variables(endpoint: str) -> dict[str, str]:
-    """The endpoint variables of the AWS services the control plane serves beside the MWAA API."""
-    return {endpoint_variable(service.client): endpoint for service in SERVICES}
+    """The endpoint variables of the AWS services the control plane serves beside the MWAA API,
+    MWAA Serverless's among them."""
+    return {endpoint_variable(client): endpoint for client in (SERVERLESS_CLIENT, *(s.client for s in SERVICES))}
 
 
 def task_variables(access_key: str, secret_key: str, endpoints: dict[str, str]) -> dict[str, str]:

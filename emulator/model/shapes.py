@@ -162,6 +162,13 @@ def validate_input(operation_name: str, members: dict[str, Any], require: bool =
     return validator.errors
 
 
+def validate_members(members: dict[str, Any], shape: StructureShape) -> list[str]:
+    """Every way `members` breaks an input shape (of any service's model); empty when it fits."""
+    validator = _Validator()
+    validator.check_structure(members, shape, "", True)
+    return validator.errors
+
+
 def validate_value(value: Any, shape: Shape, path: str) -> list[str]:
     """Every way `value` breaks `shape` (a member at `path`); empty when it fits."""
     validator = _Validator()

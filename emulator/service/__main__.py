@@ -7,8 +7,12 @@ from __future__ import annotations
 import logging
 import threading
 
+import botocore.session
+
 from emulator.docker import engine
+from emulator.docker.region import Region
 from emulator.model.record import EnvironmentRecord
+from emulator.service.api.json_app import make_json_app
 from emulator.service.api.server import serve
 from emulator.service.autoscaler import service as autoscaler
 from emulator.service.autoscaler.journal import Snapshot
@@ -32,6 +36,8 @@ from emulator.service.provider.jobs import ThreadJobs
 from emulator.service.provider.plane import ControlPlane
 from emulator.service.provider.provisioner import DockerProvisioner
 from emulator.service.provider.store import FileStore
+from emulator.service.serverless.operations import WorkflowOperations
+from emulator.service.serverless.store import WorkflowStore
 from emulator.state.home import RegionState
 from emulator.state.settings import Naming, project_paths, state_home
 
@@ -71,9 +77,15 @@ def main() -> None:
     known = Principals(RegionAdmin(RegionState(home)), home / principals.FILE_NAME, roles)
     access = AccessControl(known)
     console = Console(Sessions(known)).app()
+    workflows = WorkflowOperations(
+        WorkflowStore(RegionState(home).serverless_directory),
+        lambda: Region(home, project_paths()).client(),
+        botocore.session.get_session().get_service_model("mwaa-serverless"),
+    )
+    serverless = make_json_app(workflows.model, workflows, access)
     try:
         # All interfaces of the container; the region publishes the port on the host's loopback only.
-        serve(plane, access, AwsServicesApp(aws, access), console, host="0.0.0.0", port=PORT)
+        serve(plane, access, AwsServicesApp(aws, access), console, serverless, host="0.0.0.0", port=PORT)
     finally:
         aws.save()  # `down` stops the container: what changed in the last seconds is kept too
 

@@ -163,6 +163,11 @@ class RegionState:
         """Where the control plane keeps CloudWatch Logs, CloudWatch, Secrets Manager and SSM."""
         return self.directory / "aws-services"
 
+    @property
+    def serverless_directory(self) -> Path:
+        """Where the control plane keeps MWAA Serverless's workflows and their definitions."""
+        return self.directory / "serverless"
+
     def settings(self) -> RegionSettings:
         path = self.settings_path
         if not path.exists():

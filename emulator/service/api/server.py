@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.model import shapes
-from emulator.model.aws_services import served
+from emulator.model.aws_services import served, signing_name
 from emulator.model.errors import EnvironmentConfigError, MwaaLocalError, UnknownOperationError
 from emulator.model.request_size import API_REQUEST_BYTES, RequestTooLarge, read_body
 from emulator.model.shapes import without_documents
@@ -35,6 +35,8 @@ from emulator.service.iam.signature import signed_request
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
+SERVERLESS_SIGNING_NAME = "airflow-serverless"
+SERVERLESS_TARGET = "AmazonMWAAServerless."
 INTERNAL_MESSAGE = "An internal error occurred in the mwaa-local control plane; its log has the details."
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,11 @@ def mwaa_error(error: MwaaLocalError) -> Response:
 
 
 def make_app(
-    operations: Operations, access: AccessControl, aws: ASGIApp | None = None, console: ASGIApp | None = None
+    operations: Operations,
+    access: AccessControl,
+    aws: ASGIApp | None = None,
+    console: ASGIApp | None = None,
+    serverless: ASGIApp | None = None,
 ) -> ASGIApp:
     """The MWAA API over `operations`: every operation of the model routed, its signature and
     the caller's permission checked, parsed, validated against its input shape, carried out in
@@ -92,20 +98,34 @@ def make_app(
 
     routes = [OperationRoute(model.operation_model(name), endpoint) for name in model.operation_names]
     mwaa = Starlette(routes=routes, exception_handlers={HTTPException: unknown, Exception: internal})
-    return mwaa if aws is None and console is None else by_service(mwaa, aws, console)
+    if aws is None and console is None and serverless is None:
+        return mwaa
+    return by_service(mwaa, aws, console, serverless)
 
 
-def by_service(mwaa: ASGIApp, aws: ASGIApp | None = None, console: ASGIApp | None = None) -> ASGIApp:
+def for_serverless(headers: Headers) -> bool:
+    """A request for MWAA Serverless: signed for it, or (unsigned) naming one of its operations."""
+    target = headers.get("x-amz-target", "")
+    return signing_name(headers) == SERVERLESS_SIGNING_NAME or target.startswith(SERVERLESS_TARGET)
+
+
+def by_service(
+    mwaa: ASGIApp, aws: ASGIApp | None = None, console: ASGIApp | None = None, serverless: ASGIApp | None = None
+) -> ASGIApp:
     """One port for the region: the console's pages under /console (no MWAA path starts so), a
-    request signed for CloudWatch Logs, CloudWatch, Secrets Manager or SSM to those services,
-    every other (unsigned ones too) to the MWAA API."""
+    request for MWAA Serverless to its API, one signed for CloudWatch Logs, CloudWatch, Secrets
+    Manager or SSM to those services, every other (unsigned ones too) to the MWAA API."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await mwaa(scope, receive, send)
-        elif console is not None and (scope["path"] == CONSOLE or scope["path"].startswith(f"{CONSOLE}/")):
+            return
+        headers = Headers(scope=scope)
+        if console is not None and (scope["path"] == CONSOLE or scope["path"].startswith(f"{CONSOLE}/")):
             await console(scope, receive, send)
-        elif aws is not None and served(Headers(scope=scope)) is not None:
+        elif serverless is not None and for_serverless(headers):
+            await serverless(scope, receive, send)
+        elif aws is not None and served(headers) is not None:
             await aws(scope, receive, send)
         else:
             await mwaa(scope, receive, send)
@@ -118,11 +138,12 @@ def serve(
     access: AccessControl,
     aws: ASGIApp | None = None,
     console: ASGIApp | None = None,
+    serverless: ASGIApp | None = None,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
 ) -> None:
     """Serve the APIs (and the console) in the foreground until interrupted."""
-    uvicorn.run(make_app(operations, access, aws, console), host=host, port=port, log_level="info")
+    uvicorn.run(make_app(operations, access, aws, console, serverless), host=host, port=port, log_level="info")
 
 
 class ServerThread:
@@ -137,8 +158,9 @@ class ServerThread:
         port: int = 0,
         aws: ASGIApp | None = None,
         console: ASGIApp | None = None,
+        serverless: ASGIApp | None = None,
     ) -> None:
-        app = make_app(operations, access, aws, console)
+        app = make_app(operations, access, aws, console, serverless)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self.host = host

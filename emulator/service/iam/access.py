@@ -67,8 +67,8 @@ class AccessControl:
         access_key = verify(request, secret_of, DEFAULT_REGION, self.clock(), service)
         return found[access_key]
 
-    def authorize(self, principal: Principal, operation: str, resource: str) -> None:
-        action = f"airflow:{operation}"
+    def authorize(self, principal: Principal, operation: str, resource: str, service: str = SERVICE) -> None:
+        action = f"{service}:{operation}"
         if not principal.policy.allows(action, resource):
             raise denied(principal, action, resource)
 

@@ -239,6 +239,7 @@ def test_aws_variables_point_boto3_at_the_local_services_as_the_execution_role()
             "AWS_ENDPOINT_URL_CLOUDWATCH",
             "AWS_ENDPOINT_URL_SECRETS_MANAGER",
             "AWS_ENDPOINT_URL_SSM",
+            "AWS_ENDPOINT_URL_MWAA_SERVERLESS",
         }, service
         assert set(region_services.values()) == {"http://control-plane:4566"}, service
 

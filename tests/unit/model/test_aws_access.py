@@ -143,6 +143,7 @@ def test_task_variables_defaults() -> None:
         "AWS_ENDPOINT_URL_CLOUDWATCH": "http://control-plane:4566",
         "AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://control-plane:4566",
         "AWS_ENDPOINT_URL_SSM": "http://control-plane:4566",
+        "AWS_ENDPOINT_URL_MWAA_SERVERLESS": "http://control-plane:4566",
     }
 
 

@@ -1,0 +1,1 @@
+"""MWAA Serverless's model (docs/reference.md §24): workflows, their definitions and versions."""

@@ -1,0 +1,138 @@
+"""MWAA Serverless's API on the running region, with unmodified boto3 and the aws CLI configured
+only from `mwaa-local env`: a workflow made from a YAML definition in a versioned bucket of the
+region's S3 service, its snapshot kept by object version, a new version per update, a bad
+definition refused with its line."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from emulator.docker.region import Region
+from tests.support import region_exports
+
+ROLE = "arn:aws:iam::000000000000:role/serverless-e2e"
+DEFINITION = """\
+nightly_copy:
+  schedule: "*/5 * * * *"
+  tasks:
+    - task_id: list_inputs
+      operator: airflow.providers.amazon.aws.operators.s3.S3ListOperator
+      bucket: {bucket}
+    - task_id: copy
+      operator: airflow.providers.amazon.aws.operators.s3.S3CopyObjectOperator
+      source_bucket_name: {bucket}
+      source_bucket_key: in/a.txt
+      dest_bucket_name: {bucket}
+      dest_bucket_key: out/a.txt
+      dependencies: [list_inputs]
+"""
+
+
+@pytest.fixture
+def exports(region: Region, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """`mwaa-local env`'s exports, set for boto3 as a user's shell would."""
+    found = region_exports()
+    for variable, value in found.items():
+        monkeypatch.setenv(variable, value)
+    return found
+
+
+@pytest.fixture
+def bucket(exports: dict[str, str]) -> Iterator[str]:
+    s3 = boto3.client("s3")
+    name = f"serverless-e2e-{secrets.token_hex(4)}"
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    yield name
+    for version in s3.list_object_versions(Bucket=name).get("Versions", []):
+        s3.delete_object(Bucket=name, Key=version["Key"], VersionId=version["VersionId"])
+    s3.delete_bucket(Bucket=name)
+
+
+@pytest.fixture
+def serverless(exports: dict[str, str]) -> Iterator[Any]:
+    client = boto3.client("mwaa-serverless")
+    yield client
+    for workflow in client.list_workflows()["Workflows"]:
+        if workflow["Name"].startswith("e2e-"):
+            client.delete_workflow(WorkflowArn=workflow["WorkflowArn"])
+
+
+def aws_cli(exports: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).with_name("aws")), "mwaa-serverless", *arguments, "--output", "json"]
+    return subprocess.run(command, capture_output=True, text=True, env={**os.environ, **exports}, timeout=120)
+
+
+def test_a_workflow_keeps_its_definitions_version_and_updates_make_new_ones(
+    exports: dict[str, str], bucket: str, serverless: Any
+) -> None:
+    s3 = boto3.client("s3")
+    first = s3.put_object(Bucket=bucket, Key="flows/nightly.yaml", Body=DEFINITION.format(bucket=bucket).encode())
+    location = {"Bucket": bucket, "ObjectKey": "flows/nightly.yaml", "VersionId": first["VersionId"]}
+    created = serverless.create_workflow(Name="e2e-nightly", DefinitionS3Location=location, RoleArn=ROLE)
+    arn = created["WorkflowArn"]
+    assert (created["WorkflowStatus"], created["IsLatestVersion"]) == ("READY", True)
+
+    # A later write to the object changes nothing: the workflow holds the version it read.
+    s3.put_object(Bucket=bucket, Key="flows/nightly.yaml", Body=b"not: [a, workflow")
+    got = serverless.get_workflow(WorkflowArn=arn)
+    assert got["WorkflowDefinition"] == DEFINITION.format(bucket=bucket)
+    assert got["ScheduleConfiguration"] == {"CronExpression": "*/5 * * * *"}
+
+    # The aws CLI sees the same workflow.
+    listed = aws_cli(exports, "list-workflows")
+    assert listed.returncode == 0, listed.stderr
+    assert [w["WorkflowArn"] for w in json.loads(listed.stdout)["Workflows"] if w["Name"] == "e2e-nightly"] == [arn]
+
+    on_demand = DEFINITION.format(bucket=bucket).replace('  schedule: "*/5 * * * *"\n', "")
+    second = s3.put_object(Bucket=bucket, Key="flows/nightly.yaml", Body=on_demand.encode())
+    updated = serverless.update_workflow(
+        WorkflowArn=arn, DefinitionS3Location={**location, "VersionId": second["VersionId"]}, RoleArn=ROLE
+    )
+    versions = serverless.list_workflow_versions(WorkflowArn=arn)["WorkflowVersions"]
+    assert [v["WorkflowVersion"] for v in versions] == [updated["WorkflowVersion"], created["WorkflowVersion"]]
+    assert "ScheduleConfiguration" not in versions[1], "the older version's schedule is disabled"
+    old = serverless.get_workflow(WorkflowArn=arn, WorkflowVersion=created["WorkflowVersion"])
+    assert old["DefinitionS3Location"]["VersionId"] == first["VersionId"]
+    assert old["WorkflowDefinition"] == DEFINITION.format(bucket=bucket)
+
+
+def test_a_bad_definition_gets_the_exact_validation_exception(
+    exports: dict[str, str], bucket: str, serverless: Any
+) -> None:
+    s3 = boto3.client("s3")
+    bad = DEFINITION.format(bucket=bucket).replace(
+        "airflow.providers.amazon.aws.operators.s3.S3CopyObjectOperator",
+        "airflow.providers.standard.operators.bash.BashOperator",
+    )
+    s3.put_object(Bucket=bucket, Key="flows/bad.yaml", Body=bad.encode())
+    location = {"Bucket": bucket, "ObjectKey": "flows/bad.yaml"}
+    with pytest.raises(ClientError) as raised:
+        serverless.create_workflow(Name="e2e-bad", DefinitionS3Location=location, RoleArn=ROLE)
+    error = raised.value.response["Error"]
+    assert error["Code"] == "ValidationException"
+    assert error["Message"] == (
+        f"Invalid workflow definition s3://{bucket}/flows/bad.yaml: line 8: task 'copy': operator "
+        "'airflow.providers.standard.operators.bash.BashOperator' is not allowed in MWAA Serverless; use an "
+        "operator or sensor of the Amazon provider (airflow.providers.amazon.aws.operators.*, "
+        "airflow.providers.amazon.aws.sensors.*)"
+    )
+    cli = aws_cli(
+        exports, "create-workflow", "--name", "e2e-bad", "--role-arn", ROLE,
+        "--definition-s3-location", f"Bucket={bucket},ObjectKey=flows/bad.yaml",
+    )  # fmt: skip
+    assert cli.returncode != 0
+    assert "An error occurred (ValidationException) when calling the CreateWorkflow operation" in cli.stderr
+    assert "line 8: task 'copy'" in cli.stderr
+    assert [w for w in serverless.list_workflows()["Workflows"] if w["Name"] == "e2e-bad"] == []
