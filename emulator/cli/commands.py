@@ -604,6 +604,29 @@ def list_command() -> None:
     ui.console.print(table if names else "No environments.")
 
 
+@main.group()
+def workflows() -> None:
+    """MWAA Serverless's workflows, through its API (as `aws mwaa-serverless`)."""
+
+
+@workflows.command("list")
+@reports_errors
+def workflows_list() -> None:
+    """ListWorkflows: each workflow's status, latest version and schedule."""
+    require_docker()
+    client = lifecycle.api(lifecycle.Context.load(), service="mwaa-serverless")
+    found = [workflow for page in client.pages("list_workflows", "Workflows") for workflow in page]
+    table = Table(title="workflows", title_justify="left")
+    for column in ("name", "status", "latest version", "schedule", "modified"):
+        table.add_column(column)
+    for workflow in found:
+        latest = client.call("get_workflow", WorkflowArn=workflow["WorkflowArn"])
+        schedule = (latest.get("ScheduleConfiguration") or {}).get("CronExpression", "on demand")
+        modified = workflow["ModifiedAt"].strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(workflow["Name"], workflow["WorkflowStatus"], workflow["WorkflowVersion"], schedule, modified)
+    ui.console.print(table if found else "No workflows: create one with `aws mwaa-serverless create-workflow`.")
+
+
 @main.command()
 @click.argument("name")
 @reports_errors

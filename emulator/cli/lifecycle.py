@@ -196,11 +196,12 @@ def region_up(context: Context, display: Display, timeout: float) -> Region:
     return region
 
 
-def api(context: Context, region: Region | None = None) -> ControlPlaneClient:
-    """A client of the MWAA API of this machine's region (with the S3 service's credentials)."""
+def api(context: Context, region: Region | None = None, service: str = "mwaa") -> ControlPlaneClient:
+    """A client of the MWAA API (or, with service `mwaa-serverless`, MWAA Serverless's) of this
+    machine's region, with the region's keys."""
     region = region or context.region()
     secrets = region.secrets()
-    return ControlPlaneClient(region.api_endpoint(), secrets.access_key, secrets.secret_key)
+    return ControlPlaneClient(region.api_endpoint(), secrets.access_key, secrets.secret_key, service)
 
 
 def wait_settled(

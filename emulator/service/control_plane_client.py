@@ -37,10 +37,10 @@ def error_class(code: str) -> type[MwaaLocalError]:
 
 
 class ControlPlaneClient:
-    def __init__(self, endpoint: str, access_key: str, secret_key: str) -> None:
+    def __init__(self, endpoint: str, access_key: str, secret_key: str, service: str = "mwaa") -> None:
         self.endpoint = endpoint
         self._client = _session().create_client(
-            "mwaa",
+            service,
             region_name=DEFAULT_REGION,
             endpoint_url=endpoint,
             aws_access_key_id=access_key,

@@ -19,7 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator.docker.region import Region
-from tests.support import region_exports
+from tests.support import REPO, cli, region_exports
 
 ROLE = "arn:aws:iam::000000000000:role/serverless-e2e"
 DEFINITION = """\
@@ -94,6 +94,11 @@ def test_a_workflow_keeps_its_definitions_version_and_updates_make_new_ones(
     listed = aws_cli(exports, "list-workflows")
     assert listed.returncode == 0, listed.stderr
     assert [w["WorkflowArn"] for w in json.loads(listed.stdout)["Workflows"] if w["Name"] == "e2e-nightly"] == [arn]
+    # So does `mwaa-local workflows list`, a client of the same API.
+    shown = cli(REPO, "workflows", "list")
+    assert shown.returncode == 0, shown.stderr
+    row = next(line for line in shown.stdout.splitlines() if "e2e-nightly" in line)
+    assert "READY" in row and created["WorkflowVersion"] in row and "*/5 * * * *" in row, row
 
     on_demand = DEFINITION.format(bucket=bucket).replace('  schedule: "*/5 * * * *"\n', "")
     second = s3.put_object(Bucket=bucket, Key="flows/nightly.yaml", Body=on_demand.encode())

@@ -6,6 +6,7 @@ definition and the members it was made with. Only the latest version keeps its s
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import string
 import uuid
@@ -48,16 +49,6 @@ class WorkflowVersion:
     schedule: str | None  # the definition's cron expression
     scheduled: bool  # whether this version's schedule is active (the latest's alone)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "created_at": self.created_at,
-            "members": self.members,
-            "dag_id": self.dag_id,
-            "schedule": self.schedule,
-            "scheduled": self.scheduled,
-        }
-
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> WorkflowVersion:
         return cls(**data)
@@ -85,17 +76,7 @@ class Workflow:
         return next((found for found in self.versions if found.version == version), None)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "arn": self.arn,
-            "name": self.name,
-            "created_at": self.created_at,
-            "modified_at": self.modified_at,
-            "status": self.status,
-            "tags": self.tags,
-            "versions": [version.to_json() for version in self.versions],
-            "client_token": self.client_token,
-            "request_digest": self.request_digest,
-        }
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Workflow:

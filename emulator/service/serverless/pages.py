@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from emulator.model.page_tokens import decode_token, encode_token
 from emulator.model.serverless.errors import WorkflowValidationError
 
 T = TypeVar("T")
-TOKEN_VERSION = 1
 
 
 def page(
@@ -25,20 +22,13 @@ def page(
         ordered = [item for item in ordered if key(item) > after]
     chosen = ordered[:max_results]
     more = len(ordered) > max_results
-    return chosen, encode(key(chosen[-1])) if more and chosen else None
-
-
-def encode(after: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"v": TOKEN_VERSION, "after": after}).encode()).decode()
+    return chosen, encode_token(key(chosen[-1])) if more and chosen else None
 
 
 def decode(token: str) -> str:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()))
-        if isinstance(data, dict) and data.get("v") == TOKEN_VERSION and isinstance(data.get("after"), str):
-            return str(data["after"])
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise WorkflowValidationError(
-        f"Invalid NextToken '{token}': pass the NextToken of a previous response.", field="NextToken"
-    )
+    after = decode_token(token)
+    if after is None:
+        raise WorkflowValidationError(
+            f"Invalid NextToken '{token}': pass the NextToken of a previous response.", field="NextToken"
+        )
+    return after
