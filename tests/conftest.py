@@ -35,6 +35,7 @@ from emulator.state.settings import HOME
 from tests.support import Environment, delete_bucket, prepare_environment, state_exists
 
 KINDS = ("unit", "integration", "e2e")
+ENGINE_IDLE_SECONDS = 20
 VERSIONS = ("3.3.1", "2.10.3")
 # Options the stacks start with: kept ones, and ones MWAA overrules (reported by `up`). The
 # secrets backend is MWAA's documented one (docs/reference.md §23), asked only for `it_` names.
@@ -84,6 +85,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["MWAA_LOCAL_S3_PORT"] = str(free_port())
     os.environ["MWAA_LOCAL_S3_CONSOLE_PORT"] = str(free_port())
     os.environ["MWAA_LOCAL_API_PORT"] = str(free_port())
+    # The serverless engine stops this long after its last run (MWAA_LOCAL_SERVERLESS_IDLE_SECONDS):
+    # short enough for a test to see it go and come back.
+    os.environ["MWAA_LOCAL_SERVERLESS_IDLE_SECONDS"] = str(ENGINE_IDLE_SECONDS)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -9,12 +9,11 @@ import ast
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from emulator.model.errors import MwaaLocalError
-from emulator.service.control_plane_client import ControlPlaneClient
+from emulator.service.airflow_rest import AirflowRest, parsed_time
 
 RUN_FINISHED = frozenset({"success", "failed"})
 TASK_FINISHED = frozenset({"success", "failed", "skipped", "upstream_failed", "removed"})
@@ -133,36 +132,15 @@ def common_prefix(first: list[str], second: list[str]) -> int:
     return count
 
 
-def parsed_time(text: str | None) -> float | None:
-    return datetime.fromisoformat(text).timestamp() if text else None
-
-
 def workspace_path(fileloc: str) -> str:
     """`/usr/local/airflow/dags/x.py` → `dags/x.py`, the bucket key deploy uploaded it to."""
     return fileloc.removeprefix(AIRFLOW_HOME)
 
 
-class DagRunner:
+class DagRunner(AirflowRest):
     """One environment's DAGs, through InvokeRestApi (Airflow 2's /api/v1, 3's /api/v2)."""
 
-    def __init__(self, client: ControlPlaneClient, environment: str, airflow_family: int) -> None:
-        self.client = client
-        self.environment = environment
-        self.family = airflow_family
-
-    def call(self, method: str, path: str, ok: tuple[int, ...] = (200,), **members: Any) -> tuple[int, Any]:
-        status, answer = self.client.rest(self.environment, method, path, **members)
-        if status not in ok:
-            detail = answer.get("detail") if isinstance(answer, dict) else answer
-            raise DagTestError(
-                f"Airflow's REST API answered HTTP {status} to {method} {path}: {detail}",
-                hint=f"`mwaa-local logs --name {self.environment}` shows the environment's side.",
-            )
-        return status, answer
-
-    def dag(self, dag_id: str) -> dict[str, Any] | None:
-        status, answer = self.call("GET", f"/dags/{quote(dag_id)}", ok=(200, 404))
-        return answer if status == 200 else None
+    error = DagTestError
 
     def import_error(self, files: set[str], since: float) -> str | None:
         """The newest import error of one of `files` (bucket keys) recorded after `since`."""
@@ -196,21 +174,6 @@ class DagRunner:
                     "environment's DAG folder scan interval (`--timings`) says how soon a new file is seen.",
                 )
             time.sleep(POLL_SECONDS)
-
-    def trigger(self, dag_id: str, run_id: str, conf: dict[str, Any]) -> None:
-        """Unpause the DAG (new DAGs start paused, as on MWAA) and start a run."""
-        self.call("PATCH", f"/dags/{quote(dag_id)}", Body={"is_paused": False})
-        body: dict[str, Any] = {"dag_run_id": run_id, "conf": conf}
-        if self.family >= 3:
-            body["logical_date"] = None  # required by Airflow 3's API; None: a run not tied to a date
-        self.call("POST", f"/dags/{quote(dag_id)}/dagRuns", Body=body)
-
-    def run_path(self, dag_id: str, run_id: str) -> str:
-        return f"/dags/{quote(dag_id)}/dagRuns/{quote(run_id)}"
-
-    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
-        _, answer = self.call("GET", f"{self.run_path(dag_id, run_id)}/taskInstances")
-        return list(answer.get("task_instances", []))
 
     def task_log(self, dag_id: str, run_id: str, task: TaskOutcome) -> list[str]:
         query: dict[str, Any] = {"full_content": True}

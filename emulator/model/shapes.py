@@ -193,4 +193,6 @@ def without_documents(value: Any, shape: Shape) -> Any:
             key: without_documents(item, shape.members[key]) if key in shape.members else item
             for key, item in value.items()
         }
+    if isinstance(shape, MapShape) and isinstance(value, dict):
+        return {key: without_documents(item, shape.value) for key, item in value.items()}
     return value

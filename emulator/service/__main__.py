@@ -36,10 +36,12 @@ from emulator.service.provider.jobs import ThreadJobs
 from emulator.service.provider.plane import ControlPlane
 from emulator.service.provider.provisioner import DockerProvisioner
 from emulator.service.provider.store import FileStore
+from emulator.service.serverless.engine import Engine
 from emulator.service.serverless.operations import WorkflowOperations
+from emulator.service.serverless.runs import RunDriver
 from emulator.service.serverless.store import WorkflowStore
 from emulator.state.home import RegionState
-from emulator.state.settings import Naming, project_paths, state_home
+from emulator.state.settings import SERVERLESS_IDLE, Naming, project_paths, state_home
 
 
 def main() -> None:
@@ -77,10 +79,14 @@ def main() -> None:
     known = Principals(RegionAdmin(RegionState(home)), home / principals.FILE_NAME, roles)
     access = AccessControl(known)
     console = Console(Sessions(known)).app()
+    workflow_store = WorkflowStore(RegionState(home).serverless_directory)
+    runs = RunDriver(workflow_store, Engine(provisioner), float(SERVERLESS_IDLE.get() or 600))
+    runs.start(stop)
     workflows = WorkflowOperations(
-        WorkflowStore(RegionState(home).serverless_directory),
+        workflow_store,
         lambda: Region(home, project_paths()).client(),
         botocore.session.get_session().get_service_model("mwaa-serverless"),
+        runs,
     )
     serverless = make_json_app(workflows.model, workflows, access)
     try:

@@ -10,6 +10,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,13 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from emulator.cli import lifecycle
+from emulator.cli.lifecycle import Context
 from emulator.docker.region import Region
-from tests.support import REPO, cli, region_exports
+from emulator.model.defaults import default_bucket
+from emulator.model.serverless.engine import ENGINE_NAME
+from tests.conftest import ENGINE_IDLE_SECONDS
+from tests.support import REPO, cli, region_exports, wait_for
 
 ROLE = "arn:aws:iam::000000000000:role/serverless-e2e"
 DEFINITION = """\
@@ -141,3 +147,109 @@ def test_a_bad_definition_gets_the_exact_validation_exception(
     assert "An error occurred (ValidationException) when calling the CreateWorkflow operation" in cli.stderr
     assert "line 8: task 'copy'" in cli.stderr
     assert [w for w in serverless.list_workflows()["Workflows"] if w["Name"] == "e2e-bad"] == []
+
+
+RUNS = """\
+checks:
+  tasks:
+    - task_id: list_dags
+      operator: airflow.providers.amazon.aws.operators.s3.S3ListOperator
+      bucket: {bucket}
+      prefix: dags/
+    - task_id: requirements_there
+      operator: airflow.providers.amazon.aws.sensors.s3.S3KeySensor
+      bucket_name: {bucket}
+      bucket_key: {key}
+      poke_interval: 1
+      timeout: {timeout}
+      dependencies: [list_dags]
+"""
+
+
+@pytest.fixture
+def engine_cleanup(region: Region) -> Iterator[None]:
+    """The engine is the region's: removed with its data after the test, whatever it left."""
+    yield
+    context = Context.load()
+    if context.state(ENGINE_NAME).exists():
+        lifecycle.stack_of(context, ENGINE_NAME).down(volumes=True)
+
+
+def run_state(serverless: Any, arn: str, run_id: str) -> dict[str, Any]:
+    return dict(serverless.get_workflow_run(WorkflowArn=arn, RunId=run_id)["RunDetail"])
+
+
+def finished(serverless: Any, arn: str, run_id: str, timeout: float) -> dict[str, Any]:
+    def ended() -> dict[str, Any] | None:
+        detail = run_state(serverless, arn, run_id)
+        return detail if detail["RunState"] in ("SUCCESS", "FAILED", "STOPPED", "TIMEOUT") else None
+
+    return wait_for(ended, timeout, f"run {run_id} to end", interval=2)
+
+
+def engine_running() -> bool:
+    context = Context.load()
+    if not context.state(ENGINE_NAME).exists():
+        return False
+    return any(container.state == "running" for container in lifecycle.stack_of(context, ENGINE_NAME).containers())
+
+
+def test_runs_on_the_engine_that_starts_for_them_and_stops_when_idle(
+    exports: dict[str, str], bucket: str, serverless: Any, engine_cleanup: None
+) -> None:
+    """Tasks act as the engine's role, whose policy reads the engine's own bucket."""
+    engine_bucket = default_bucket(ENGINE_NAME)
+    s3 = boto3.client("s3")
+    good = RUNS.format(bucket=engine_bucket, key="requirements.txt", timeout=60)
+    bad = RUNS.format(bucket=engine_bucket, key="no/such/key", timeout=3)
+    slow = RUNS.format(bucket=engine_bucket, key="no/such/key", timeout=600)
+    arns = {}
+    for name, text in (("e2e-good", good), ("e2e-bad", bad), ("e2e-slow", slow)):
+        put = s3.put_object(Bucket=bucket, Key=f"{name}.yaml", Body=text.encode())
+        location = {"Bucket": bucket, "ObjectKey": f"{name}.yaml", "VersionId": put["VersionId"]}
+        arns[name] = serverless.create_workflow(Name=name, DefinitionS3Location=location, RoleArn=ROLE)["WorkflowArn"]
+
+    assert not engine_running(), "nothing runs before the first run"
+    started = time.monotonic()
+    good_run = serverless.start_workflow_run(WorkflowArn=arns["e2e-good"], OverrideParameters={"day": "monday"})
+    assert good_run["Status"] == "STARTING"
+    bad_run = serverless.start_workflow_run(WorkflowArn=arns["e2e-bad"])
+    slow_run = serverless.start_workflow_run(WorkflowArn=arns["e2e-slow"])
+    detail = finished(serverless, arns["e2e-good"], good_run["RunId"], 600)
+    cold = time.monotonic() - started
+    assert detail["RunState"] == "SUCCESS", detail
+    assert detail["TaskInstances"] == ["list_dags", "requirements_there"]
+    tasks = serverless.list_task_instances(WorkflowArn=arns["e2e-good"], RunId=good_run["RunId"])["TaskInstances"]
+    assert {task["TaskInstanceId"]: task["Status"] for task in tasks} == {
+        "list_dags": "SUCCESS",
+        "requirements_there": "SUCCESS",
+    }
+    sensor = serverless.get_task_instance(
+        WorkflowArn=arns["e2e-good"], RunId=good_run["RunId"], TaskInstanceId="requirements_there"
+    )
+    assert (sensor["AttemptNumber"], sensor["OperatorName"]) == (1, "S3KeySensor")
+
+    failed = finished(serverless, arns["e2e-bad"], bad_run["RunId"], 300)
+    assert (failed["RunState"], failed["ErrorMessage"]) == ("FAILED", "Task requirements_there failed.")
+
+    wait_for(
+        lambda: run_state(serverless, arns["e2e-slow"], slow_run["RunId"])["RunState"] == "RUNNING",
+        120,
+        "the slow run running",
+        interval=2,
+    )
+    assert serverless.stop_workflow_run(WorkflowArn=arns["e2e-slow"], RunId=slow_run["RunId"])["Status"] == "STOPPING"
+    assert finished(serverless, arns["e2e-slow"], slow_run["RunId"], 120)["RunState"] == "STOPPED"
+
+    # The UI URL logs a browser into the engine's Airflow.
+    url = serverless.create_airflow_ui_url()["AuthorizedUrl"]
+    assert "/aws_mwaa/aws-console-sso?login=true#" in url
+
+    # No run for the idle period: the engine is stopped; the next run starts it again.
+    wait_for(lambda: not engine_running(), ENGINE_IDLE_SECONDS + 60, "the idle engine to stop", interval=2)
+    runs = serverless.list_workflow_runs(WorkflowArn=arns["e2e-good"])["WorkflowRuns"]
+    assert [run["RunDetailSummary"]["Status"] for run in runs] == ["SUCCESS"], "history outlives the engine"
+    started = time.monotonic()
+    again = serverless.start_workflow_run(WorkflowArn=arns["e2e-good"])
+    assert finished(serverless, arns["e2e-good"], again["RunId"], 600)["RunState"] == "SUCCESS"
+    print(f"cold engine: first run done in {cold:.0f} s; restarted engine: {time.monotonic() - started:.0f} s")

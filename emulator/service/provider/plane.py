@@ -26,6 +26,7 @@ from emulator.model.errors import (
     ServiceUnavailableError,
 )
 from emulator.model.record import EnvironmentRecord, build_record
+from emulator.model.serverless.engine import ENGINE_NAME
 from emulator.model.shapes import without_documents
 from emulator.model.update import apply_update, worker_replacement_strategy
 from emulator.model.view import environment_arn, get_environment_output
@@ -194,6 +195,11 @@ class ControlPlane:
     def create_environment(self, request: Input) -> Output:
         check("CreateEnvironment", request)
         record = build_record(request)
+        if record.name == ENGINE_NAME:
+            raise EnvironmentConfigError(
+                f"The name {ENGINE_NAME} is reserved: it is the region's MWAA Serverless engine.",
+                hint="Choose another name.",
+            )
         with self._locked(record.name):
             clash = [name for name in self.store.names() if name.lower() == record.name.lower()]
             if record.name in clash:

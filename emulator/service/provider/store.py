@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from emulator.model import status
 from emulator.model.errors import EnvironmentConfigError, StateError
 from emulator.model.record import build_record
+from emulator.model.serverless.engine import ENGINE_NAME
 from emulator.service.provider.entries import Entry
 from emulator.state.home import EnvironmentState, known_environments
 from emulator.state.private_files import read_json, write_private
@@ -67,7 +68,8 @@ class FileStore:
         return self.state(name).directory / STATUS_FILE
 
     def names(self) -> list[str]:
-        return known_environments(self.home)
+        """The environments, without the serverless engine (the region's own, never listed)."""
+        return [name for name in known_environments(self.home) if name != ENGINE_NAME]
 
     def load(self, name: str) -> Entry | None:
         state = self.state(name)

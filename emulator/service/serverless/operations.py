@@ -9,14 +9,16 @@ import hashlib
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from botocore.model import ServiceModel
 
-from emulator.model.errors import NotImplementedYetError
+from emulator.model import tokens
 from emulator.model.serverless.definition import DefinitionError, parse_definition
 from emulator.model.serverless.errors import WorkflowConflictError, WorkflowNotFoundError, WorkflowValidationError
+from emulator.model.serverless.runs import ON_DEMAND, TaskInstance, WorkflowRun
 from emulator.model.serverless.workflows import (
     Workflow,
     WorkflowVersion,
@@ -27,12 +29,11 @@ from emulator.model.serverless.workflows import (
 )
 from emulator.service.serverless.definitions import FIELD, S3Client, read_definition
 from emulator.service.serverless.pages import page
+from emulator.service.serverless.runs import RunDriver
 from emulator.service.serverless.store import WorkflowStore
 
-RUNS_NOT_YET = (
-    "mwaa-local does not run MWAA Serverless workflows yet: workflows can be created, versioned, "
-    "read and deleted; runs come with the serverless engine."
-)
+UI_URL_SECONDS = tokens.LIFETIME_SECONDS  # a web login token's life
+UI_SESSION_SECONDS = 12 * 3600
 
 
 def name_of(arn: str) -> str:
@@ -47,9 +48,15 @@ def digest(members: dict[str, Any]) -> str:
 
 class WorkflowOperations:
     def __init__(
-        self, store: WorkflowStore, s3: S3Client, model: ServiceModel, clock: Callable[[], float] = time.time
+        self,
+        store: WorkflowStore,
+        s3: S3Client,
+        model: ServiceModel,
+        runs: RunDriver,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
+        self.runs = runs
         self.s3 = s3
         self.model = model
         self.clock = clock
@@ -244,34 +251,127 @@ class WorkflowOperations:
     def list_tags_for_resource(self, members: dict[str, Any]) -> dict[str, Any]:
         return {"Tags": self.workflow(members["ResourceArn"]).tags}
 
-    # Runs: the serverless engine is not there yet; what exists is answered truthfully.
+    # Runs, carried out on the serverless engine (runs.py)
+
+    def run(self, workflow: Workflow, run_id: str) -> WorkflowRun:
+        found = self.store.load_run(workflow.name, run_id)
+        if found is None:
+            raise WorkflowNotFoundError(run_id, "WorkflowRun")
+        return found
 
     def start_workflow_run(self, members: dict[str, Any]) -> dict[str, Any]:
-        self.workflow_version(self.workflow(members["WorkflowArn"]), members.get("WorkflowVersion"))
-        raise NotImplementedYetError(RUNS_NOT_YET)
+        workflow = self.workflow(members["WorkflowArn"])
+        version = self.workflow_version(workflow, members.get("WorkflowVersion"))
+        token = members.get("ClientToken")
+        earlier = next((run for run in self.store.runs(workflow.name) if token and run.client_token == token), None)
+        run = earlier or self.runs.new_run(
+            workflow, version.version, ON_DEMAND, dict(members.get("OverrideParameters") or {}), token
+        )
+        return {"RunId": run.run_id, "Status": run.status, "StartedAt": run.created_at}
 
     def stop_workflow_run(self, members: dict[str, Any]) -> dict[str, Any]:
-        self.workflow(members["WorkflowArn"])
-        raise WorkflowNotFoundError(members["RunId"], "WorkflowRun")
+        workflow = self.workflow(members["WorkflowArn"])
+        run = self.runs.stop_run(self.run(workflow, members["RunId"]))
+        return {"WorkflowArn": workflow.arn, "WorkflowVersion": run.version, "RunId": run.run_id, "Status": run.status}
 
     def get_workflow_run(self, members: dict[str, Any]) -> dict[str, Any]:
-        self.workflow(members["WorkflowArn"])
-        raise WorkflowNotFoundError(members["RunId"], "WorkflowRun")
+        workflow = self.workflow(members["WorkflowArn"])
+        run = self.run(workflow, members["RunId"])
+        ended = run.ended_at if not run.active else None
+        detail = {
+            "WorkflowArn": workflow.arn,
+            "WorkflowVersion": run.version,
+            "RunId": run.run_id,
+            "RunType": run.run_type,
+            "StartedOn": run.started_at,
+            "CreatedAt": run.created_at,
+            "CompletedOn": ended,
+            "ModifiedAt": run.modified_at,
+            "Duration": round(ended - run.started_at) if ended and run.started_at else None,
+            "ErrorMessage": run.error,
+            "TaskInstances": [task.task_id for task in run.tasks],
+            "RunState": run.status,
+        }
+        return {
+            "WorkflowArn": workflow.arn,
+            "WorkflowVersion": run.version,
+            "RunId": run.run_id,
+            "RunType": run.run_type,
+            "OverrideParameters": run.override_parameters,
+            "RunDetail": detail,
+        }
 
     def list_workflow_runs(self, members: dict[str, Any]) -> dict[str, Any]:
-        self.workflow(members["WorkflowArn"])
-        return {"WorkflowRuns": []}
+        workflow = self.workflow(members["WorkflowArn"])
+        wanted = members.get("WorkflowVersion")
+        runs = [run for run in reversed(self.store.runs(workflow.name)) if wanted in (None, run.version)]
+        size = members.get("MaxResults") or self.max_results("ListWorkflowRuns")
+        position = {run.run_id: f"{index:08d}" for index, run in enumerate(runs)}  # newest first
+        chosen, token = page(runs, lambda run: position[run.run_id], size, members.get("NextToken"))
+        summaries = [
+            {
+                "RunId": run.run_id,
+                "WorkflowArn": workflow.arn,
+                "WorkflowVersion": run.version,
+                "RunType": run.run_type,
+                "RunDetailSummary": {
+                    "Status": run.status,
+                    "CreatedOn": run.created_at,
+                    "StartedAt": run.started_at,
+                    "EndedAt": None if run.active else run.ended_at,
+                },
+            }
+            for run in chosen
+        ]
+        return {"WorkflowRuns": summaries, "NextToken": token}
+
+    def task_summary(self, workflow: Workflow, run: WorkflowRun, task: TaskInstance) -> dict[str, Any]:
+        return {
+            "WorkflowArn": workflow.arn,
+            "WorkflowVersion": run.version,
+            "RunId": run.run_id,
+            "TaskInstanceId": task.task_id,
+            "Status": task.status,
+            "DurationInSeconds": task.duration,
+            "OperatorName": task.operator,
+        }
 
     def get_task_instance(self, members: dict[str, Any]) -> dict[str, Any]:
-        self.workflow(members["WorkflowArn"])
-        raise WorkflowNotFoundError(members["RunId"], "WorkflowRun")
+        workflow = self.workflow(members["WorkflowArn"])
+        run = self.run(workflow, members["RunId"])
+        task = run.task(members["TaskInstanceId"])
+        if task is None:
+            raise WorkflowNotFoundError(members["TaskInstanceId"], "TaskInstance")
+        return {
+            **self.task_summary(workflow, run, task),
+            "TaskId": task.task_id,
+            "ModifiedAt": task.modified_at,
+            "StartedAt": task.started_at,
+            "EndedAt": task.ended_at,
+            "AttemptNumber": task.attempts,
+            "ErrorMessage": task.error,
+        }
 
     def list_task_instances(self, members: dict[str, Any]) -> dict[str, Any]:
-        self.workflow(members["WorkflowArn"])
-        raise WorkflowNotFoundError(members["RunId"], "WorkflowRun")
+        workflow = self.workflow(members["WorkflowArn"])
+        run = self.run(workflow, members["RunId"])
+        size = members.get("MaxResults") or self.max_results("ListTaskInstances")
+        chosen, token = page(run.tasks, lambda task: task.task_id, size, members.get("NextToken"))
+        return {"TaskInstances": [self.task_summary(workflow, run, task) for task in chosen], "NextToken": token}
 
     def create_airflow_ui_url(self, members: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedYetError(RUNS_NOT_YET)
+        """The engine's Airflow UI, started if it is not running (as the first run would)."""
+        self.runs.keep_engine()
+        now = self.clock()
+        url = self.runs.engine.ui_url("mwaa-serverless-ui")
+        expires = members.get("ExpiresInSeconds") or UI_URL_SECONDS
+        session = members.get("SessionDurationInSeconds") or UI_SESSION_SECONDS
+        return {
+            "AuthorizedUrl": url,
+            "SessionId": uuid.uuid4().hex,
+            "UrlExpiresAt": now + min(expires, tokens.LIFETIME_SECONDS),
+            "SessionExpiresAt": now + session,
+        }
 
 
 def schedule_of(version: WorkflowVersion) -> dict[str, str] | None:

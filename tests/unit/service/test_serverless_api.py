@@ -20,8 +20,10 @@ from emulator.service.api.backend import InMemoryOperations
 from emulator.service.api.json_app import make_json_app
 from emulator.service.api.server import ServerThread
 from emulator.service.serverless.operations import WorkflowOperations
+from emulator.service.serverless.runs import RunDriver
 from emulator.service.serverless.store import WorkflowStore
 from tests.unit.service.api_access import ACCESS_KEY, SECRET_KEY, access_for_tests
+from tests.unit.service.serverless_fakes import FakeEngine
 from tests.unit.service.test_iam import write_principals
 
 ROLE = "arn:aws:iam::000000000000:role/workflow-role"
@@ -81,7 +83,9 @@ def bucket() -> VersionedBucket:
 def server(tmp_path: Path, bucket: VersionedBucket) -> Iterator[ServerThread]:
     access = access_for_tests(tmp_path / "principals.json")
     model = botocore.session.get_session().get_service_model("mwaa-serverless")
-    operations = WorkflowOperations(WorkflowStore(tmp_path / "serverless"), lambda: bucket, model)  # type: ignore[arg-type,return-value]
+    store = WorkflowStore(tmp_path / "serverless")
+    runs = RunDriver(store, FakeEngine(), idle_seconds=600)  # type: ignore[arg-type]
+    operations = WorkflowOperations(store, lambda: bucket, model, runs)  # type: ignore[arg-type,return-value]
     with ServerThread(InMemoryOperations(), access, serverless=make_json_app(model, operations, access)) as running:
         yield running
 
@@ -251,14 +255,27 @@ def test_listing_pages_and_tags(server: ServerThread, bucket: VersionedBucket) -
     assert api.list_tags_for_resource(ResourceArn=arns[0])["Tags"] == {"team": "data"}
 
 
-def test_runs_are_refused_until_the_engine_exists(server: ServerThread, bucket: VersionedBucket) -> None:
+def test_a_run_is_started_listed_and_read_back(server: ServerThread, bucket: VersionedBucket) -> None:
     api = client(server)
     arn = create(api, bucket)["WorkflowArn"]
-    assert api.list_workflow_runs(WorkflowArn=arn)["WorkflowRuns"] == []
-    refused = error_of(api.start_workflow_run, WorkflowArn=arn)
-    assert refused["Code"] == "ServiceUnavailableException"
-    assert "does not run MWAA Serverless workflows yet" in refused["Message"]
-    assert error_of(api.get_workflow_run, WorkflowArn=arn, RunId="run1")["ResourceType"] == "WorkflowRun"
+    started = api.start_workflow_run(WorkflowArn=arn, OverrideParameters={"day": "monday"}, ClientToken="run-1")
+    assert started["Status"] == "STARTING"
+    again = api.start_workflow_run(WorkflowArn=arn, OverrideParameters={"day": "monday"}, ClientToken="run-1")
+    assert again["RunId"] == started["RunId"], "the same ClientToken: the same run"
+    run = api.get_workflow_run(WorkflowArn=arn, RunId=started["RunId"])
+    assert (run["RunType"], run["OverrideParameters"], run["RunDetail"]["RunState"]) == (
+        "ON_DEMAND",
+        {"day": "monday"},
+        "STARTING",
+    )
+    listed = api.list_workflow_runs(WorkflowArn=arn)["WorkflowRuns"]
+    assert [(r["RunId"], r["RunDetailSummary"]["Status"]) for r in listed] == [(started["RunId"], "STARTING")]
+    stopped = api.stop_workflow_run(WorkflowArn=arn, RunId=started["RunId"])
+    assert stopped["Status"] == "STOPPING"
+    assert error_of(api.get_workflow_run, WorkflowArn=arn, RunId="nosuchrun")["ResourceType"] == "WorkflowRun"
+    assert api.list_task_instances(WorkflowArn=arn, RunId=started["RunId"])["TaskInstances"] == []
+    url = api.create_airflow_ui_url()
+    assert url["AuthorizedUrl"].startswith("https://localhost:8443/aws_mwaa/aws-console-sso?login=true#")
 
 
 def test_requests_are_signed_and_authorised_as_airflow_serverless(

@@ -1,0 +1,53 @@
+"""The DAG file a workflow version becomes in the serverless engine: its definition, loaded by
+dag-factory as MWAA Serverless loads it, under a DAG id of its own (two versions, or two
+workflows, may use the same id in their YAML). The control plane starts every run itself (on
+demand or on the workflow's schedule), so the engine's DAG has no schedule of its own and is
+never paused.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+DAG_ID_LIMIT = 250  # Airflow's
+ENGINE_SETTINGS = {"schedule": None, "catchup": False, "is_paused_upon_creation": False}
+DROPPED = ("schedule", "schedule_interval")
+LOADER = """\
+# The engine's DAG of MWAA Serverless workflow {name!r}, version {version} (written by mwaa-local).
+# airflow DAG: dag-factory builds it from the version's definition, as MWAA Serverless does.
+import yaml
+from dagfactory import load_yaml_dags
+
+DEFINITION = {definition!r}
+
+load_yaml_dags(globals_dict=globals(), config_dict=yaml.safe_load(DEFINITION))
+"""
+
+
+def engine_dag_id(name: str, version: str) -> str:
+    """The engine's DAG id of a workflow version: its name and version, within Airflow's limit."""
+    return f"{name[: DAG_ID_LIMIT - len(version) - 2]}__{version}"
+
+
+def file_name(name: str, version: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", engine_dag_id(name, version)) + ".py"
+
+
+def engine_definition(text: str, name: str, version: str) -> dict[str, Any]:
+    """The definition with its one DAG renamed for the engine and left to the control plane to
+    start; shared `default` settings are kept as dag-factory reads them."""
+    document = yaml.safe_load(text)
+    dags = {key: value for key, value in document.items() if key != "default"}
+    ((_, dag),) = dags.items()
+    renamed = {key: value for key, value in dict(dag).items() if key not in DROPPED} | ENGINE_SETTINGS
+    shared = {"default": document["default"]} if "default" in document else {}
+    return shared | {engine_dag_id(name, version): renamed}
+
+
+def loader(text: str, name: str, version: str) -> str:
+    """The Python file that makes the version's DAG in the engine."""
+    definition = yaml.safe_dump(engine_definition(text, name, version), sort_keys=False)
+    return LOADER.format(name=name, version=version, definition=definition)

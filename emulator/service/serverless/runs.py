@@ -1,0 +1,240 @@
+"""Workflow runs carried out on the serverless engine (docs/reference.md §24). A thread moves each
+active run along, once a second:
+
+- STARTING: the engine is started if it is not running, the run's DAG file is published to it and,
+  once Airflow lists the DAG, the run is triggered with the run's id and OverrideParameters → QUEUED;
+- QUEUED, RUNNING: the engine's DAG run and task instances are read back → SUCCESS or FAILED;
+- STOPPING: the DAG run is marked failed, which ends its running tasks → STOPPED.
+
+The same thread starts a SCHEDULED run in each minute an active schedule matches, and stops the
+engine once no run has been active for the idle period: between runs nothing of it runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from emulator.model.errors import MwaaLocalError
+from emulator.model.serverless import cron
+from emulator.model.serverless.engine import ENGINE_NAME
+from emulator.model.serverless.engine_dag import engine_dag_id, file_name, loader
+from emulator.model.serverless.runs import (
+    DAG_RUN_STATES,
+    FAILED,
+    QUEUED,
+    SCHEDULED,
+    STARTING,
+    STOPPED,
+    STOPPING,
+    SUCCESS,
+    TASK_STATES,
+    TaskInstance,
+    WorkflowRun,
+    new_run_id,
+)
+from emulator.model.serverless.workflows import Workflow
+from emulator.service.airflow_rest import AirflowRest, parsed_time
+from emulator.service.serverless.engine import Engine
+from emulator.service.serverless.store import WorkflowStore
+
+ROUND_SECONDS = 1.0
+FINISHED = frozenset({SUCCESS, FAILED, STOPPED})
+log = logging.getLogger(__name__)
+
+
+class EngineRunError(MwaaLocalError):
+    """The engine's Airflow refused or failed a call the run needed."""
+
+
+class RunDriver:
+    def __init__(
+        self,
+        store: WorkflowStore,
+        engine: Engine,
+        idle_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.idle_seconds = idle_seconds
+        self.clock = clock
+        self.lock = threading.Lock()  # the API thread and this one both write runs
+        self.last_active = clock()
+        self.fired: dict[str, str] = {}  # workflow → the minute its schedule last fired
+        self.wake = threading.Event()
+
+    def airflow(self) -> AirflowRest:
+        airflow = AirflowRest(self.engine, ENGINE_NAME, 3)
+        airflow.error = EngineRunError
+        return airflow
+
+    # -- what the API starts ---------------------------------------------------------------------
+
+    def new_run(
+        self, workflow: Workflow, version: str, run_type: str, parameters: dict[str, Any], token: str | None = None
+    ) -> WorkflowRun:
+        now = self.clock()
+        run = WorkflowRun(
+            run_id=new_run_id(),
+            workflow=workflow.name,
+            workflow_arn=workflow.arn,
+            version=version,
+            dag_id=engine_dag_id(workflow.name, version),
+            run_type=run_type,
+            status=STARTING,
+            created_at=now,
+            modified_at=now,
+            override_parameters=parameters,
+            client_token=token,
+        )
+        with self.lock:
+            self.store.save_run(run)
+        self.wake.set()
+        return run
+
+    def stop_run(self, run: WorkflowRun) -> WorkflowRun:
+        with self.lock:
+            current = self.store.load_run(run.workflow, run.run_id) or run
+            if current.active and current.status != STOPPING:
+                current.status, current.modified_at = STOPPING, self.clock()
+                self.store.save_run(current)
+        self.wake.set()
+        return current
+
+    def keep_engine(self) -> None:
+        """Start the engine now and count this as activity (the UI is open on it)."""
+        self.last_active = self.clock()
+        self.engine.ensure_running()
+
+    # -- the thread ------------------------------------------------------------------------------
+
+    def start(self, stop: threading.Event) -> threading.Thread:
+        def loop() -> None:
+            while not stop.is_set():
+                try:
+                    self.round()
+                except Exception:  # one bad round must not end the runs' thread
+                    log.exception("serverless runs round failed")
+                self.wake.wait(ROUND_SECONDS)
+                self.wake.clear()
+
+        thread = threading.Thread(target=loop, name="mwaa-serverless-runs", daemon=True)
+        thread.start()
+        return thread
+
+    def round(self) -> None:
+        self.fire_schedules(datetime.fromtimestamp(self.clock(), UTC))
+        active = [run for run in self.store.runs() if run.active]
+        now = self.clock()
+        if not active:
+            if self.engine.up and now - self.last_active >= self.idle_seconds:
+                self.engine.stop()
+            return
+        self.last_active = now
+        if any(run.status != STOPPING for run in active):
+            self.engine.ensure_running()
+        for run in active:
+            try:
+                self.advance(run)
+            except EngineRunError as error:
+                self.finish(run, FAILED, error.message)
+
+    def fire_schedules(self, moment: datetime) -> None:
+        minute = moment.strftime("%Y-%m-%dT%H:%M")
+        for name in self.store.names():
+            workflow = self.store.load(name)
+            if workflow is None or self.fired.get(name) == minute:
+                continue
+            version = next((v for v in workflow.versions if v.scheduled and v.schedule), None)
+            if version is None or version.schedule is None:
+                continue
+            try:
+                due = cron.matches(version.schedule, moment)
+            except cron.CronError:
+                continue
+            if due:
+                self.fired[name] = minute
+                self.new_run(workflow, version.version, SCHEDULED, {})
+
+    def advance(self, run: WorkflowRun) -> None:
+        airflow = self.airflow()
+        if run.status == STARTING:
+            self.trigger(run, airflow)
+        elif run.status == STOPPING:
+            self.stop_in_engine(run, airflow)
+        else:
+            self.follow(run, airflow)
+
+    def trigger(self, run: WorkflowRun, airflow: AirflowRest) -> None:
+        text = self.store.definition(run.workflow, run.version)
+        self.engine.publish(file_name(run.workflow, run.version), loader(text, run.workflow, run.version))
+        if airflow.dag(run.dag_id) is None:
+            return  # not parsed yet: the next round asks again
+        airflow.trigger(run.dag_id, run.run_id, run.override_parameters)
+        self.update(run, status=QUEUED)
+
+    def follow(self, run: WorkflowRun, airflow: AirflowRest) -> None:
+        _, dag_run = airflow.call("GET", airflow.run_path(run.dag_id, run.run_id))
+        tasks = [task_of(found) for found in airflow.task_instances(run.dag_id, run.run_id)]
+        state = DAG_RUN_STATES.get(str(dag_run.get("state")), run.status)
+        started = parsed_time(dag_run.get("start_date"))
+        if state in FINISHED:
+            failed = [task.task_id for task in tasks if task.status in ("FAILED", "UPSTREAM_FAILED")]
+            error = f"Task {failed[0]} failed." if failed and state == FAILED else None
+            self.finish(run, state, error, tasks, started, parsed_time(dag_run.get("end_date")))
+        else:
+            self.update(run, status=state, tasks=tasks, started_at=started)
+
+    def stop_in_engine(self, run: WorkflowRun, airflow: AirflowRest) -> None:
+        if airflow.dag(run.dag_id) is not None:
+            status, _ = airflow.call("GET", airflow.run_path(run.dag_id, run.run_id), ok=(200, 404))
+            if status == 200:
+                airflow.call("PATCH", airflow.run_path(run.dag_id, run.run_id), Body={"state": "failed"})
+                tasks = [task_of(found) for found in airflow.task_instances(run.dag_id, run.run_id)]
+                self.finish(run, STOPPED, None, tasks)
+                return
+        self.finish(run, STOPPED, None)
+
+    def update(self, run: WorkflowRun, **changes: Any) -> None:
+        with self.lock:
+            current = self.store.load_run(run.workflow, run.run_id)
+            if current is None:
+                return  # the workflow was deleted meanwhile
+            if current.status == STOPPING and changes.get("status") not in (STOPPED, None):
+                changes.pop("status", None)  # a stop asked meanwhile wins
+            for key, value in changes.items():
+                if value is not None:
+                    setattr(current, key, value)
+            current.modified_at = self.clock()
+            self.store.save_run(current)
+
+    def finish(
+        self,
+        run: WorkflowRun,
+        status: str,
+        error: str | None,
+        tasks: list[TaskInstance] | None = None,
+        started: float | None = None,
+        ended: float | None = None,
+    ) -> None:
+        self.update(run, status=status, error=error, tasks=tasks, started_at=started, ended_at=ended or self.clock())
+
+
+def task_of(found: dict[str, Any]) -> TaskInstance:
+    """A task instance of the engine's API as the model reports it."""
+    state = found.get("state")
+    return TaskInstance(
+        task_id=str(found["task_id"]),
+        status=TASK_STATES.get(state, str(state).upper()),
+        operator=found.get("operator") or found.get("operator_name"),
+        attempts=int(found.get("try_number") or 0),
+        started_at=parsed_time(found.get("start_date")),
+        ended_at=parsed_time(found.get("end_date")),
+        modified_at=parsed_time(found.get("end_date") or found.get("start_date")),
+        error=f"Task {found['task_id']} failed." if state == "failed" else None,
+    )
