@@ -41,7 +41,7 @@ from emulator.service.serverless.operations import WorkflowOperations
 from emulator.service.serverless.runs import RunDriver
 from emulator.service.serverless.store import WorkflowStore
 from emulator.state.home import RegionState
-from emulator.state.settings import SERVERLESS_IDLE, Naming, project_paths, state_home
+from emulator.state.settings import SERVERLESS_IDLE_SECONDS, Naming, project_paths, state_home
 
 
 def main() -> None:
@@ -80,7 +80,7 @@ def main() -> None:
     access = AccessControl(known)
     console = Console(Sessions(known)).app()
     workflow_store = WorkflowStore(RegionState(home).serverless_directory)
-    runs = RunDriver(workflow_store, Engine(provisioner), float(SERVERLESS_IDLE.get() or 600))
+    runs = RunDriver(workflow_store, Engine(provisioner), float(SERVERLESS_IDLE_SECONDS.get() or 600))
     runs.start(stop)
     workflows = WorkflowOperations(
         workflow_store,

@@ -91,7 +91,7 @@ START_TIMEOUT = Setting(
 AUTOSCALE_INTERVAL = Setting(
     "MWAA_LOCAL_AUTOSCALE_INTERVAL", "5", "Seconds between two rounds of the worker autoscaler."
 )
-SERVERLESS_IDLE = Setting(
+SERVERLESS_IDLE_SECONDS = Setting(
     "MWAA_LOCAL_SERVERLESS_IDLE_SECONDS",
     "600",
     "Seconds the MWAA Serverless engine stays up after its last active run before the control plane stops it.",
@@ -112,7 +112,7 @@ SETTINGS = (
     S3_ENDPOINT,
     START_TIMEOUT,
     AUTOSCALE_INTERVAL,
-    SERVERLESS_IDLE,
+    SERVERLESS_IDLE_SECONDS,
     DEBUG,
 )
 
