@@ -38,6 +38,7 @@ from emulator.service.provider.provisioner import DockerProvisioner
 from emulator.service.provider.store import FileStore
 from emulator.service.serverless.engine import Engine
 from emulator.service.serverless.operations import WorkflowOperations
+from emulator.service.serverless.roles import WorkflowRoles
 from emulator.service.serverless.runs import RunDriver
 from emulator.service.serverless.store import WorkflowStore
 from emulator.state.home import RegionState
@@ -80,7 +81,9 @@ def main() -> None:
     access = AccessControl(known)
     console = Console(Sessions(known)).app()
     workflow_store = WorkflowStore(RegionState(home).serverless_directory)
-    runs = RunDriver(workflow_store, Engine(provisioner), float(SERVERLESS_IDLE_SECONDS.get() or 600))
+    workflow_roles = WorkflowRoles(home, provisioner.roles.users)
+    idle = float(SERVERLESS_IDLE_SECONDS.get() or 600)
+    runs = RunDriver(workflow_store, Engine(provisioner), workflow_roles, idle)
     runs.start(stop)
     workflows = WorkflowOperations(
         workflow_store,

@@ -22,12 +22,12 @@ from botocore.exceptions import ClientError
 from emulator.cli import lifecycle
 from emulator.cli.lifecycle import Context
 from emulator.docker.region import Region
-from emulator.model.defaults import default_bucket
 from emulator.model.serverless.engine import ENGINE_NAME
 from tests.conftest import ENGINE_IDLE_SECONDS
 from tests.support import REPO, cli, region_exports, wait_for
 
 ROLE = "arn:aws:iam::000000000000:role/serverless-e2e"
+BARE_ROLE = "arn:aws:iam::000000000000:role/serverless-e2e-bare"
 DEFINITION = """\
 nightly_copy:
   schedule: "*/5 * * * *"
@@ -149,21 +149,38 @@ def test_a_bad_definition_gets_the_exact_validation_exception(
     assert [w for w in serverless.list_workflows()["Workflows"] if w["Name"] == "e2e-bad"] == []
 
 
-RUNS = """\
-checks:
+WRITES = """\
+writes:
   tasks:
-    - task_id: list_dags
-      operator: airflow.providers.amazon.aws.operators.s3.S3ListOperator
-      bucket: {bucket}
-      prefix: dags/
-    - task_id: requirements_there
+    - task_id: write
+      operator: airflow.providers.amazon.aws.operators.s3.S3CreateObjectOperator
+      s3_bucket: {bucket}
+      s3_key: out/{{{{ run_id }}}}.txt
+      data: "{{{{ dag_run.conf.get('day', 'none') }}}}"
+    - task_id: written
       operator: airflow.providers.amazon.aws.sensors.s3.S3KeySensor
       bucket_name: {bucket}
       bucket_key: {key}
       poke_interval: 1
       timeout: {timeout}
-      dependencies: [list_dags]
+      dependencies: [write]
 """
+ROLE_GRANT = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": ["arn:aws:s3:::{bucket}", "arn:aws:s3:::{bucket}/*"]}
+    ],
+}
+
+
+@pytest.fixture
+def workflow_role(region: Region, bucket: str) -> Iterator[str]:
+    """ROLE's attached policy: everything on the test's bucket (and nothing else)."""
+    path = Context.load().home / "roles" / f"{ROLE.rsplit('/', 1)[1]}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(ROLE_GRANT).replace("{bucket}", bucket))
+    yield ROLE
+    path.unlink()
 
 
 @pytest.fixture
@@ -195,19 +212,25 @@ def engine_running() -> bool:
 
 
 def test_runs_on_the_engine_that_starts_for_them_and_stops_when_idle(
-    exports: dict[str, str], bucket: str, serverless: Any, engine_cleanup: None
+    exports: dict[str, str], bucket: str, workflow_role: str, serverless: Any, engine_cleanup: None
 ) -> None:
-    """Tasks act as the engine's role, whose policy reads the engine's own bucket."""
-    engine_bucket = default_bucket(ENGINE_NAME)
+    """Tasks act as their workflow's role: ROLE may write the bucket, a role without a policy may not."""
     s3 = boto3.client("s3")
-    good = RUNS.format(bucket=engine_bucket, key="requirements.txt", timeout=60)
-    bad = RUNS.format(bucket=engine_bucket, key="no/such/key", timeout=3)
-    slow = RUNS.format(bucket=engine_bucket, key="no/such/key", timeout=600)
+    written = "out/{{ run_id }}.txt"
+    good = WRITES.format(bucket=bucket, key=written, timeout=60)
+    bad = WRITES.format(bucket=bucket, key="no/such/key", timeout=3)
+    slow = WRITES.format(bucket=bucket, key="no/such/key", timeout=600)
     arns = {}
-    for name, text in (("e2e-good", good), ("e2e-bad", bad), ("e2e-slow", slow)):
+    cases = (
+        ("e2e-good", good, ROLE),
+        ("e2e-bad", bad, ROLE),
+        ("e2e-slow", slow, ROLE),
+        ("e2e-denied", good, BARE_ROLE),
+    )
+    for name, text, role in cases:
         put = s3.put_object(Bucket=bucket, Key=f"{name}.yaml", Body=text.encode())
         location = {"Bucket": bucket, "ObjectKey": f"{name}.yaml", "VersionId": put["VersionId"]}
-        arns[name] = serverless.create_workflow(Name=name, DefinitionS3Location=location, RoleArn=ROLE)["WorkflowArn"]
+        arns[name] = serverless.create_workflow(Name=name, DefinitionS3Location=location, RoleArn=role)["WorkflowArn"]
 
     assert not engine_running(), "nothing runs before the first run"
     started = time.monotonic()
@@ -215,22 +238,25 @@ def test_runs_on_the_engine_that_starts_for_them_and_stops_when_idle(
     assert good_run["Status"] == "STARTING"
     bad_run = serverless.start_workflow_run(WorkflowArn=arns["e2e-bad"])
     slow_run = serverless.start_workflow_run(WorkflowArn=arns["e2e-slow"])
+    denied_run = serverless.start_workflow_run(WorkflowArn=arns["e2e-denied"])
     detail = finished(serverless, arns["e2e-good"], good_run["RunId"], 600)
     cold = time.monotonic() - started
     assert detail["RunState"] == "SUCCESS", detail
-    assert detail["TaskInstances"] == ["list_dags", "requirements_there"]
+    assert detail["TaskInstances"] == ["write", "written"]
     tasks = serverless.list_task_instances(WorkflowArn=arns["e2e-good"], RunId=good_run["RunId"])["TaskInstances"]
-    assert {task["TaskInstanceId"]: task["Status"] for task in tasks} == {
-        "list_dags": "SUCCESS",
-        "requirements_there": "SUCCESS",
-    }
+    assert {task["TaskInstanceId"]: task["Status"] for task in tasks} == {"write": "SUCCESS", "written": "SUCCESS"}
     sensor = serverless.get_task_instance(
-        WorkflowArn=arns["e2e-good"], RunId=good_run["RunId"], TaskInstanceId="requirements_there"
+        WorkflowArn=arns["e2e-good"], RunId=good_run["RunId"], TaskInstanceId="written"
     )
     assert (sensor["AttemptNumber"], sensor["OperatorName"]) == (1, "S3KeySensor")
+    body = s3.get_object(Bucket=bucket, Key=f"out/{good_run['RunId']}.txt")["Body"].read()
+    assert body == b"monday", "written as ROLE, with the run's OverrideParameters"
 
     failed = finished(serverless, arns["e2e-bad"], bad_run["RunId"], 300)
-    assert (failed["RunState"], failed["ErrorMessage"]) == ("FAILED", "Task requirements_there failed.")
+    assert (failed["RunState"], failed["ErrorMessage"]) == ("FAILED", "Task written failed.")
+    refused = finished(serverless, arns["e2e-denied"], denied_run["RunId"], 300)
+    assert (refused["RunState"], refused["ErrorMessage"]) == ("FAILED", "Task write failed."), "no policy: no write"
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix=f"out/{denied_run['RunId']}")
 
     wait_for(
         lambda: run_state(serverless, arns["e2e-slow"], slow_run["RunId"])["RunState"] == "RUNNING",

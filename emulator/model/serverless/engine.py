@@ -16,3 +16,11 @@ ENGINE_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/mwaa-serverless-engine"
 ENGINE_REQUIREMENTS = "dag-factory==1.1.0\n"
 REQUIREMENTS_KEY = "requirements.txt"
 DAGS_PREFIX = "dags"
+# The session a workflow's tasks act as their RoleArn under, and the engine's Airflow connection
+# (one per role) that gives them its keys.
+WORKFLOW_SESSION_NAME = "AmazonMWAA-serverless"
+CONNECTION_PREFIX = "mwaa_serverless_role_"
+
+
+def connection_id(role_name: str) -> str:
+    return CONNECTION_PREFIX + "".join(c if c.isalnum() else "_" for c in role_name)

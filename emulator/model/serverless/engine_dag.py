@@ -2,7 +2,7 @@
 dag-factory as MWAA Serverless loads it, under a DAG id of its own (two versions, or two
 workflows, may use the same id in their YAML). The control plane starts every run itself (on
 demand or on the workflow's schedule), so the engine's DAG has no schedule of its own and is
-never paused.
+never paused. Its tasks' AWS calls use the workflow role's connection.
 """
 
 from __future__ import annotations
@@ -36,18 +36,21 @@ def file_name(name: str, version: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", engine_dag_id(name, version)) + ".py"
 
 
-def engine_definition(text: str, name: str, version: str) -> dict[str, Any]:
-    """The definition with its one DAG renamed for the engine and left to the control plane to
-    start; shared `default` settings are kept as dag-factory reads them."""
+def engine_definition(text: str, name: str, version: str, connection: str) -> dict[str, Any]:
+    """The definition with its one DAG renamed for the engine, left to the control plane to
+    start, and its tasks given the workflow role's connection; shared `default` settings are
+    kept as dag-factory reads them."""
     document = yaml.safe_load(text)
     dags = {key: value for key, value in document.items() if key != "default"}
     ((_, dag),) = dags.items()
     renamed = {key: value for key, value in dict(dag).items() if key not in DROPPED} | ENGINE_SETTINGS
+    renamed["default_args"] = {**dict(renamed.get("default_args") or {}), "aws_conn_id": connection}
     shared = {"default": document["default"]} if "default" in document else {}
     return shared | {engine_dag_id(name, version): renamed}
 
 
-def loader(text: str, name: str, version: str) -> str:
-    """The Python file that makes the version's DAG in the engine."""
-    definition = yaml.safe_dump(engine_definition(text, name, version), sort_keys=False)
+def loader(text: str, name: str, version: str, connection: str) -> str:
+    """The Python file that makes the version's DAG in the engine, its tasks acting as the
+    workflow's role through `connection`."""
+    definition = yaml.safe_dump(engine_definition(text, name, version, connection), sort_keys=False)
     return LOADER.format(name=name, version=version, definition=definition)

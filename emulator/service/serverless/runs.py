@@ -40,6 +40,7 @@ from emulator.model.serverless.runs import (
 from emulator.model.serverless.workflows import Workflow
 from emulator.service.airflow_rest import AirflowRest, parsed_time
 from emulator.service.serverless.engine import Engine
+from emulator.service.serverless.roles import WorkflowRoles
 from emulator.service.serverless.store import WorkflowStore
 
 ROUND_SECONDS = 1.0
@@ -56,11 +57,13 @@ class RunDriver:
         self,
         store: WorkflowStore,
         engine: Engine,
+        roles: WorkflowRoles,
         idle_seconds: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.engine = engine
+        self.roles = roles
         self.idle_seconds = idle_seconds
         self.clock = clock
         self.lock = threading.Lock()  # the API thread and this one both write runs
@@ -134,6 +137,7 @@ class RunDriver:
         if not active:
             if self.engine.up and now - self.last_active >= self.idle_seconds:
                 self.engine.stop()
+                self.roles.forget_connections()
             return
         self.last_active = now
         if any(run.status != STOPPING for run in active):
@@ -171,8 +175,13 @@ class RunDriver:
             self.follow(run, airflow)
 
     def trigger(self, run: WorkflowRun, airflow: AirflowRest) -> None:
+        workflow = self.store.load(run.workflow)
+        version = workflow.version(run.version) if workflow else None
+        if version is None:
+            raise EngineRunError(f"Workflow version {run.version} of {run.workflow} no longer exists.")
+        connection = self.roles.prepare(str(version.members["RoleArn"]), airflow)
         text = self.store.definition(run.workflow, run.version)
-        self.engine.publish(file_name(run.workflow, run.version), loader(text, run.workflow, run.version))
+        self.engine.publish(file_name(run.workflow, run.version), loader(text, run.workflow, run.version, connection))
         if airflow.dag(run.dag_id) is None:
             return  # not parsed yet: the next round asks again
         airflow.trigger(run.dag_id, run.run_id, run.override_parameters)

@@ -48,3 +48,18 @@ class FakeEngine:
         if method == "PATCH":
             self.runs[run]["state"] = members["Body"]["state"]
         return 200, self.runs[run]
+
+
+class FakeRoles:
+    """Workflow roles without an S3 service: each role's connection id, and what was asked."""
+
+    def __init__(self) -> None:
+        self.prepared: list[str] = []
+        self.forgotten = 0
+
+    def prepare(self, role_arn: str, airflow: Any) -> str:
+        self.prepared.append(role_arn)
+        return "mwaa_serverless_role_" + role_arn.rsplit("/", 1)[-1]
+
+    def forget_connections(self) -> None:
+        self.forgotten += 1

@@ -23,7 +23,7 @@ from emulator.service.serverless.operations import WorkflowOperations
 from emulator.service.serverless.runs import RunDriver
 from emulator.service.serverless.store import WorkflowStore
 from tests.unit.service.api_access import ACCESS_KEY, SECRET_KEY, access_for_tests
-from tests.unit.service.serverless_fakes import FakeEngine
+from tests.unit.service.serverless_fakes import FakeEngine, FakeRoles
 from tests.unit.service.test_iam import write_principals
 
 ROLE = "arn:aws:iam::000000000000:role/workflow-role"
@@ -84,7 +84,7 @@ def server(tmp_path: Path, bucket: VersionedBucket) -> Iterator[ServerThread]:
     access = access_for_tests(tmp_path / "principals.json")
     model = botocore.session.get_session().get_service_model("mwaa-serverless")
     store = WorkflowStore(tmp_path / "serverless")
-    runs = RunDriver(store, FakeEngine(), idle_seconds=600)  # type: ignore[arg-type]
+    runs = RunDriver(store, FakeEngine(), FakeRoles(), idle_seconds=600)  # type: ignore[arg-type]
     operations = WorkflowOperations(store, lambda: bucket, model, runs)  # type: ignore[arg-type,return-value]
     with ServerThread(InMemoryOperations(), access, serverless=make_json_app(model, operations, access)) as running:
         yield running

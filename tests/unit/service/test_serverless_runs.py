@@ -13,7 +13,7 @@ from emulator.model.serverless.runs import FAILED, QUEUED, RUNNING, SCHEDULED, S
 from emulator.model.serverless.workflows import Workflow, WorkflowVersion
 from emulator.service.serverless.runs import RunDriver
 from emulator.service.serverless.store import WorkflowStore
-from tests.unit.service.serverless_fakes import FakeEngine
+from tests.unit.service.serverless_fakes import FakeEngine, FakeRoles
 
 DEFINITION = """flow:
   schedule: "*/5 * * * *"
@@ -22,13 +22,14 @@ DEFINITION = """flow:
       operator: airflow.providers.amazon.aws.operators.s3.S3ListOperator
 """
 VERSION = "a" * 32
+ROLE = "arn:aws:iam::000000000000:role/flows"
 DAG = f"nightly__{VERSION}"
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> WorkflowStore:
     found = WorkflowStore(tmp_path / "serverless")
-    version = WorkflowVersion(VERSION, 0.0, {}, "flow", "*/5 * * * *", True)
+    version = WorkflowVersion(VERSION, 0.0, {"RoleArn": ROLE}, "flow", "*/5 * * * *", True)
     found.save(
         Workflow(
             "arn:aws:airflow-serverless:us-east-1:000000000000:workflow/nightly-abcdefghij",
@@ -42,20 +43,23 @@ def store(tmp_path: Path) -> WorkflowStore:
     return found
 
 
-def driver(store: WorkflowStore, engine: FakeEngine, clock: list[float]) -> RunDriver:
-    return RunDriver(store, engine, idle_seconds=30, clock=lambda: clock[0])  # type: ignore[arg-type]
+def driver(store: WorkflowStore, engine: FakeEngine, clock: list[float], roles: FakeRoles | None = None) -> RunDriver:
+    return RunDriver(store, engine, roles or FakeRoles(), idle_seconds=30, clock=lambda: clock[0])  # type: ignore[arg-type]
 
 
 def test_a_run_starts_the_engine_waits_for_the_parse_then_follows_airflow(store: WorkflowStore) -> None:
-    engine, clock = FakeEngine(), [1_000.0]
-    runs = driver(store, engine, clock)
+    engine, clock, roles = FakeEngine(), [1_000.0], FakeRoles()
+    runs = driver(store, engine, clock, roles)
     workflow = store.load("nightly")
     assert workflow is not None
     run = runs.new_run(workflow, VERSION, "ON_DEMAND", {"day": "monday"})
     assert run.status == STARTING
     runs.round()
     assert engine.up and f"{DAG}.py" in engine.files, "the engine started and the version's DAG published"
-    assert "load_yaml_dags" in engine.files[f"{DAG}.py"] and f"{DAG}:" in engine.files[f"{DAG}.py"]
+    published = engine.files[f"{DAG}.py"]
+    assert "load_yaml_dags" in published and f"{DAG}:" in published
+    assert "aws_conn_id: mwaa_serverless_role_flows" in published, "the tasks act as the workflow's role"
+    assert roles.prepared == [ROLE]
     assert store.load_run("nightly", run.run_id).status == STARTING, "not parsed yet: not triggered"
     engine.parsed.add(DAG)
     runs.round()
