@@ -15,7 +15,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from emulator.cli import dag_test, lifecycle, ui, uploads
+from emulator.cli import dag_test, lifecycle, serverless_runs, ui, uploads
 from emulator.cli import watch as watcher
 from emulator.cli.exports import export_line
 from emulator.docker import render
@@ -625,6 +625,21 @@ def workflows_list() -> None:
         modified = workflow["ModifiedAt"].strftime("%Y-%m-%d %H:%M:%S")
         table.add_row(workflow["Name"], workflow["WorkflowStatus"], workflow["WorkflowVersion"], schedule, modified)
     ui.console.print(table if found else "No workflows: create one with `aws mwaa-serverless create-workflow`.")
+
+
+@workflows.command("run")
+@click.argument("name")
+@click.option("--wait", is_flag=True, help="Wait for the run to end; exit 1 unless it succeeded.")
+@click.option("--parameters", default="{}", callback=conf_value, help="OverrideParameters: a JSON object.")
+@click.option("--timeout", type=float, default=1800.0, show_default=True, help="Seconds --wait waits.")
+@reports_errors
+def workflows_run(name: str, wait: bool, parameters: dict[str, Any], timeout: float) -> None:
+    """StartWorkflowRun on the workflow named NAME; with --wait, its states until it ends."""
+    require_docker()
+    client = lifecycle.api(lifecycle.Context.load(), service="mwaa-serverless")
+    outcome = serverless_runs.run(client, name, parameters, wait, timeout, ui.console.print)
+    if outcome is not None and outcome != "SUCCESS":
+        sys.exit(1)
 
 
 @main.command()

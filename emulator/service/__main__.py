@@ -37,6 +37,7 @@ from emulator.service.provider.plane import ControlPlane
 from emulator.service.provider.provisioner import DockerProvisioner
 from emulator.service.provider.store import FileStore
 from emulator.service.serverless.engine import Engine
+from emulator.service.serverless.logs import WorkflowLogs
 from emulator.service.serverless.operations import WorkflowOperations
 from emulator.service.serverless.roles import WorkflowRoles
 from emulator.service.serverless.runs import RunDriver
@@ -83,7 +84,7 @@ def main() -> None:
     workflow_store = WorkflowStore(RegionState(home).serverless_directory)
     workflow_roles = WorkflowRoles(home, provisioner.roles.users)
     idle = float(SERVERLESS_IDLE_SECONDS.get() or 600)
-    runs = RunDriver(workflow_store, Engine(provisioner), workflow_roles, idle)
+    runs = RunDriver(workflow_store, Engine(provisioner), workflow_roles, idle, WorkflowLogs(aws))
     runs.start(stop)
     workflows = WorkflowOperations(
         workflow_store,

@@ -230,7 +230,11 @@ def test_runs_on_the_engine_that_starts_for_them_and_stops_when_idle(
     for name, text, role in cases:
         put = s3.put_object(Bucket=bucket, Key=f"{name}.yaml", Body=text.encode())
         location = {"Bucket": bucket, "ObjectKey": f"{name}.yaml", "VersionId": put["VersionId"]}
-        arns[name] = serverless.create_workflow(Name=name, DefinitionS3Location=location, RoleArn=role)["WorkflowArn"]
+        logging = {"LogGroupName": f"/mwaa-serverless/{name}"}
+        created = serverless.create_workflow(
+            Name=name, DefinitionS3Location=location, RoleArn=role, LoggingConfiguration=logging
+        )
+        arns[name] = created["WorkflowArn"]
 
     assert not engine_running(), "nothing runs before the first run"
     started = time.monotonic()
@@ -251,6 +255,17 @@ def test_runs_on_the_engine_that_starts_for_them_and_stops_when_idle(
     assert (sensor["AttemptNumber"], sensor["OperatorName"]) == (1, "S3KeySensor")
     body = s3.get_object(Bucket=bucket, Key=f"out/{good_run['RunId']}.txt")["Body"].read()
     assert body == b"monday", "written as ROLE, with the run's OverrideParameters"
+
+    # Each task's log reaches the workflow's log group, under the stream GetTaskInstance names.
+    def log_stream() -> str | None:
+        found = serverless.get_task_instance(
+            WorkflowArn=arns["e2e-good"], RunId=good_run["RunId"], TaskInstanceId="write"
+        )
+        return found.get("LogStream")
+
+    stream = wait_for(log_stream, 60, "the write task's log in the workflow's group", interval=2)
+    events = boto3.client("logs").get_log_events(logGroupName="/mwaa-serverless/e2e-good", logStreamName=stream)
+    assert any(good_run["RunId"] in event["message"] for event in events["events"]), events["events"][:3]
 
     failed = finished(serverless, arns["e2e-bad"], bad_run["RunId"], 300)
     assert (failed["RunState"], failed["ErrorMessage"]) == ("FAILED", "Task written failed.")
@@ -275,7 +290,11 @@ def test_runs_on_the_engine_that_starts_for_them_and_stops_when_idle(
     wait_for(lambda: not engine_running(), ENGINE_IDLE_SECONDS + 60, "the idle engine to stop", interval=2)
     runs = serverless.list_workflow_runs(WorkflowArn=arns["e2e-good"])["WorkflowRuns"]
     assert [run["RunDetailSummary"]["Status"] for run in runs] == ["SUCCESS"], "history outlives the engine"
+    # `mwaa-local workflows run --wait`, a client of the same API, starts it again.
     started = time.monotonic()
-    again = serverless.start_workflow_run(WorkflowArn=arns["e2e-good"])
-    assert finished(serverless, arns["e2e-good"], again["RunId"], 600)["RunState"] == "SUCCESS"
+    again = cli(REPO, "workflows", "run", "e2e-good", "--wait", "--parameters", '{"day": "friday"}', timeout=900)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "write → success" in again.stdout and "SUCCESS" in again.stdout, again.stdout
+    run_id = again.stdout.split()[1]
+    assert s3.get_object(Bucket=bucket, Key=f"out/{run_id}.txt")["Body"].read() == b"friday"
     print(f"cold engine: first run done in {cold:.0f} s; restarted engine: {time.monotonic() - started:.0f} s")

@@ -51,6 +51,12 @@ class TaskInstance:
     ended_at: float | None = None
     modified_at: float | None = None
     error: str | None = None
+    log_stream: str | None = None  # in the workflow's log group, once copied there
+
+    @property
+    def ended(self) -> bool:
+        """Whether an attempt ran and ended (its log is complete)."""
+        return self.attempts >= 1 and self.ended_at is not None
 
     @property
     def duration(self) -> int | None:

@@ -350,6 +350,7 @@ class WorkflowOperations:
             "EndedAt": task.ended_at,
             "AttemptNumber": task.attempts,
             "ErrorMessage": task.error,
+            "LogStream": task.log_stream,
         }
 
     def list_task_instances(self, members: dict[str, Any]) -> dict[str, Any]:

@@ -40,10 +40,12 @@ from emulator.model.serverless.runs import (
 from emulator.model.serverless.workflows import Workflow
 from emulator.service.airflow_rest import AirflowRest, parsed_time
 from emulator.service.serverless.engine import Engine
+from emulator.service.serverless.logs import WorkflowLogs
 from emulator.service.serverless.roles import WorkflowRoles
 from emulator.service.serverless.store import WorkflowStore
 
 ROUND_SECONDS = 1.0
+LOG_GRACE_SECONDS = 120.0  # how long after its run a task's log is still awaited from the engine
 FINISHED = frozenset({SUCCESS, FAILED, STOPPED})
 log = logging.getLogger(__name__)
 
@@ -59,8 +61,10 @@ class RunDriver:
         engine: Engine,
         roles: WorkflowRoles,
         idle_seconds: float,
+        logs: WorkflowLogs | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self.logs = logs
         self.store = store
         self.engine = engine
         self.roles = roles
@@ -132,8 +136,12 @@ class RunDriver:
 
     def round(self) -> None:
         self.fire_schedules(datetime.fromtimestamp(self.clock(), UTC))
-        active = [run for run in self.store.runs() if run.active]
+        runs = self.store.runs()
         now = self.clock()
+        for run in runs:
+            if run.active or (run.ended_at or 0) > now - LOG_GRACE_SECONDS:
+                self.ship_logs(run)
+        active = [run for run in runs if run.active]
         if not active:
             if self.engine.up and now - self.last_active >= self.idle_seconds:
                 self.engine.stop()
@@ -187,9 +195,36 @@ class RunDriver:
         airflow.trigger(run.dag_id, run.run_id, run.override_parameters)
         self.update(run, status=QUEUED)
 
+    def ship_logs(self, run: WorkflowRun) -> None:
+        """Copy each ended task's log to the workflow's log group, once the engine has it."""
+        if self.logs is None or not any(task.ended and task.log_stream is None for task in run.tasks):
+            return
+        workflow = self.store.load(run.workflow)
+        version = workflow.version(run.version) if workflow else None
+        group = ((version.members.get("LoggingConfiguration") or {}) if version else {}).get("LogGroupName")
+        if not group:
+            return
+        copied = {
+            task.task_id: stream
+            for task in run.tasks
+            if task.ended
+            and task.log_stream is None
+            and (stream := self.logs.copy(run.dag_id, run.run_id, task.task_id, task.attempts, group))
+        }
+        if copied:
+            with self.lock:
+                current = self.store.load_run(run.workflow, run.run_id)
+                if current is not None:
+                    for task in current.tasks:
+                        task.log_stream = copied.get(task.task_id, task.log_stream)
+                    self.store.save_run(current)
+
     def follow(self, run: WorkflowRun, airflow: AirflowRest) -> None:
         _, dag_run = airflow.call("GET", airflow.run_path(run.dag_id, run.run_id))
+        streams = {(task.task_id, task.attempts): task.log_stream for task in run.tasks}
         tasks = [task_of(found) for found in airflow.task_instances(run.dag_id, run.run_id)]
+        for task in tasks:
+            task.log_stream = streams.get((task.task_id, task.attempts))
         state = DAG_RUN_STATES.get(str(dag_run.get("state")), run.status)
         started = parsed_time(dag_run.get("start_date"))
         if state in FINISHED:
