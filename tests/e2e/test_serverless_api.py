@@ -136,8 +136,7 @@ def test_a_bad_definition_gets_the_exact_validation_exception(
     assert error["Message"] == (
         f"Invalid workflow definition s3://{bucket}/flows/bad.yaml: line 8: task 'copy': operator "
         "'airflow.providers.standard.operators.bash.BashOperator' is not allowed in MWAA Serverless; use an "
-        "operator or sensor of the Amazon provider (airflow.providers.amazon.aws.operators.*, "
-        "airflow.providers.amazon.aws.sensors.*)"
+        "operator, sensor or transfer of the Amazon provider (airflow.providers.amazon.aws.*) or EmptyOperator"
     )
     cli = aws_cli(
         exports, "create-workflow", "--name", "e2e-bad", "--role-arn", ROLE,

@@ -1,6 +1,6 @@
 """A workflow's definition as MWAA Serverless reads it (docs/reference.md §24): YAML in
-dag-factory's format holding one DAG, whose tasks use operators of the Amazon provider only and
-no dynamic task mapping. Each problem is reported with its line, as the ValidationException that
+dag-factory's format holding one DAG, whose tasks use the Amazon provider's operators (and the
+empty operator) only and no dynamic task mapping. Each problem is reported with its line, as the ValidationException that
 CreateWorkflow and UpdateWorkflow answer with.
 
     my_workflow:                      # the DAG's id
@@ -21,7 +21,20 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 # What dag-factory shares between the DAGs of a file; not a DAG itself.
 SHARED_KEYS = frozenset({"default"})
-ALLOWED_OPERATORS = ("airflow.providers.amazon.aws.operators.", "airflow.providers.amazon.aws.sensors.")
+# What MWAA Serverless runs (docs/reference.md §24): the Amazon provider's operators, sensors and
+# transfers, the empty operator and the SQL table check.
+ALLOWED_PREFIXES = (
+    "airflow.providers.amazon.aws.operators.",
+    "airflow.providers.amazon.aws.sensors.",
+    "airflow.providers.amazon.aws.transfers.",
+)
+ALLOWED_OPERATORS = frozenset(
+    {
+        "airflow.operators.empty.EmptyOperator",
+        "airflow.providers.standard.operators.empty.EmptyOperator",
+        "airflow.providers.common.sql.operators.sql.SQLTableCheckOperator",
+    }
+)
 MAPPING_KEYS = frozenset({"expand", "partial", "expand_kwargs"})  # dag-factory's dynamic task mapping
 PYTHON_KEYS = frozenset({"decorator", "python_callable", "python_callable_name", "python_callable_file"})
 SCHEDULE_KEYS = ("schedule", "schedule_interval")
@@ -179,13 +192,13 @@ def task_of(name: str | None, node: Node, problems: list[Problem]) -> Task | Non
         return None
     operator_node = fields["operator"][1]
     operator = str(operator_node.value) if isinstance(operator_node, ScalarNode) else ""
-    if not operator.startswith(ALLOWED_OPERATORS):
+    if not (operator.startswith(ALLOWED_PREFIXES) or operator in ALLOWED_OPERATORS):
         problems.append(
             Problem(
                 line_of(operator_node),
                 f"task {task_id!r}: operator {operator!r} is not allowed in MWAA Serverless; "
-                "use an operator or sensor of the Amazon provider (airflow.providers.amazon.aws.operators.*, "
-                "airflow.providers.amazon.aws.sensors.*)",
+                "use an operator, sensor or transfer of the Amazon provider (airflow.providers.amazon.aws.*) "
+                "or EmptyOperator",
             )
         )
     dependencies = fields["dependencies"][1] if "dependencies" in fields else None

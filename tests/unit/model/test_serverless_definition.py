@@ -64,3 +64,15 @@ def test_not_a_mapping_and_not_text() -> None:
     assert problems("- a\n- b\n") == ["line 1: the definition must be a mapping of a DAG id to its DAG"]
     with pytest.raises(DefinitionError, match="not UTF-8"):
         parse_definition(b"\xff\xfe")
+
+
+def test_the_empty_operator_and_the_amazon_transfers_are_allowed() -> None:
+    text = """flow:
+  tasks:
+    start:
+      operator: airflow.providers.standard.operators.empty.EmptyOperator
+    export:
+      operator: airflow.providers.amazon.aws.transfers.dynamodb_to_s3.DynamoDBToS3Operator
+      dependencies: [start]
+"""
+    assert [task.task_id for task in parse_definition(text.encode()).tasks] == ["start", "export"]
