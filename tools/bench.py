@@ -279,6 +279,7 @@ def measure_mwaa_local(
     idle_only: bool = False,
     compare_only: bool = False,
     loop_only: bool = False,
+    serverless_only: bool = False,
 ) -> dict[str, Any]:
     record = {"Name": name, "AirflowVersion": version, "SourceBucketArn": f"arn:aws:s3:::{BUCKET}"}
     (workspace / "environment.json").write_text(json.dumps(record))
@@ -301,6 +302,13 @@ def measure_mwaa_local(
     result |= summary(rss_mib(project, only=containers))
     result |= idle_cpu(containers, IDLE_WINDOW)
     if idle_only:
+        cli("down", "--volumes")
+        return result
+
+    if serverless_only:
+        from tools.bench_serverless import bench_serverless  # it uses this module's helpers
+
+        result |= bench_serverless(context, settle)
         cli("down", "--volumes")
         return result
 
@@ -540,6 +548,12 @@ def main(argv: list[str] | None = None) -> int:
         help="only the start and the developer loop's rows (parse, test, a save under deploy --watch → in Airflow)",
     )
     parser.add_argument(
+        "--serverless-only",
+        action="store_true",
+        help="only the start and MWAA Serverless's rows (region memory with and without workflows, "
+        "StartWorkflowRun → first task running, cold and warm engine)",
+    )
+    parser.add_argument(
         "--scaling-only",
         action="store_true",
         help="only the start and the autoscaler's rows (backlog, scale-in, idle worker memory per class)",
@@ -553,9 +567,11 @@ def main(argv: list[str] | None = None) -> int:
             "scaling_only": options.scaling_only,
             "compare_only": options.compare,
             "loop_only": options.loop_only,
+            "serverless_only": options.serverless_only,
         }
         entry = {"mwaa_local": bench_mwaa_local(version, options.settle, **only, idle_only=options.idle_only)}
-        if not (options.skip_plain or options.data_plane_only or options.scaling_only or options.loop_only):
+        skip_plain = options.data_plane_only or options.scaling_only or options.loop_only or options.serverless_only
+        if not (options.skip_plain or skip_plain):
             entry["plain_airflow"] = bench_plain(version, options.settle, options.idle_only)
             entry["ratio"] = ratios(entry["mwaa_local"], entry["plain_airflow"])
         report["results"][version] = entry
