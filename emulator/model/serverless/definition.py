@@ -1,7 +1,7 @@
 """A workflow's definition as MWAA Serverless reads it (docs/reference.md §24): YAML in
 dag-factory's format holding one DAG, whose tasks use the Amazon provider's operators (and the
-empty operator) only and no dynamic task mapping. Each problem is reported with its line, as the ValidationException that
-CreateWorkflow and UpdateWorkflow answer with.
+empty operator) only and no dynamic task mapping. Each problem is reported with its line, as the
+ValidationException that CreateWorkflow and UpdateWorkflow answer with.
 
     my_workflow:                      # the DAG's id
       schedule: "0 6 * * *"           # optional: cron, or none for on-demand only

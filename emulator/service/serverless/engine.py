@@ -45,7 +45,7 @@ class Engine:
         self.clock = clock
         self.lock = threading.Lock()
         self.up = False
-        self.published: set[str] = set()
+        self.published: dict[str, float] = {}  # DAG file → when it was published
 
     @property
     def bucket(self) -> str:
@@ -115,7 +115,11 @@ class Engine:
             return
         data = text.encode()
         self.client().put_object(self.bucket, f"{DAGS_PREFIX}/{file_name}", io.BytesIO(data), len(data))
-        self.published.add(file_name)
+        self.published[file_name] = self.clock()
+
+    def published_at(self, file_name: str) -> float:
+        """When the file was published (now, for one published by an earlier control plane)."""
+        return self.published.setdefault(file_name, self.clock())
 
     def rest(self, name: str, method: str, path: str, **members: Any) -> tuple[int, Any]:
         """Airflow's REST API of the engine as its admin: the status and the answer, error

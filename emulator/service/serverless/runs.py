@@ -46,6 +46,7 @@ from emulator.service.serverless.store import WorkflowStore
 
 ROUND_SECONDS = 1.0
 LOG_GRACE_SECONDS = 120.0  # how long after its run a task's log is still awaited from the engine
+PARSE_SECONDS = 180.0  # how long a published DAG may take to appear before its run fails
 FINISHED = frozenset({SUCCESS, FAILED, STOPPED})
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,12 @@ class RunDriver:
             return
         self.last_active = now
         if any(run.status != STOPPING for run in active):
-            self.engine.ensure_running()
+            try:
+                self.engine.ensure_running()
+            except MwaaLocalError as error:  # each waiting run fails with why; the next run tries again
+                for run in active:
+                    self.finish(run, FAILED, f"The serverless engine did not start: {error.message}")
+                return
         for run in active:
             try:
                 self.advance(run)
@@ -191,6 +197,9 @@ class RunDriver:
         text = self.store.definition(run.workflow, run.version)
         self.engine.publish(file_name(run.workflow, run.version), loader(text, run.workflow, run.version, connection))
         if airflow.dag(run.dag_id) is None:
+            waited = self.clock() - self.engine.published_at(file_name(run.workflow, run.version))
+            if waited > PARSE_SECONDS:
+                raise EngineRunError(self.not_parsed(airflow, file_name(run.workflow, run.version)))
             return  # not parsed yet: the next round asks again
         airflow.trigger(run.dag_id, run.run_id, run.override_parameters)
         self.update(run, status=QUEUED)
@@ -218,6 +227,14 @@ class RunDriver:
                     for task in current.tasks:
                         task.log_stream = copied.get(task.task_id, task.log_stream)
                     self.store.save_run(current)
+
+    def not_parsed(self, airflow: AirflowRest, name: str) -> str:
+        """Why the engine has no DAG for a published file: its import error, if it has one."""
+        _, answer = airflow.call("GET", "/importErrors", QueryParameters={"limit": 100})
+        for error in answer.get("import_errors", []) if isinstance(answer, dict) else []:
+            if str(error.get("filename", "")).endswith(name):
+                return f"The workflow's DAG does not load: {str(error.get('stack_trace', '')).strip()[-1000:]}"
+        return f"The engine has not loaded the workflow's DAG after {PARSE_SECONDS:.0f} s."
 
     def follow(self, run: WorkflowRun, airflow: AirflowRest) -> None:
         _, dag_run = airflow.call("GET", airflow.run_path(run.dag_id, run.run_id))

@@ -3,6 +3,7 @@ parsed and the runs it was asked for, moved along by the test."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -11,12 +12,20 @@ class FakeEngine:
         self.up = False
         self.starts = self.stops = 0
         self.files: dict[str, str] = {}
+        self.published_times: dict[str, float] = {}
+        self.clock: Callable[[], float] = lambda: 0.0
+        self.import_errors: list[dict[str, Any]] = []
+        self.fail_start: str | None = None
         self.parsed: set[str] = set()
         self.runs: dict[tuple[str, str], dict[str, Any]] = {}
         self.tasks: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
 
     def ensure_running(self) -> None:
+        if self.fail_start:
+            from emulator.model.errors import MwaaLocalError
+
+            raise MwaaLocalError(self.fail_start)
         if not self.up:
             self.up, self.starts = True, self.starts + 1
 
@@ -27,11 +36,16 @@ class FakeEngine:
     def publish(self, file_name: str, text: str) -> None:
         self.files[file_name] = text
 
+    def published_at(self, file_name: str) -> float:
+        return self.published_times.setdefault(file_name, self.clock())
+
     def ui_url(self, identity: str) -> str:
         return f"https://localhost:8443/aws_mwaa/aws-console-sso?login=true#token-for-{identity}"
 
     def rest(self, name: str, method: str, path: str, **members: Any) -> tuple[int, Any]:
         self.calls.append((method, path, members))
+        if path == "/importErrors":
+            return 200, {"import_errors": self.import_errors}
         parts = path.strip("/").split("/")
         dag = parts[1]
         if len(parts) == 2:

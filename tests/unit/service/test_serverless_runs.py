@@ -44,6 +44,7 @@ def store(tmp_path: Path) -> WorkflowStore:
 
 
 def driver(store: WorkflowStore, engine: FakeEngine, clock: list[float], roles: FakeRoles | None = None) -> RunDriver:
+    engine.clock = lambda: clock[0]
     return RunDriver(store, engine, roles or FakeRoles(), idle_seconds=30, clock=lambda: clock[0])  # type: ignore[arg-type]
 
 
@@ -133,3 +134,27 @@ def test_the_engine_stops_after_the_idle_period_and_comes_back_for_the_next_run(
     runs.new_run(workflow, VERSION, "ON_DEMAND", {})
     runs.round()
     assert (engine.up, engine.starts) == (True, 2)
+
+
+def test_a_run_fails_with_why_when_the_engine_cannot_start_or_load_its_dag(store: WorkflowStore) -> None:
+    engine, clock = FakeEngine(), [1_000.0]
+    runs = driver(store, engine, clock)
+    workflow = store.load("nightly")
+    assert workflow is not None
+    engine.fail_start = "building the Airflow image failed"
+    first = runs.new_run(workflow, VERSION, "ON_DEMAND", {})
+    runs.round()
+    failed = store.load_run("nightly", first.run_id)
+    assert (failed.status, failed.error) == (
+        FAILED,
+        "The serverless engine did not start: building the Airflow image failed",
+    )
+    engine.fail_start = None
+    second = runs.new_run(workflow, VERSION, "ON_DEMAND", {})
+    engine.import_errors = [{"filename": f"/usr/local/airflow/dags/{DAG}.py", "stack_trace": "KeyError: 'tasks'"}]
+    runs.round()
+    assert store.load_run("nightly", second.run_id).status == STARTING, "still within the parse time"
+    clock[0] += 181
+    runs.round()
+    broken = store.load_run("nightly", second.run_id)
+    assert (broken.status, broken.error) == (FAILED, "The workflow's DAG does not load: KeyError: 'tasks'")
