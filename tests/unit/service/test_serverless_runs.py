@@ -48,6 +48,16 @@ def driver(store: WorkflowStore, engine: FakeEngine, clock: list[float], roles: 
     return RunDriver(store, engine, roles or FakeRoles(), idle_seconds=30, clock=lambda: clock[0])  # type: ignore[arg-type]
 
 
+def parsed_setup(store: WorkflowStore, now: float) -> tuple[FakeEngine, list[float], RunDriver, Workflow]:
+    """An engine that has parsed the workflow's DAG, a clock at `now`, the driver and the workflow."""
+    engine, clock = FakeEngine(), [now]
+    runs = driver(store, engine, clock)
+    workflow = store.load("nightly")
+    assert workflow is not None
+    engine.parsed.add(DAG)
+    return engine, clock, runs, workflow
+
+
 def test_a_run_starts_the_engine_waits_for_the_parse_then_follows_airflow(store: WorkflowStore) -> None:
     engine, clock, roles = FakeEngine(), [1_000.0], FakeRoles()
     runs = driver(store, engine, clock, roles)
@@ -82,11 +92,7 @@ def test_a_run_starts_the_engine_waits_for_the_parse_then_follows_airflow(store:
 
 
 def test_a_stop_marks_the_engines_run_failed_and_ends_stopped(store: WorkflowStore) -> None:
-    engine, clock = FakeEngine(), [1_000.0]
-    runs = driver(store, engine, clock)
-    workflow = store.load("nightly")
-    assert workflow is not None
-    engine.parsed.add(DAG)
+    engine, _, runs, workflow = parsed_setup(store, 1_000.0)
     run = runs.new_run(workflow, VERSION, "ON_DEMAND", {})
     runs.round()
     runs.stop_run(run)
@@ -115,11 +121,7 @@ def test_the_schedule_fires_once_in_its_minute_and_only_the_active_version(store
 
 
 def test_the_engine_stops_after_the_idle_period_and_comes_back_for_the_next_run(store: WorkflowStore) -> None:
-    engine, clock = FakeEngine(), [datetime(2026, 12, 5, 10, 1, tzinfo=UTC).timestamp()]
-    runs = driver(store, engine, clock)
-    workflow = store.load("nightly")
-    assert workflow is not None
-    engine.parsed.add(DAG)
+    engine, clock, runs, workflow = parsed_setup(store, datetime(2026, 12, 5, 10, 1, tzinfo=UTC).timestamp())
     run = runs.new_run(workflow, VERSION, "ON_DEMAND", {})
     runs.round()
     engine.runs[(DAG, run.run_id)]["state"] = "success"
