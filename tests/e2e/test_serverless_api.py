@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from emulator.cli import lifecycle
@@ -281,19 +282,68 @@ def test_runs_on_the_engine_that_starts_for_them_and_stops_when_idle(
     assert serverless.stop_workflow_run(WorkflowArn=arns["e2e-slow"], RunId=slow_run["RunId"])["Status"] == "STOPPING"
     assert finished(serverless, arns["e2e-slow"], slow_run["RunId"], 120)["RunState"] == "STOPPED"
 
-    # The UI URL logs a browser into the engine's Airflow.
+    # The UI URL logs a browser into the engine's Airflow, where the workflows' DAGs are.
     url = serverless.create_airflow_ui_url()["AuthorizedUrl"]
-    assert "/aws_mwaa/aws-console-sso?login=true#" in url
+    host, token = url.removeprefix("https://").split("/", 1)[0], url.split("#", 1)[1]
+    session = requests.Session()
+    session.trust_env, session.verify = False, exports["REQUESTS_CA_BUNDLE"]
+    login = session.post(f"https://{host}/pluginsv2/aws_mwaa/login", data={"token": token}, allow_redirects=False)
+    assert login.status_code == 302, login.text[:300]
+    session.headers["Authorization"] = f"Bearer {session.cookies['_token']}"
+    dags = session.get(f"https://{host}/api/v2/dags", params={"dag_id_pattern": "e2e-good"}, timeout=30).json()
+    assert [dag["dag_id"] for dag in dags["dags"]] == [f"e2e-good__{version_of(serverless, arns['e2e-good'])}"]
+
+    # A cron schedule starts a SCHEDULED run within its minute; an update without one disables it.
+    cron = WRITES.format(bucket=bucket, key=written, timeout=60).replace(
+        "writes:\n", 'writes:\n  schedule: "* * * * *"\n'
+    )
+    put = s3.put_object(Bucket=bucket, Key="e2e-cron.yaml", Body=cron.encode())
+    location = {"Bucket": bucket, "ObjectKey": "e2e-cron.yaml", "VersionId": put["VersionId"]}
+    cron_arn = serverless.create_workflow(Name="e2e-cron", DefinitionS3Location=location, RoleArn=ROLE)["WorkflowArn"]
+
+    def scheduled() -> dict[str, Any] | None:
+        found = serverless.list_workflow_runs(WorkflowArn=cron_arn)["WorkflowRuns"]
+        return found[0] if found and found[0]["RunDetailSummary"]["Status"] == "SUCCESS" else None
+
+    fired = wait_for(scheduled, 120, "the schedule's run", interval=2)
+    assert fired["RunType"] == "SCHEDULED"
+    unscheduled = s3.put_object(
+        Bucket=bucket, Key="e2e-cron.yaml", Body=WRITES.format(bucket=bucket, key=written, timeout=60).encode()
+    )
+    serverless.update_workflow(
+        WorkflowArn=cron_arn, DefinitionS3Location={**location, "VersionId": unscheduled["VersionId"]}, RoleArn=ROLE
+    )
+    assert "ScheduleConfiguration" not in serverless.get_workflow(WorkflowArn=cron_arn)
+
+    # A new version of e2e-good: its runs use it, while a run of the old version uses the old snapshot.
+    old_version = version_of(serverless, arns["e2e-good"])
+    v2 = WRITES.format(bucket=bucket, key=written, timeout=60).replace('data: "', 'data: "v2 ')
+    put = s3.put_object(Bucket=bucket, Key="e2e-good.yaml", Body=v2.encode())
+    serverless.update_workflow(
+        WorkflowArn=arns["e2e-good"],
+        DefinitionS3Location={"Bucket": bucket, "ObjectKey": "e2e-good.yaml", "VersionId": put["VersionId"]},
+        RoleArn=ROLE,
+        LoggingConfiguration={"LogGroupName": "/mwaa-serverless/e2e-good"},
+    )
 
     # No run for the idle period: the engine is stopped; the next run starts it again.
     wait_for(lambda: not engine_running(), ENGINE_IDLE_SECONDS + 60, "the idle engine to stop", interval=2)
     runs = serverless.list_workflow_runs(WorkflowArn=arns["e2e-good"])["WorkflowRuns"]
     assert [run["RunDetailSummary"]["Status"] for run in runs] == ["SUCCESS"], "history outlives the engine"
-    # `mwaa-local workflows run --wait`, a client of the same API, starts it again.
+    # `mwaa-local workflows run --wait`, a client of the same API, starts it again (the latest version).
     started = time.monotonic()
     again = cli(REPO, "workflows", "run", "e2e-good", "--wait", "--parameters", '{"day": "friday"}', timeout=900)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "write → success" in again.stdout and "SUCCESS" in again.stdout, again.stdout
     run_id = again.stdout.split()[1]
-    assert s3.get_object(Bucket=bucket, Key=f"out/{run_id}.txt")["Body"].read() == b"friday"
+    assert s3.get_object(Bucket=bucket, Key=f"out/{run_id}.txt")["Body"].read() == b"v2 friday"
     print(f"cold engine: first run done in {cold:.0f} s; restarted engine: {time.monotonic() - started:.0f} s")
+    older = serverless.start_workflow_run(
+        WorkflowArn=arns["e2e-good"], WorkflowVersion=old_version, OverrideParameters={"day": "sunday"}
+    )
+    assert finished(serverless, arns["e2e-good"], older["RunId"], 300)["WorkflowVersion"] == old_version
+    assert s3.get_object(Bucket=bucket, Key=f"out/{older['RunId']}.txt")["Body"].read() == b"sunday"
+
+
+def version_of(serverless: Any, arn: str) -> str:
+    return str(serverless.get_workflow(WorkflowArn=arn)["WorkflowVersion"])
