@@ -243,6 +243,7 @@ def test_runs_on_the_engine_that_starts_for_them_and_stops_when_idle(
     bad_run = serverless.start_workflow_run(WorkflowArn=arns["e2e-bad"])
     slow_run = serverless.start_workflow_run(WorkflowArn=arns["e2e-slow"])
     denied_run = serverless.start_workflow_run(WorkflowArn=arns["e2e-denied"])
+    late_run = serverless.start_workflow_run(WorkflowArn=arns["e2e-late"])
     detail = finished(serverless, arns["e2e-good"], good_run["RunId"], 600)
     cold = time.monotonic() - started
     assert detail["RunState"] == "SUCCESS", detail
@@ -272,6 +273,11 @@ def test_runs_on_the_engine_that_starts_for_them_and_stops_when_idle(
     refused = finished(serverless, arns["e2e-denied"], denied_run["RunId"], 300)
     assert (refused["RunState"], refused["ErrorMessage"]) == ("FAILED", "Task write failed."), "no policy: no write"
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix=f"out/{denied_run['RunId']}")
+    timed_out = finished(serverless, arns["e2e-late"], late_run["RunId"], 300)
+    assert (timed_out["RunState"], timed_out["ErrorMessage"]) == (
+        "TIMEOUT",
+        "The run took longer than its dagrun_timeout of 20 s.",
+    )
 
     wait_for(
         lambda: run_state(serverless, arns["e2e-slow"], slow_run["RunId"])["RunState"] == "RUNNING",

@@ -64,6 +64,7 @@ class WorkflowDefinition:
     dag_id: str
     schedule: str | None  # a cron expression, or None: on demand only
     tasks: tuple[Task, ...]
+    timeout_seconds: float | None = None  # the DAG's dagrun_timeout: a longer run ends TIMEOUT
 
 
 @dataclass
@@ -109,10 +110,11 @@ def parse_definition(text: bytes) -> WorkflowDefinition:
         raise DefinitionError([Problem(line_of(dag_key), f"DAG {dag_id!r} must be a mapping")])
     dag_entries = entries(dag)
     schedule = schedule_of(dag_entries, problems)
+    timeout = timeout_of(dag_entries, problems)
     tasks = tasks_of(dag_id, dag_key, dag_entries, problems)
     if problems:
         raise DefinitionError(sorted(problems, key=lambda problem: problem.line))
-    return WorkflowDefinition(dag_id, schedule, tasks)
+    return WorkflowDefinition(dag_id, schedule, tasks, timeout)
 
 
 def schedule_of(dag: dict[str, tuple[Node, Node]], problems: list[Problem]) -> str | None:
@@ -132,6 +134,23 @@ def schedule_of(dag: dict[str, tuple[Node, Node]], problems: list[Problem]) -> s
             return None
         return value
     return None
+
+
+TIMEDELTA_UNITS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+
+
+def timeout_of(dag: dict[str, tuple[Node, Node]], problems: list[Problem]) -> float | None:
+    """`dagrun_timeout` in seconds: a number, or dag-factory's `__type__: datetime.timedelta`."""
+    if "dagrun_timeout" not in dag:
+        return None
+    node = dag["dagrun_timeout"][1]
+    value = yaml.safe_load(yaml.serialize(node))
+    if isinstance(value, dict) and value.get("__type__") == "datetime.timedelta":
+        value = sum(float(value.get(unit, 0)) * seconds for unit, seconds in TIMEDELTA_UNITS.items())
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        problems.append(Problem(line_of(node), "dagrun_timeout must be a number of seconds or a datetime.timedelta"))
+        return None
+    return float(value)
 
 
 def tasks_of(

@@ -45,6 +45,8 @@ def engine_definition(text: str, name: str, version: str, connection: str) -> di
     ((_, dag),) = dags.items()
     renamed = {key: value for key, value in dict(dag).items() if key not in DROPPED} | ENGINE_SETTINGS
     renamed["default_args"] = {**dict(renamed.get("default_args") or {}), "aws_conn_id": connection}
+    if isinstance(renamed.get("dagrun_timeout"), int | float):  # seconds, as AWS's converter writes it
+        renamed["dagrun_timeout"] = {"__type__": "datetime.timedelta", "seconds": renamed["dagrun_timeout"]}
     shared = {"default": document["default"]} if "default" in document else {}
     return shared | {engine_dag_id(name, version): renamed}
 

@@ -3,7 +3,8 @@ active run along, once a second:
 
 - STARTING: the engine is started if it is not running, the run's DAG file is published to it and,
   once Airflow lists the DAG, the run is triggered with the run's id and OverrideParameters → QUEUED;
-- QUEUED, RUNNING: the engine's DAG run and task instances are read back → SUCCESS or FAILED;
+- QUEUED, RUNNING: the engine's DAG run and task instances are read back → SUCCESS or FAILED
+  (TIMEOUT when it failed for running past the definition's `dagrun_timeout`);
 - STOPPING: the DAG run is marked failed, which ends its running tasks → STOPPED.
 
 The same thread starts a SCHEDULED run in each minute an active schedule matches, and stops the
@@ -21,6 +22,7 @@ from typing import Any
 
 from emulator.model.errors import MwaaLocalError
 from emulator.model.serverless import cron
+from emulator.model.serverless.definition import parse_definition
 from emulator.model.serverless.engine import ENGINE_NAME
 from emulator.model.serverless.engine_dag import engine_dag_id, file_name, loader
 from emulator.model.serverless.runs import (
@@ -33,6 +35,7 @@ from emulator.model.serverless.runs import (
     STOPPING,
     SUCCESS,
     TASK_STATES,
+    TIMEOUT,
     TaskInstance,
     WorkflowRun,
     new_run_id,
@@ -47,7 +50,7 @@ from emulator.service.serverless.store import WorkflowStore
 ROUND_SECONDS = 1.0
 LOG_GRACE_SECONDS = 120.0  # how long after its run a task's log is still awaited from the engine
 PARSE_SECONDS = 180.0  # how long a published DAG may take to appear before its run fails
-FINISHED = frozenset({SUCCESS, FAILED, STOPPED})
+FINISHED = frozenset({SUCCESS, FAILED, STOPPED, TIMEOUT})
 log = logging.getLogger(__name__)
 
 
@@ -245,9 +248,13 @@ class RunDriver:
         state = DAG_RUN_STATES.get(str(dag_run.get("state")), run.status)
         started = parsed_time(dag_run.get("start_date"))
         if state in FINISHED:
+            ended = parsed_time(dag_run.get("end_date"))
             failed = [task.task_id for task in tasks if task.status in ("FAILED", "UPSTREAM_FAILED")]
             error = f"Task {failed[0]} failed." if failed and state == FAILED else None
-            self.finish(run, state, error, tasks, started, parsed_time(dag_run.get("end_date")))
+            limit = parse_definition(self.store.definition(run.workflow, run.version).encode()).timeout_seconds
+            if state == FAILED and limit and started and ended and ended - started >= limit - 1:
+                state, error = TIMEOUT, f"The run took longer than its dagrun_timeout of {limit:.0f} s."
+            self.finish(run, state, error, tasks, started, ended)
         else:
             self.update(run, status=state, tasks=tasks, started_at=started)
 

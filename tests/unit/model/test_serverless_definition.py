@@ -76,3 +76,13 @@ def test_the_empty_operator_and_the_amazon_transfers_are_allowed() -> None:
       dependencies: [start]
 """
     assert [task.task_id for task in parse_definition(text.encode()).tasks] == ["start", "export"]
+
+
+def test_dagrun_timeout_in_seconds_or_as_a_timedelta() -> None:
+    task = f"  tasks: [{{task_id: t, operator: {S3_LIST}}}]\n"
+    assert parse_definition(f"flow:\n  dagrun_timeout: 90\n{task}".encode()).timeout_seconds == 90
+    typed = "  dagrun_timeout: {__type__: datetime.timedelta, minutes: 2, seconds: 5}\n"
+    assert parse_definition(f"flow:\n{typed}{task}".encode()).timeout_seconds == 125
+    assert problems(f"flow:\n  dagrun_timeout: soon\n{task}") == [
+        "line 2: dagrun_timeout must be a number of seconds or a datetime.timedelta"
+    ]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.model.serverless.runs import FAILED, QUEUED, RUNNING, SCHEDULED, STARTING, STOPPED, SUCCESS
+from emulator.model.serverless.runs import FAILED, QUEUED, RUNNING, SCHEDULED, STARTING, STOPPED, SUCCESS, TIMEOUT
 from emulator.model.serverless.workflows import Workflow, WorkflowVersion
 from emulator.service.serverless.runs import RunDriver
 from emulator.service.serverless.store import WorkflowStore
@@ -160,3 +160,17 @@ def test_a_run_fails_with_why_when_the_engine_cannot_start_or_load_its_dag(store
     runs.round()
     broken = store.load_run("nightly", second.run_id)
     assert (broken.status, broken.error) == (FAILED, "The workflow's DAG does not load: KeyError: 'tasks'")
+
+
+def test_a_run_failed_for_running_past_its_dagrun_timeout_ends_timeout(store: WorkflowStore) -> None:
+    store.save_definition("nightly", VERSION, DEFINITION.replace("  tasks:", "  dagrun_timeout: 5\n  tasks:"))
+    engine, _, runs, workflow = parsed_setup(store, 1_000.0)
+    run = runs.new_run(workflow, VERSION, "ON_DEMAND", {})
+    runs.round()
+    assert "seconds: 5" in engine.files[f"{DAG}.py"], "dag-factory gets a timedelta"
+    engine.runs[(DAG, run.run_id)].update(
+        state="failed", start_date="2026-12-05T10:00:00+00:00", end_date="2026-12-05T10:00:05+00:00"
+    )
+    runs.round()
+    ended = store.load_run("nightly", run.run_id)
+    assert (ended.status, ended.error) == (TIMEOUT, "The run took longer than its dagrun_timeout of 5 s.")
