@@ -250,6 +250,10 @@ def test_runs_on_the_engine_that_starts_for_them_and_stops_when_idle(
     assert detail["TaskInstances"] == ["write", "written"]
     tasks = serverless.list_task_instances(WorkflowArn=arns["e2e-good"], RunId=good_run["RunId"])["TaskInstances"]
     assert {task["TaskInstanceId"]: task["Status"] for task in tasks} == {"write": "SUCCESS", "written": "SUCCESS"}
+    listed = aws_cli(exports, "list-task-instances", "--workflow-arn", arns["e2e-good"], "--run-id", good_run["RunId"])
+    assert listed.returncode == 0, listed.stderr
+    shown = {task["TaskInstanceId"]: task["Status"] for task in json.loads(listed.stdout)["TaskInstances"]}
+    assert shown == {"write": "SUCCESS", "written": "SUCCESS"}, "the aws CLI reads the same"
     sensor = serverless.get_task_instance(
         WorkflowArn=arns["e2e-good"], RunId=good_run["RunId"], TaskInstanceId="written"
     )
