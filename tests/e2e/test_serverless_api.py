@@ -221,11 +221,13 @@ def test_runs_on_the_engine_that_starts_for_them_and_stops_when_idle(
     bad = WRITES.format(bucket=bucket, key="no/such/key", timeout=3)
     slow = WRITES.format(bucket=bucket, key="no/such/key", timeout=600)
     arns = {}
+    late = slow.replace("writes:\n", "writes:\n  dagrun_timeout: 20\n")
     cases = (
         ("e2e-good", good, ROLE),
         ("e2e-bad", bad, ROLE),
         ("e2e-slow", slow, ROLE),
         ("e2e-denied", good, BARE_ROLE),
+        ("e2e-late", late, ROLE),
     )
     for name, text, role in cases:
         put = s3.put_object(Bucket=bucket, Key=f"{name}.yaml", Body=text.encode())

@@ -17,13 +17,13 @@ ENGINE_SETTINGS = {"schedule": None, "catchup": False, "is_paused_upon_creation"
 DROPPED = ("schedule", "schedule_interval")
 LOADER = """\
 # The engine's DAG of MWAA Serverless workflow {name!r}, version {version} (written by mwaa-local).
-# airflow DAG: dag-factory builds it from the version's definition, as MWAA Serverless does.
-import yaml
+# airflow DAG: dag-factory builds it from the version's definition file beside this one, as MWAA
+# Serverless does (from a file, dag-factory expands environment variables and `__type__` values).
+from pathlib import Path
+
 from dagfactory import load_yaml_dags
 
-DEFINITION = {definition!r}
-
-load_yaml_dags(globals_dict=globals(), config_dict=yaml.safe_load(DEFINITION))
+load_yaml_dags(globals_dict=globals(), config_filepath=str(Path(__file__).with_suffix(".yaml")))
 """
 
 
@@ -51,8 +51,9 @@ def engine_definition(text: str, name: str, version: str, connection: str) -> di
     return shared | {engine_dag_id(name, version): renamed}
 
 
-def loader(text: str, name: str, version: str, connection: str) -> str:
-    """The Python file that makes the version's DAG in the engine, its tasks acting as the
-    workflow's role through `connection`."""
+def engine_files(text: str, name: str, version: str, connection: str) -> dict[str, str]:
+    """The files that make the version's DAG in the engine, its tasks acting as the workflow's
+    role through `connection`: the definition first, then the Python file that loads it."""
+    stem = file_name(name, version).removesuffix(".py")
     definition = yaml.safe_dump(engine_definition(text, name, version, connection), sort_keys=False)
-    return LOADER.format(name=name, version=version, definition=definition)
+    return {f"{stem}.yaml": definition, f"{stem}.py": LOADER.format(name=name, version=version)}

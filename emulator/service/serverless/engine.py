@@ -109,12 +109,15 @@ class Engine:
             self.up = False
             log.info("serverless engine stopped: no run needs it")
 
-    def publish(self, file_name: str, text: str) -> None:
-        """A workflow version's DAG file in the engine's DAG folder (once: versions never change)."""
+    def publish(self, file_name: str, files: dict[str, str]) -> None:
+        """A workflow version's files in the engine's DAG folder, in their order, once (versions
+        never change); `file_name` is the DAG file's."""
         if file_name in self.published:
             return
-        data = text.encode()
-        self.client().put_object(self.bucket, f"{DAGS_PREFIX}/{file_name}", io.BytesIO(data), len(data))
+        client = self.client()
+        for name, text in files.items():
+            data = text.encode()
+            client.put_object(self.bucket, f"{DAGS_PREFIX}/{name}", io.BytesIO(data), len(data))
         self.published[file_name] = self.clock()
 
     def published_at(self, file_name: str) -> float:

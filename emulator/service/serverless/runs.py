@@ -24,7 +24,7 @@ from emulator.model.errors import MwaaLocalError
 from emulator.model.serverless import cron
 from emulator.model.serverless.definition import parse_definition
 from emulator.model.serverless.engine import ENGINE_NAME
-from emulator.model.serverless.engine_dag import engine_dag_id, file_name, loader
+from emulator.model.serverless.engine_dag import engine_dag_id, engine_files, file_name
 from emulator.model.serverless.runs import (
     DAG_RUN_STATES,
     FAILED,
@@ -198,7 +198,8 @@ class RunDriver:
             raise EngineRunError(f"Workflow version {run.version} of {run.workflow} no longer exists.")
         connection = self.roles.prepare(str(version.members["RoleArn"]), airflow)
         text = self.store.definition(run.workflow, run.version)
-        self.engine.publish(file_name(run.workflow, run.version), loader(text, run.workflow, run.version, connection))
+        files = engine_files(text, run.workflow, run.version, connection)
+        self.engine.publish(file_name(run.workflow, run.version), files)
         if airflow.dag(run.dag_id) is None:
             waited = self.clock() - self.engine.published_at(file_name(run.workflow, run.version))
             if waited > PARSE_SECONDS:

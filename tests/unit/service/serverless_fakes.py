@@ -33,8 +33,9 @@ class FakeEngine:
         if self.up:
             self.up, self.stops = False, self.stops + 1
 
-    def publish(self, file_name: str, text: str) -> None:
-        self.files[file_name] = text
+    def publish(self, file_name: str, files: dict[str, str]) -> None:
+        assert list(files)[-1] == file_name, "the DAG file last, after what it loads"
+        self.files.update(files)
 
     def published_at(self, file_name: str) -> float:
         return self.published_times.setdefault(file_name, self.clock())

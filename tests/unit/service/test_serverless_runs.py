@@ -67,8 +67,9 @@ def test_a_run_starts_the_engine_waits_for_the_parse_then_follows_airflow(store:
     assert run.status == STARTING
     runs.round()
     assert engine.up and f"{DAG}.py" in engine.files, "the engine started and the version's DAG published"
-    published = engine.files[f"{DAG}.py"]
-    assert "load_yaml_dags" in published and f"{DAG}:" in published
+    assert "load_yaml_dags" in engine.files[f"{DAG}.py"] and '.with_suffix(".yaml")' in engine.files[f"{DAG}.py"]
+    published = engine.files[f"{DAG}.yaml"]
+    assert published.startswith(f"{DAG}:"), "the DAG id of the engine"
     assert "aws_conn_id: mwaa_serverless_role_flows" in published, "the tasks act as the workflow's role"
     assert roles.prepared == [ROLE]
     assert store.load_run("nightly", run.run_id).status == STARTING, "not parsed yet: not triggered"
@@ -167,7 +168,7 @@ def test_a_run_failed_for_running_past_its_dagrun_timeout_ends_timeout(store: Wo
     engine, _, runs, workflow = parsed_setup(store, 1_000.0)
     run = runs.new_run(workflow, VERSION, "ON_DEMAND", {})
     runs.round()
-    assert "seconds: 5" in engine.files[f"{DAG}.py"], "dag-factory gets a timedelta"
+    assert "seconds: 5" in engine.files[f"{DAG}.yaml"], "dag-factory gets a timedelta"
     engine.runs[(DAG, run.run_id)].update(
         state="failed", start_date="2026-12-05T10:00:00+00:00", end_date="2026-12-05T10:00:05+00:00"
     )
