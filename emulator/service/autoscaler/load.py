@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from emulator.docker import engine as docker_engine
 from emulator.docker.compose import ServiceContainer
+from emulator.docker.database import DATABASE_SERVICE
 from emulator.service.autoscaler.sizing import Load
 
-DATABASE_SERVICE = "postgres"
 BROKER_SERVICE = "redis"
 # Running tasks by host, and queued ones: what MWAA's RunningTasks and QueuedTasks count; and
 # how long the oldest queued one has waited (the queue's ApproximateAgeOfOldestMessage).

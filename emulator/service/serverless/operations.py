@@ -81,9 +81,8 @@ class WorkflowOperations:
                             f"ClientToken {token} was already used with different parameters.", earlier.arn
                         )
                     return self.created(earlier)
-            if self.store.load(members["Name"]) is not None:
-                existing = self.store.load(members["Name"])
-                assert existing is not None
+            existing = self.store.load(members["Name"])
+            if existing is not None:
                 raise WorkflowConflictError(f"A workflow named {members['Name']} already exists.", existing.arn)
             now = self.clock()
             version = self.snapshot(members["Name"], members, now)

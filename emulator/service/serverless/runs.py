@@ -40,7 +40,7 @@ from emulator.model.serverless.runs import (
     WorkflowRun,
     new_run_id,
 )
-from emulator.model.serverless.workflows import Workflow
+from emulator.model.serverless.workflows import Workflow, WorkflowVersion
 from emulator.service.airflow_rest import AirflowRest, parsed_time
 from emulator.service.serverless.engine import Engine
 from emulator.service.serverless.logs import WorkflowLogs
@@ -182,6 +182,11 @@ class RunDriver:
                 self.fired[name] = minute
                 self.new_run(workflow, version.version, SCHEDULED, {})
 
+    def version_of(self, run: WorkflowRun) -> WorkflowVersion | None:
+        """The workflow version a run runs; None when it was deleted meanwhile."""
+        workflow = self.store.load(run.workflow)
+        return workflow.version(run.version) if workflow else None
+
     def advance(self, run: WorkflowRun) -> None:
         airflow = self.airflow()
         if run.status == STARTING:
@@ -192,8 +197,7 @@ class RunDriver:
             self.follow(run, airflow)
 
     def trigger(self, run: WorkflowRun, airflow: AirflowRest) -> None:
-        workflow = self.store.load(run.workflow)
-        version = workflow.version(run.version) if workflow else None
+        version = self.version_of(run)
         if version is None:
             raise EngineRunError(f"Workflow version {run.version} of {run.workflow} no longer exists.")
         connection = self.roles.prepare(str(version.members["RoleArn"]), airflow)
@@ -212,8 +216,7 @@ class RunDriver:
         """Copy each ended task's log to the workflow's log group, once the engine has it."""
         if self.logs is None or not any(task.ended and task.log_stream is None for task in run.tasks):
             return
-        workflow = self.store.load(run.workflow)
-        version = workflow.version(run.version) if workflow else None
+        version = self.version_of(run)
         group = ((version.members.get("LoggingConfiguration") or {}) if version else {}).get("LogGroupName")
         if not group:
             return
